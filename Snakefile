@@ -1,0 +1,15 @@
+# her2rwe: real-world outcomes analysis of HER2-positive metastatic breast cancer.
+# Table of contents; the logic lives in src/her2rwe, the rules in workflow/rules.
+
+
+configfile: "config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/endpoints.smk"
+
+
+rule all:
+    input:
+        get_final_output,
+    default_target: True

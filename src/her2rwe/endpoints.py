@@ -1,0 +1,257 @@
+"""Endpoint derivation: time-to-event endpoints as data.
+
+An endpoint is an origin date, a list of event sources and a list of censoring sources, in the spirit
+of admiral's ``event_source``/``censor_source``. One generic function, :func:`derive_endpoint`, turns
+a definition into ``(months, event, source)`` for every patient:
+
+1. the event is the earliest available event date (ties go to the source listed first);
+2. an event that falls strictly after the earliest ``censor_before`` date (intercurrent censoring,
+   e.g. the start of the next treatment) is not counted;
+3. otherwise the row is censored at the first available ``censor`` date, or at the ``censor_before``
+   date when that is earlier.
+
+The row's ``<endpoint>_source`` records the label of the source that decided it. Times are
+``(date - origin).days / days_per_month`` months.
+
+This module imports no pandas at import time (the config check imports it while Snakemake parses).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+DAYS_PER_MONTH = 365.25 / 12  # 30.4375
+
+
+@dataclass(frozen=True)
+class DateSource:
+    """A candidate date: the column, the label recorded when it decides, and an optional condition."""
+
+    date: str
+    source: str | None = None
+    where: Mapping[str, Any] | None = None
+
+    @property
+    def label(self) -> str:
+        if self.source:
+            return self.source
+        return self.date[:-5] if self.date.endswith("_date") else self.date
+
+    def columns(self) -> set[str]:
+        return {self.date, *(self.where or {})}
+
+
+@dataclass(frozen=True)
+class EndpointDefinition:
+    """A time-to-event endpoint: origin, event sources, censoring sources, intercurrent censoring."""
+
+    name: str
+    events: tuple[DateSource, ...]
+    censor: tuple[DateSource, ...]
+    censor_before: tuple[DateSource, ...] = ()
+    origin: str = "index_date"
+    label: str | None = None
+
+    def columns(self) -> set[str]:
+        cols = {self.origin}
+        for src in (*self.events, *self.censor, *self.censor_before):
+            cols |= src.columns()
+        return cols
+
+    @property
+    def display(self) -> str:
+        return self.label or self.name.upper()
+
+    @classmethod
+    def from_config(cls, name: str, spec: Mapping[str, Any]) -> EndpointDefinition:
+        def sources(items: Sequence[Mapping[str, Any]]) -> tuple[DateSource, ...]:
+            return tuple(
+                DateSource(date=i["date"], source=i.get("source"), where=i.get("where"))
+                for i in items
+            )
+
+        return cls(
+            name=name,
+            origin=spec.get("origin", "index_date"),
+            events=sources(spec["events"]),
+            censor=sources(spec["censor"]),
+            censor_before=sources(spec.get("censor_before", [])),
+            label=spec.get("label"),
+        )
+
+
+_S = DateSource
+BUILTIN_ENDPOINTS: dict[str, EndpointDefinition] = {
+    "pfs": EndpointDefinition(
+        name="pfs",
+        label="Progression-free survival",
+        events=(_S("progression_date", "progression"), _S("death_date", "death")),
+        censor=(_S("last_assessment_date", "last_assessment"), _S("index_date", "no_assessment")),
+    ),
+    "os": EndpointDefinition(
+        name="os",
+        label="Overall survival",
+        events=(_S("death_date", "death"),),
+        censor=(_S("last_contact_date", "last_contact"), _S("index_date", "no_follow_up")),
+    ),
+    "ttf": EndpointDefinition(
+        name="ttf",
+        label="Time to treatment failure",
+        events=(_S("discontinuation_date", "discontinuation"), _S("death_date", "death")),
+        censor=(_S("last_contact_date", "last_contact"), _S("index_date", "no_follow_up")),
+    ),
+    "ttnt": EndpointDefinition(
+        name="ttnt",
+        label="Time to next treatment",
+        events=(_S("next_treatment_date", "next_treatment"), _S("death_date", "death")),
+        censor=(_S("last_contact_date", "last_contact"), _S("index_date", "no_follow_up")),
+    ),
+    "dot": EndpointDefinition(
+        name="dot",
+        label="Duration of treatment",
+        events=(_S("discontinuation_date", "discontinuation"),),
+        censor=(_S("last_contact_date", "last_contact"), _S("index_date", "no_follow_up")),
+    ),
+}
+
+
+def endpoint_definitions(study: Mapping[str, Any]) -> dict[str, EndpointDefinition]:
+    """Built-in definitions, overridden or extended by the study's `endpoint_definitions`."""
+    defs = dict(BUILTIN_ENDPOINTS)
+    for name, spec in (study.get("endpoint_definitions") or {}).items():
+        defs[name] = EndpointDefinition.from_config(name, spec)
+    return defs
+
+
+def _source_dates(frame: pd.DataFrame, src: DateSource) -> pd.Series:
+    dates = frame[src.date]
+    if src.where:
+        keep = None
+        for col, wanted in src.where.items():
+            values = list(wanted) if isinstance(wanted, list | tuple) else [wanted]
+            hit = frame[col].astype("string").isin([str(v) for v in values]).fillna(False)
+            keep = hit if keep is None else keep & hit
+        dates = dates.where(keep)
+    return dates
+
+
+def _earliest(frame: pd.DataFrame, sources: Sequence[DateSource]) -> tuple[pd.Series, pd.Series]:
+    """Earliest available date over sources, and its label (ties: the first listed)."""
+    import pandas as pd
+
+    date = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    label = pd.Series(pd.NA, index=frame.index, dtype="string")
+    for src in sources:
+        d = _source_dates(frame, src)
+        better = d.notna() & (date.isna() | (d < date))
+        date = date.mask(better, d)
+        label = label.mask(better, src.label)
+    return date, label
+
+
+def _first_available(
+    frame: pd.DataFrame, sources: Sequence[DateSource]
+) -> tuple[pd.Series, pd.Series]:
+    """First non-missing date in the order the sources are listed."""
+    import pandas as pd
+
+    date = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    label = pd.Series(pd.NA, index=frame.index, dtype="string")
+    for src in sources:
+        d = _source_dates(frame, src)
+        take = date.isna() & d.notna()
+        date = date.mask(take, d)
+        label = label.mask(take, src.label)
+    return date, label
+
+
+class DerivationError(ValueError):
+    """An endpoint cannot be derived for some rows (e.g. no censoring date at all)."""
+
+
+def derive_endpoint(
+    frame: pd.DataFrame, definition: EndpointDefinition, days_per_month: float = DAYS_PER_MONTH
+) -> pd.DataFrame:
+    """Derive one endpoint from date columns.
+
+    Returns a frame with the same index and columns ``{name}_months`` (float), ``{name}_event``
+    (0/1 int) and ``{name}_source`` (label of the deciding source).
+    """
+    import numpy as np
+    import pandas as pd
+
+    missing = sorted(definition.columns() - set(frame.columns))
+    if missing:
+        raise DerivationError(
+            f"endpoint {definition.name!r} needs column(s) {', '.join(missing)}, "
+            f"or {definition.name}_months and {definition.name}_event"
+        )
+    origin = frame[definition.origin]
+    ev_date, ev_label = _earliest(frame, definition.events)
+    stop_date, stop_label = _earliest(frame, definition.censor_before)
+    cens_date, cens_label = _first_available(frame, definition.censor)
+
+    is_event = ev_date.notna() & (stop_date.isna() | (ev_date <= stop_date))
+    stop_first = stop_date.notna() & (cens_date.isna() | (stop_date < cens_date))
+    cens_date = cens_date.mask(stop_first, stop_date)
+    cens_label = cens_label.mask(stop_first, stop_label)
+
+    end = ev_date.where(is_event, cens_date)
+    label = ev_label.where(is_event, cens_label)
+    undecided = end.isna() | origin.isna()
+    if undecided.any():
+        rows = list(frame.index[undecided][:10])
+        raise DerivationError(
+            f"endpoint {definition.name!r}: no origin, event or censoring date for row(s) {rows}"
+        )
+    days = (end - origin).dt.days.to_numpy(dtype=float)
+    n = definition.name
+    return pd.DataFrame(
+        {
+            f"{n}_months": days / days_per_month,
+            f"{n}_event": is_event.to_numpy().astype(np.int8),
+            f"{n}_source": label.astype("string"),
+        },
+        index=frame.index,
+    )
+
+
+def derive_endpoints(
+    frame: pd.DataFrame,
+    endpoints: Sequence[str],
+    definitions: Mapping[str, EndpointDefinition],
+    days_per_month: float = DAYS_PER_MONTH,
+) -> pd.DataFrame:
+    """Derive every endpoint; an endpoint given as ``<ep>_months``/``<ep>_event`` is taken as is.
+
+    In the duration form, ``<ep>_source`` is taken from the data when present, else ``event`` or
+    ``censored``.
+    """
+    import pandas as pd
+
+    parts = []
+    for ep in endpoints:
+        months, event = f"{ep}_months", f"{ep}_event"
+        if months in frame.columns and event in frame.columns:
+            ev = frame[event].astype("int8")
+            if f"{ep}_source" in frame.columns:
+                src = frame[f"{ep}_source"].astype("string")
+            else:
+                src = pd.Series(
+                    ["event" if e else "censored" for e in ev], index=frame.index, dtype="string"
+                )
+            parts.append(
+                pd.DataFrame({months: frame[months].astype(float), event: ev, f"{ep}_source": src})
+            )
+        elif ep in definitions:
+            parts.append(derive_endpoint(frame, definitions[ep], days_per_month))
+        else:
+            raise DerivationError(
+                f"unknown endpoint {ep!r}: no definition and no {months}/{event} columns"
+            )
+    return pd.concat(parts, axis=1) if parts else pd.DataFrame(index=frame.index)

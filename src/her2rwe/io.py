@@ -1,0 +1,69 @@
+"""File input and output. Every output is written to a temporary file beside its target and renamed
+into place, so a failed or interrupted job never leaves a file that looks complete."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path, suffix: str | None = None) -> Iterator[Path]:
+    """Yield a temporary path beside `path`; on success rename it onto `path`, else delete it."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{target.name}.",
+        suffix=suffix if suffix is not None else target.suffix,
+        dir=target.parent,
+    )
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.chmod(tmp_path, 0o644)
+        os.replace(tmp_path, target)
+    except BaseException:
+        tmp_path.unlink(missing_ok=True)
+        raise
+
+
+def write_text(text: str, path: str | Path) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def write_table(table: pd.DataFrame, path: str | Path) -> None:
+    """Write a results table as CSV with unrounded numbers (full float precision), no index."""
+    with atomic_path(path) as tmp:
+        table.to_csv(tmp, index=False, float_format="%.17g", lineterminator="\n")
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.read_csv(path, keep_default_na=True)
+
+
+def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
+    """Write a data frame to parquet deterministically (no pandas index metadata drift)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.replace_schema_metadata(None)
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp, compression="zstd")
+
+
+def read_analysis_dataset(path: str | Path) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.read_parquet(path)

@@ -1,0 +1,26 @@
+"""Validate a study's input files and write its analysis dataset and attrition table."""
+
+import sys
+
+from her2rwe import io
+from her2rwe.dataset import build_study_data
+from her2rwe.ingest import InputError
+
+sys.stderr = open(snakemake.log[0], "w", buffering=1)
+try:
+    data = build_study_data(
+        snakemake.params.study,
+        snakemake.input.cohort,
+        snakemake.input.get("adverse_events"),
+        days_per_month=snakemake.params.days_per_month,
+    )
+except InputError as exc:
+    print(exc, file=sys.stderr)
+    print(exc, file=sys.__stderr__)
+    sys.exit(1)
+io.write_parquet(data.dataset, snakemake.output.dataset)
+io.write_parquet(data.adverse_events, snakemake.output.adverse_events)
+io.write_table(data.attrition, snakemake.output.attrition)
+print(
+    f"{len(data.dataset)} patients, {len(data.adverse_events)} adverse-event rows", file=sys.stderr
+)
