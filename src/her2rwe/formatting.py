@@ -1,0 +1,106 @@
+"""Formatting for people: statistics come in unrounded, text comes out.
+
+One place decides how a number is printed in every table, figure annotation and summary, so a median
+reads the same everywhere: ``7.0 (5.6-8.9)``, ``NR`` when not reached, ``p < 0.001``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+NR = "NR"
+DASH = "-"
+
+
+def is_missing(x: Any) -> bool:
+    if x is None:
+        return True
+    try:
+        return math.isnan(float(x))
+    except (TypeError, ValueError):
+        return False
+
+
+def fmt_num(x: Any, digits: int = 1, missing: str = NR) -> str:
+    """A number rounded half away from zero as journals print it; `missing` when NaN/None."""
+    if is_missing(x):
+        return missing
+    x = float(x)
+    if math.isinf(x):
+        return missing
+    q = 10**digits
+    r = math.floor(abs(x) * q + 0.5 + 1e-9) / q
+    return f"{math.copysign(r, x) if r else 0.0:.{digits}f}"
+
+
+def fmt_ci(lower: Any, upper: Any, digits: int = 1, missing: str = NR, sep: str = "-") -> str:
+    return f"{fmt_num(lower, digits, missing)}{sep}{fmt_num(upper, digits, missing)}"
+
+
+def fmt_estimate_ci(est: Any, lower: Any, upper: Any, digits: int = 1, missing: str = NR) -> str:
+    """``7.0 (5.6-8.9)``; a missing estimate or bound prints as NR."""
+    return f"{fmt_num(est, digits, missing)} ({fmt_ci(lower, upper, digits, missing)})"
+
+
+def fmt_p(p: Any, digits: int = 3) -> str:
+    """A p-value: ``<0.001`` below 10^-digits, else `digits` decimals; empty when missing."""
+    if is_missing(p):
+        return ""
+    p = float(p)
+    floor = 10.0**-digits
+    if p < floor:
+        return f"<{floor:.{digits}f}"
+    return f"{min(p, 1.0):.{digits}f}"
+
+
+def fmt_n_pct(n: Any, pct: Any, digits: int = 1) -> str:
+    """``43 (51.8%)``."""
+    if is_missing(n):
+        return ""
+    return f"{int(n)} ({fmt_num(pct, digits, missing='-')}%)"
+
+
+def markdown_table(
+    rows: Sequence[Sequence[Any]],
+    header: Sequence[str],
+    title: str | None = None,
+    footnotes: Iterable[str] = (),
+    align: Sequence[str] | None = None,
+) -> str:
+    """A GitHub-flavoured Markdown table with an optional title and footnotes.
+
+    ``align`` holds one of 'l', 'r', 'c' per column (default: first column left, others right).
+    """
+    align = list(align or ["l"] + ["r"] * (len(header) - 1))
+    marks = {"l": ":---", "r": "---:", "c": ":---:"}
+
+    def cell(v: Any) -> str:
+        return "" if v is None else str(v).replace("|", "\\|").replace("\n", " ")
+
+    lines = []
+    if title:
+        lines += [f"**{title}**", ""]
+    lines.append("| " + " | ".join(cell(h) for h in header) + " |")
+    lines.append("| " + " | ".join(marks[a] for a in align) + " |")
+    for row in rows:
+        lines.append("| " + " | ".join(cell(v) for v in row) + " |")
+    notes = [f for f in footnotes if f]
+    if notes:
+        lines.append("")
+        lines += [f"{n}" if n.startswith(("*", "†", "‡", "Note")) else f"_{n}_" for n in notes]
+    return "\n".join(lines) + "\n"
+
+
+CI_METHOD_TEXT = {
+    "log-log": "log-log transformed (Brookmeyer-Crowley, as SAS PROC LIFETEST)",
+    "log": "log transformed (as R survfit's default)",
+    "plain": "untransformed (plain)",
+    "spss": "symmetric, median ± z·SE with the Klein-Moeschberger large-sample SE (as SPSS)",
+}
+
+
+def ci_method_text(method: str, conf_level: float = 0.95) -> str:
+    """A sentence fragment that names the CI method, for footnotes and captions."""
+    return f"{conf_level * 100:g}% CI {CI_METHOD_TEXT[method]}"
