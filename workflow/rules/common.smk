@@ -1,19 +1,11 @@
 # Configuration, wildcard constraints and target lists. The config is validated against
 # workflow/schemas/config.schema.yaml and every study is checked against its cohort file here,
 # while Snakemake parses the workflow, so config errors surface before any job runs.
-import os
-import sys
 from pathlib import Path
 
-REPO = Path(workflow.basedir)
-# the package is importable even when the project is not installed (jobs inherit PYTHONPATH)
-if (REPO / "src" / "her2rwe").is_dir():
-    sys.path.insert(0, str(REPO / "src"))
-    os.environ["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(REPO / "src"), os.environ.get("PYTHONPATH")) if p
-    )
+from her2rwe.config import ConfigError, prepare
 
-from her2rwe.config import ConfigError, prepare  # noqa: E402
+REPO = Path(workflow.basedir)
 
 try:
     config = prepare(config, workdir=".", schema_path=REPO / "workflow" / "schemas" / "config.schema.yaml")
@@ -46,15 +38,14 @@ def cohort_inputs(wildcards):
     return files
 
 
-# Each rule file registers the final outputs of its stage for one study; `rule all` asks for all.
-_FINAL_OUTPUTS = []
-
-
-def register_final_output(function):
-    """Register a function study -> list of paths that `rule all` requests for every study."""
-    _FINAL_OUTPUTS.append(function)
-    return function
+def final_outputs(study):
+    """Every final output of one study, stage by stage (what `rule all` asks for)."""
+    return [
+        # endpoints.smk
+        f"results/{study}/analysis_dataset.parquet",
+        f"results/{study}/tables/attrition.csv",
+    ]
 
 
 def get_final_output(wildcards):
-    return [path for study in STUDIES for function in _FINAL_OUTPUTS for path in function(study)]
+    return [path for study in STUDIES for path in final_outputs(study)]

@@ -16,10 +16,3 @@ rule derive_endpoints:
     script:
         "../scripts/derive_endpoints.py"
 
-
-@register_final_output
-def endpoint_outputs(study):
-    return [
-        f"results/{study}/analysis_dataset.parquet",
-        f"results/{study}/tables/attrition.csv",
-    ]
