@@ -1,0 +1,428 @@
+"""Report pieces for people: a results paragraph per study in the style of a paper, a methods
+paragraph that names every estimator and the software versions, manuscript tables as DOCX, and a
+checksum manifest of every output.
+
+Everything here reads computed results (docs/outputs.md); nothing recomputes a statistic. Outputs
+are deterministic: the same results give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io as _io
+import re
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from her2rwe import formatting as fmt
+from her2rwe.endpoints import BUILTIN_ENDPOINTS, endpoint_definitions
+
+FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+# ------------------------------------------------------------------------------------------------
+# endpoint names
+
+
+def endpoint_abbreviation(study: Mapping[str, Any], endpoint: str) -> str:
+    """`PFS` for built-in endpoints, else the definition's label, else the name in capitals."""
+    if endpoint in BUILTIN_ENDPOINTS and endpoint not in (study.get("endpoint_definitions") or {}):
+        return endpoint.upper()
+    definition = endpoint_definitions(study).get(endpoint)
+    return definition.label if definition and definition.label else endpoint.upper()
+
+
+# ------------------------------------------------------------------------------------------------
+# results paragraph
+
+
+def _rows(table: pd.DataFrame | None, **where: Any) -> pd.DataFrame:
+    if table is None or table.empty:
+        return pd.DataFrame()
+    mask = pd.Series(True, index=table.index)
+    for col, value in where.items():
+        if col in table.columns:
+            mask &= table[col].astype(str) == str(value)
+    return table[mask]
+
+
+def _median_text(row: Mapping[str, Any], digits: int = 1) -> str:
+    if fmt.is_missing(row.get("median")):
+        lower = fmt.fmt_num(row.get("median_lower"), digits)
+        return f"not reached (95% CI {lower}-NR)"
+    return f"{fmt.fmt_num(row['median'], digits)} months (95% CI {fmt.fmt_ci(row.get('median_lower'), row.get('median_upper'), digits)})"
+
+
+def survival_sentences(
+    study: Mapping[str, Any],
+    survival: pd.DataFrame,
+    comparisons: pd.DataFrame | None,
+    arms: Sequence[str],
+    reference: str | None,
+) -> list[str]:
+    """ "Median PFS was 7.0 months (95% CI ...) with ADC and 8.9 months (...) with HP+C (HR ..., p = ...)."""
+    sentences = []
+    for endpoint in study["endpoints"]:
+        name = endpoint_abbreviation(study, endpoint)
+        by_arm = _rows(survival, endpoint=endpoint, split="arm")
+        if len(arms) <= 1 or by_arm.empty:
+            row = _rows(survival, endpoint=endpoint, split="overall")
+            if row.empty:
+                row = by_arm
+            if row.empty:
+                continue
+            r = row.iloc[0]
+            sentences.append(
+                f"Median {name} was {_median_text(r)}, with {int(r['events'])} events among {int(r['n'])} patients."
+            )
+            continue
+        order = [a for a in arms if a != reference] + ([reference] if reference else [])
+        parts = []
+        for arm in order:
+            row = _rows(by_arm, group=arm)
+            if not row.empty:
+                parts.append(f"{_median_text(row.iloc[0])} with {arm}")
+        text = f"Median {name} was " + _join(parts)
+        hr_parts = []
+        for arm in order[:-1]:
+            comp = _rows(comparisons, endpoint=endpoint, arm=arm)
+            if comp.empty:
+                continue
+            c = comp.iloc[0]
+            if fmt.is_missing(c.get("hr")):
+                hr_parts.append(
+                    f"{arm} vs {reference}: HR not estimable"
+                    + (
+                        f" ({c['note']})"
+                        if isinstance(c.get("note"), str) and c.get("note")
+                        else ""
+                    )
+                )
+                continue
+            hr = f"HR {fmt.fmt_num(c['hr'], 2)}, 95% CI {fmt.fmt_ci(c['hr_lower'], c['hr_upper'], 2)}"
+            p = fmt.fmt_p(c.get("logrank_p"))
+            p_text = f"; log-rank p {'= ' + p if not p.startswith('<') else p}" if p else ""
+            prefix = f"{arm} vs {reference}: " if len(order) > 2 else ""
+            hr_parts.append(prefix + hr + p_text)
+        if hr_parts:
+            text += " (" + "; ".join(hr_parts) + ")"
+        sentences.append(text + ".")
+    return sentences
+
+
+def _join(parts: Sequence[str]) -> str:
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _rate_text(row: Mapping[str, Any], key: str, digits: int = 1) -> str:
+    return (
+        f"{fmt.fmt_num(row[f'{key}_pct'], digits)}% ({int(row[f'{key}_n'])}/{int(row['n'])}; "
+        f"95% CI {fmt.fmt_ci(row.get(f'{key}_lower'), row.get(f'{key}_upper'), digits)})"
+    )
+
+
+def response_sentences(
+    response: pd.DataFrame | None,
+    comparisons: pd.DataFrame | None,
+    arms: Sequence[str],
+    reference: str | None,
+) -> list[str]:
+    """ "The ORR was 51.8% (43/83; 95% CI ...) with ADC and 26.9% (...) with HP+C (p = ...)."""
+    if response is None or response.empty:
+        return []
+    names = {
+        "orr": "objective response rate",
+        "cbr": "clinical benefit rate",
+        "dcr": "disease control rate",
+    }
+    sentences = []
+    multi = len(arms) > 1
+    for key, name in names.items():
+        if f"{key}_pct" not in response.columns:
+            continue
+        if not multi:
+            row = _rows(response, arm=arms[0]) if arms else pd.DataFrame()
+            if row.empty:
+                row = _rows(response, arm="Overall")
+            if row.empty:
+                continue
+            sentences.append(f"The {name} was {_rate_text(row.iloc[0], key)}.")
+            continue
+        order = [a for a in arms if a != reference] + ([reference] if reference else [])
+        parts = []
+        for arm in order:
+            row = _rows(response, arm=arm)
+            if not row.empty:
+                parts.append(f"{_rate_text(row.iloc[0], key)} with {arm}")
+        text = f"The {name} was " + _join(parts)
+        ps = []
+        for arm in order[:-1]:
+            comp = _rows(comparisons, rate=key, arm=arm)
+            if not comp.empty and not fmt.is_missing(comp.iloc[0].get("p")):
+                p = fmt.fmt_p(comp.iloc[0]["p"])
+                test = comp.iloc[0].get("test", "")
+                ps.append(
+                    f"{test + ' ' if isinstance(test, str) and test else ''}p {'= ' + p if not p.startswith('<') else p}"
+                )
+        if ps:
+            text += " (" + "; ".join(ps) + ")"
+        sentences.append(text + ".")
+    return sentences
+
+
+def adverse_event_sentence(
+    adverse_events: pd.DataFrame | None, top: int = 3, digits: int = 1
+) -> list[str]:
+    """ "The most common adverse events were diarrhea (36, 54.5%), ..." over all patients."""
+    if adverse_events is None or adverse_events.empty:
+        return []
+    overall = _rows(adverse_events, arm="Overall")
+    table = overall if not overall.empty else adverse_events
+    table = table[~table["term"].astype(str).str.lower().str.startswith("any")]
+    if table.empty:
+        return []
+    agg = (
+        table.groupby("term", sort=False).agg(n=("any_grade_n", "sum"), d=("n", "sum"))
+        if overall.empty
+        else table.set_index("term").rename(columns={"any_grade_n": "n", "n": "d"})[["n", "d"]]
+    )
+    agg = (
+        agg.assign(pct=100 * agg["n"] / agg["d"])
+        .sort_values(["n"], ascending=False, kind="mergesort")
+        .head(top)
+    )
+    parts = [
+        f"{term.lower() if term[:1].isupper() and not term[:2].isupper() else term} ({int(r.n)}, {fmt.fmt_num(r.pct, digits)}%)"
+        for term, r in agg.iterrows()
+    ]
+    return [f"The most common adverse events were {_join(parts)}."]
+
+
+def results_paragraph(
+    study: Mapping[str, Any],
+    survival: pd.DataFrame,
+    comparisons: pd.DataFrame | None = None,
+    response: pd.DataFrame | None = None,
+    response_comparisons: pd.DataFrame | None = None,
+    adverse_events: pd.DataFrame | None = None,
+    arms: Sequence[str] = (),
+    reference: str | None = None,
+) -> str:
+    sentences = [
+        *survival_sentences(study, survival, comparisons, arms, reference),
+        *response_sentences(response, response_comparisons, arms, reference),
+        *adverse_event_sentence(adverse_events),
+    ]
+    return " ".join(sentences)
+
+
+# ------------------------------------------------------------------------------------------------
+# methods paragraph
+
+
+def software_versions(
+    packages: Iterable[str] = ("her2rwe", "numpy", "pandas", "scipy", "matplotlib", "snakemake"),
+) -> dict[str, str]:
+    import platform
+    from importlib import metadata
+
+    versions = {"Python": platform.python_version()}
+    for pkg in packages:
+        try:
+            versions[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            versions[pkg] = "not installed"
+    return versions
+
+
+def methods_paragraph(
+    study: Mapping[str, Any], days_per_month: float, versions: Mapping[str, str]
+) -> str:
+    """Names every estimator, its settings, and the software versions."""
+    resp = study.get("response", {})
+    ci_text = fmt.ci_method_text(study.get("ci_method", "log-log"), study.get("conf_level", 0.95))
+    rate_ci = {"clopper-pearson": "Clopper-Pearson exact", "wilson": "Wilson score"}[
+        resp.get("ci_method", "clopper-pearson")
+    ]
+    diff_ci = {"newcombe": "Newcombe hybrid score", "wald": "Wald"}[
+        resp.get("diff_ci_method", "newcombe")
+    ]
+    test = {
+        "auto": "Fisher's exact test when any expected count was below 5, otherwise the chi-square test",
+        "chisq": "the chi-square test",
+        "fisher": "Fisher's exact test",
+    }[resp.get("test", "auto")]
+    strata = study.get("strata") or []
+    strat = f", stratified by {', '.join(strata)}" if strata else ""
+    ties = study.get("ties", "efron").capitalize()
+    software = ", ".join(f"{k} {v}" for k, v in versions.items())
+    return (
+        f"Time-to-event endpoints were derived from dates as the time from the index date to the event, "
+        f"in months (days / {days_per_month:g}); patients without an event were censored at their last "
+        f"tumour assessment (PFS) or last contact (other endpoints). Survival was estimated with the "
+        f"Kaplan-Meier method with Greenwood variance; medians and survival rates are given with {ci_text}. "
+        f"Median follow-up was estimated by the reverse Kaplan-Meier method. Arms were compared with the "
+        f"log-rank test{strat}, and hazard ratios were estimated with Cox proportional hazards models "
+        f"({ties} ties{strat}) with Wald confidence intervals; proportional hazards were checked with "
+        f"scaled Schoenfeld residuals. Response was assessed by RECIST 1.1: objective response rate (ORR, "
+        f"complete or partial response), disease control rate (DCR, ORR or stable disease) and clinical "
+        f"benefit rate (CBR, ORR or stable disease lasting at least {resp.get('cbr_min_weeks', 24):g} weeks), "
+        f"with {rate_ci} confidence intervals; differences between arms are given with {diff_ci} "
+        f"intervals and compared with {test}. Adverse events are counted once per patient and term at the "
+        f"worst CTCAE grade. Analyses used {software}."
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# DOCX from the formatted Markdown tables
+
+
+@dataclass
+class MarkdownTable:
+    title: str | None
+    header: list[str]
+    rows: list[list[str]]
+    footnotes: list[str] = field(default_factory=list)
+
+
+_BOLD = re.compile(r"^\*\*(.+)\*\*$")
+
+
+def parse_markdown_tables(text: str) -> list[MarkdownTable]:
+    """Parse the tables written by formatting.markdown_table (title, pipe table, footnotes)."""
+    tables: list[MarkdownTable] = []
+    title: str | None = None
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i].strip()
+        m = _BOLD.match(line)
+        if m:
+            title = m.group(1)
+            i += 1
+            continue
+        if line.startswith("|"):
+            block = []
+            while i < len(lines) and lines[i].strip().startswith("|"):
+                block.append(lines[i].strip())
+                i += 1
+            cells = [_split_row(b) for b in block]
+            header, body = cells[0], [c for c in cells[2:]]
+            notes = []
+            while (
+                i < len(lines)
+                and not lines[i].strip().startswith("|")
+                and not _BOLD.match(lines[i].strip())
+            ):
+                note = lines[i].strip()
+                if note:
+                    notes.append(note.strip("_"))
+                i += 1
+            tables.append(MarkdownTable(title, header, body, notes))
+            title = None
+            continue
+        i += 1
+    return tables
+
+
+def _split_row(line: str) -> list[str]:
+    inner = line.strip()[1:-1]
+    cells, cur, esc = [], "", False
+    for ch in inner:
+        if esc:
+            cur += ch
+            esc = False
+        elif ch == "\\":
+            esc = True
+        elif ch == "|":
+            cells.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    cells.append(cur.strip())
+    return cells
+
+
+def write_docx(
+    tables: Sequence[MarkdownTable],
+    path: str | Path,
+    heading: str | None = None,
+    intro: str | None = None,
+) -> None:
+    """Manuscript tables as a DOCX, byte-identical for the same content."""
+    import datetime
+
+    import docx
+    from docx.shared import Pt
+
+    from her2rwe.io import atomic_path
+
+    document = docx.Document()
+    style = document.styles["Normal"]
+    style.font.name = "Arial"
+    style.font.size = Pt(9)
+    props = document.core_properties
+    fixed = datetime.datetime(2000, 1, 1)
+    props.created = fixed
+    props.modified = fixed
+    props.last_printed = fixed
+    props.revision = 1
+    props.author = "her2rwe"
+    props.last_modified_by = "her2rwe"
+    props.title = heading or ""
+    if heading:
+        document.add_heading(heading, level=1)
+    if intro:
+        document.add_paragraph(intro)
+    for n, table in enumerate(tables, start=1):
+        document.add_paragraph().add_run(f"Table {n}. {table.title or ''}".strip()).bold = True
+        grid = document.add_table(rows=1 + len(table.rows), cols=len(table.header))
+        grid.style = "Table Grid"
+        for j, h in enumerate(table.header):
+            cell = grid.cell(0, j)
+            cell.text = h
+            for run in cell.paragraphs[0].runs:
+                run.bold = True
+        for i, row in enumerate(table.rows, start=1):
+            for j, value in enumerate(row[: len(table.header)]):
+                grid.cell(i, j).text = value
+        for note in table.footnotes:
+            document.add_paragraph(note).runs[0].italic = True
+    buffer = _io.BytesIO()
+    document.save(buffer)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(_normalise_zip(buffer.getvalue()))
+
+
+def _normalise_zip(data: bytes) -> bytes:
+    """Rewrite a zip with fixed timestamps so that equal content gives equal bytes."""
+    src = zipfile.ZipFile(_io.BytesIO(data))
+    out = _io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            new = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
+            new.compress_type = zipfile.ZIP_DEFLATED
+            new.external_attr = 0o644 << 16
+            dst.writestr(new, src.read(info.filename))
+    return out.getvalue()
+
+
+# ------------------------------------------------------------------------------------------------
+# manifest
+
+
+def sha256_manifest(root: str | Path, paths: Iterable[str | Path]) -> str:
+    """`sha256  relative/path` lines, sorted by path (the format of `sha256sum -c`)."""
+    root = Path(root)
+    lines = []
+    for p in sorted({Path(p).as_posix() for p in paths}):
+        digest = hashlib.sha256((root / p).read_bytes()).hexdigest()
+        lines.append(f"{digest}  {p}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,153 @@
+"""Report pieces: results paragraph, methods paragraph, DOCX tables and manifest.
+
+Inputs are small hand-written tables in the shape of docs/outputs.md; expected text is written out
+by hand.
+"""
+
+import zipfile
+
+import pandas as pd
+
+from her2rwe import formatting as fmt
+from her2rwe import report
+
+STUDY = {"endpoints": ["pfs"], "ci_method": "log-log", "conf_level": 0.95, "response": {}}
+SURVIVAL = pd.DataFrame(
+    {
+        "endpoint": ["pfs", "pfs", "pfs"],
+        "split": ["arm", "arm", "overall"],
+        "group": ["HP+C", "ADC", "All"],
+        "n": [67, 83, 150],
+        "events": [50, 60, 110],
+        "median": [8.94, 7.02, 7.5],
+        "median_lower": [6.1, 5.55, 6.0],
+        "median_upper": [11.2, float("nan"), 9.0],
+    }
+)
+COMPARISONS = pd.DataFrame(
+    {
+        "endpoint": ["pfs"],
+        "arm": ["ADC"],
+        "reference": ["HP+C"],
+        "hr": [1.234],
+        "hr_lower": [0.851],
+        "hr_upper": [1.789],
+        "logrank_p": [0.2712],
+    }
+)
+RESPONSE = pd.DataFrame(
+    {
+        "arm": ["HP+C", "ADC", "Overall"],
+        "n": [67, 83, 150],
+        "orr_n": [18, 43, 61],
+        "orr_pct": [100 * 18 / 67, 100 * 43 / 83, 100 * 61 / 150],
+        "orr_lower": [16.8, 40.6, 32.7],
+        "orr_upper": [39.0, 62.9, 49.0],
+    }
+)
+RESP_COMP = pd.DataFrame(
+    {"rate": ["orr"], "arm": ["ADC"], "reference": ["HP+C"], "test": ["chi-square"], "p": [0.0021]}
+)
+
+
+def test_two_arm_results_paragraph_reads_like_the_paper():
+    text = report.results_paragraph(
+        STUDY, SURVIVAL, COMPARISONS, RESPONSE, RESP_COMP, arms=["HP+C", "ADC"], reference="HP+C"
+    )
+    assert text.startswith(
+        "Median PFS was 7.0 months (95% CI 5.6-NR) with ADC and 8.9 months (95% CI 6.1-11.2) with HP+C "
+        "(HR 1.23, 95% CI 0.85-1.79; log-rank p = 0.271)."
+    )
+    # 43/83 = 51.807% and 18/67 = 26.866%
+    assert (
+        "The objective response rate was 51.8% (43/83; 95% CI 40.6-62.9) with ADC and 26.9% (18/67; 95% CI 16.8-39.0) with HP+C (chi-square p = 0.002)."
+        in text
+    )
+
+
+def test_single_arm_paragraph_and_not_reached_median():
+    surv = pd.DataFrame(
+        {
+            "endpoint": ["pfs"],
+            "split": ["overall"],
+            "group": ["All"],
+            "n": [66],
+            "events": [20],
+            "median": [float("nan")],
+            "median_lower": [9.95],
+            "median_upper": [float("nan")],
+        }
+    )
+    text = report.results_paragraph(STUDY, surv, arms=["TKI"], reference=None)
+    assert text == "Median PFS was not reached (95% CI 10.0-NR), with 20 events among 66 patients."
+
+
+def test_most_common_adverse_events_sentence():
+    ae = pd.DataFrame(
+        {
+            "arm": ["Overall"] * 4,
+            "term": ["Any adverse event", "Diarrhea", "Hand-foot syndrome", "Leucopenia"],
+            "n": [66] * 4,
+            "any_grade_n": [60, 36, 31, 30],
+        }
+    )
+    # 36/66 = 54.545 -> 54.5; 31/66 = 46.97 -> 47.0; 30/66 = 45.45 -> 45.5
+    assert report.adverse_event_sentence(ae) == [
+        "The most common adverse events were diarrhea (36, 54.5%), hand-foot syndrome (31, 47.0%) and leucopenia (30, 45.5%)."
+    ]
+
+
+def test_methods_paragraph_names_estimators_and_versions():
+    text = report.methods_paragraph(
+        {**STUDY, "ci_method": "spss", "ties": "breslow"},
+        30.4375,
+        {"Python": "3.11.7", "numpy": "2.4.6"},
+    )
+    for phrase in (
+        "Kaplan-Meier method with Greenwood variance",
+        "Klein-Moeschberger",
+        "reverse Kaplan-Meier",
+        "log-rank test",
+        "Breslow ties",
+        "Clopper-Pearson exact",
+        "Newcombe hybrid score",
+        "Fisher's exact test when any expected count was below 5",
+        "at least 24 weeks",
+        "days / 30.4375",
+        "Python 3.11.7, numpy 2.4.6",
+    ):
+        assert phrase in text, phrase
+
+
+def test_markdown_tables_round_trip_into_docx_deterministically(tmp_path):
+    md = fmt.markdown_table(
+        [["ADC", "7.0 (5.6-NR)"], ["HP+C", "8.9 (6.1-11.2)"]],
+        ["Arm", "Median PFS, months (95% CI)"],
+        title="Progression-free survival",
+        footnotes=["95% CI log-log transformed."],
+    )
+    md += "\n" + fmt.markdown_table([["a|b", "1"]], ["x", "y"], title="Second")
+    tables = report.parse_markdown_tables(md)
+    assert [t.title for t in tables] == ["Progression-free survival", "Second"]
+    assert tables[0].rows == [["ADC", "7.0 (5.6-NR)"], ["HP+C", "8.9 (6.1-11.2)"]]
+    assert tables[0].footnotes == ["95% CI log-log transformed."]
+    assert tables[1].rows == [["a|b", "1"]]
+    a, b = tmp_path / "a.docx", tmp_path / "b.docx"
+    report.write_docx(tables, a, heading="Study")
+    report.write_docx(tables, b, heading="Study")
+    assert a.read_bytes() == b.read_bytes()
+    with zipfile.ZipFile(a) as z:
+        body = z.read("word/document.xml").decode()
+        assert all(info.date_time == (1980, 1, 1, 0, 0, 0) for info in z.infolist())
+    assert "Median PFS, months (95% CI)" in body and "8.9 (6.1-11.2)" in body
+
+
+def test_manifest_lists_sorted_sha256(tmp_path):
+    (tmp_path / "b.txt").write_text("b")
+    (tmp_path / "a.txt").write_text("a")
+    text = report.sha256_manifest(tmp_path, ["b.txt", "a.txt"])
+    # sha256("a") and sha256("b"), as printed by `printf a | sha256sum`
+    assert text == (
+        "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb  a.txt\n"
+        "3e23e8160039594a33894f6564e1b1348bbd7a0088d42c4acb73eeaed59c009d  b.txt\n"
+    )
