@@ -1,0 +1,553 @@
+"""Patient-data safety: the identifier guard at ingest, and small-cell suppression of output tables.
+
+Identifier guard
+    :func:`find_identifiers` looks at the header and the values of a raw input table (every cell a
+    string) and returns one :class:`~her2rwe.ingest.Problem` per column that looks like a direct
+    identifier: names, medical record numbers, national or insurance IDs, phone numbers, e-mail or
+    street addresses, full birth dates, and free text longer than :data:`FREE_TEXT_MAX_CHARS`. A
+    problem names the file, the column and the reason, and never carries a value. Columns in the
+    study's ``identifier_allowlist`` are kept, and reported back as notes for the job log.
+
+Small-cell suppression
+    :func:`suppress` masks every count from 1 to ``k - 1`` (primary suppression) and the percentages
+    derived from it, then adds complementary suppression: in every additive relation of the table
+    (a total and its parts, within a row or across rows), a masked cell is never the only unknown, so
+    no masked cell can be recovered by subtraction. :func:`audit` checks this claim with linear
+    programming. Masked cells read ``<k`` (primary) and ``*`` (complementary). See docs/privacy.md.
+
+Pure functions only: no file writes, no printing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+# ------------------------------------------------------------------------------------------------
+# identifier guard
+
+FREE_TEXT_MAX_CHARS = 100
+"""A column holding any value longer than this is treated as free text (notes can name people)."""
+
+#: contract columns of input contract v1: never refused for their names (their values are checked)
+CONTRACT_COLUMNS = frozenset(
+    {
+        "patient_id",
+        "arm",
+        "regimen",
+        "index_date",
+        "progression_date",
+        "death_date",
+        "last_assessment_date",
+        "last_contact_date",
+        "next_treatment_date",
+        "discontinuation_date",
+        "discontinuation_reason",
+        "best_response",
+        "sd_weeks",
+        "measurable_disease",
+        "term",
+        "grade",
+        "category",
+    }
+)
+CONTRACT_SUFFIXES = ("_months", "_event", "_source")
+
+
+def _tokens(column: str) -> list[str]:
+    """'PatientLastName' / 'patient-last name' -> ['patient', 'last', 'name']."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", column)
+    return [t for t in re.split(r"[^a-z0-9]+", spaced.lower()) if t]
+
+
+def _joined(column: str) -> str:
+    return "_".join(_tokens(column))
+
+
+_NAME_QUALIFIERS = {
+    "first",
+    "last",
+    "given",
+    "family",
+    "middle",
+    "full",
+    "patient",
+    "pt",
+    "maiden",
+    "sur",
+    "mother",
+    "mothers",
+    "father",
+    "fathers",
+    "contact",
+    "next",
+    "kin",
+    "person",
+    "legal",
+    "preferred",
+    "physician",
+    "doctor",
+    "provider",
+    "nurse",
+}
+
+# (reason, regex over the joined lower-case tokens of the column name)
+_NAME_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (reason, re.compile(rx))
+    for reason, rx in (
+        (
+            "a name",
+            r"(^|_)(surname|forename|firstname|lastname|fullname|givenname|familyname|"
+            r"patientname|initials|name)(_|$)",
+        ),
+        (
+            "a medical record number",
+            r"(^|_)(mrn|mrns|medical_record(_number|_no|_num|_id)?|med_rec(_no|_num)?|"
+            r"record_(number|no|num)|chart_(number|no|num|id)|hospital_(number|no|num)|"
+            r"hosp_(no|num|id)|unit_(number|no)|case_(number|no)|nhs(_number|_no)?|chi_number|"
+            r"patient_number|accession(_number|_no)?)(_|$)",
+        ),
+        (
+            "a national or insurance ID",
+            r"(^|_)(ssn|social_security(_number|_no)?|sin|nino|national_(id|insurance|number)|"
+            r"insurance_(number|no|num|id)|member_(id|number|no)|subscriber_(id|number)|"
+            r"medicare(_number|_no|_id)?|medicaid(_number|_no|_id)?|policy_(number|no|id)|"
+            r"passport(_number|_no)?|driver_licen[cs]e|drivers_licen[cs]e|licen[cs]e_number|"
+            r"tax_id|tin|personnummer|bsn|aadhaar|health_card|ahv|insee|nir|hic|hicn|mbi|"
+            r"beneficiary_(id|number))(_|$)",
+        ),
+        ("a phone number", r"(^|_)(phone|telephone|tel|mobile|cellphone|cell_phone|fax)(_|$)"),
+        ("an e-mail address", r"(^|_)(email|e_mail|mail|mail_address)(_|$)"),
+        (
+            "a street address",
+            r"(^|_)(address|addr|street|street_address|house_number|zip|zipcode|zip_code|"
+            r"postcode|post_code|postal_code|postal)(_|$)",
+        ),
+        (
+            "a full birth date",
+            r"(^|_)(dob|birth_date|birthdate|date_of_birth|birthday|born|bdate|birth_dt|dt_birth)(_|$)",
+        ),
+    )
+)
+
+_VALUE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("e-mail addresses", re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")),
+    ("US social security numbers", re.compile(r"(?<!\d)\d{3}-\d{2}-\d{4}(?!\d)")),
+    (
+        "phone numbers",
+        re.compile(r"(?<![\d-])(\+\d{1,3}[\s.-]?)?(\(\d{2,4}\)|\d{3})[\s.-]?\d{3}[\s.-]\d{4}(?![\d-])"),
+    ),
+    (
+        "street addresses",
+        re.compile(
+            r"\b\d{1,5}\s+([A-Za-z][\w'.-]*\s+){1,4}(street|st|avenue|ave|road|rd|boulevard|blvd|"
+            r"lane|ln|drive|dr|court|ct|way|place|pl|terrace|square|sq)\b\.?",
+            re.IGNORECASE,
+        ),
+    ),
+)
+_PERSON_NAME = re.compile(
+    r"[A-Z][a-z'\-]+,\s*[A-Z][a-z'\-]+( [A-Z]\.?)?|[A-Z][a-z'\-]+( [A-Z]\.?)? [A-Z][a-z'\-]{2,}"
+)
+_RECORD_NUMBER = re.compile(r"[A-Z]{0,3}\d{6,12}")
+
+
+@dataclass(frozen=True)
+class IdentifierFinding:
+    """A column that looks like a direct identifier. Holds no value from the column."""
+
+    column: str
+    reason: str
+    line: int | None  # header line for a name rule, else the first line with a matching value
+    rows: int = 0  # how many rows matched (value rules)
+
+
+def _name_reason(column: str) -> str | None:
+    if column in CONTRACT_COLUMNS or column.endswith(CONTRACT_SUFFIXES):
+        return None
+    joined = _joined(column)
+    tokens = set(joined.split("_"))
+    for reason, rx in _NAME_RULES:
+        if not rx.search(joined):
+            continue
+        if reason == "a name" and "name" in tokens and not tokens - {"name"} <= _NAME_QUALIFIERS:
+            continue  # 'regimen_name', 'drug_name', 'site_name' do not name people
+        return reason
+    return None
+
+
+def _value_reason(
+    values: pd.Series, column: str, lines: np.ndarray
+) -> tuple[str, int | None, int] | None:
+    """The first value rule a column's cells trip: (reason, first line, rows matching)."""
+    nonblank = values[values != ""]
+    if nonblank.empty:
+        return None
+    for reason, rx in _VALUE_RULES:
+        hit = nonblank.map(lambda v, rx=rx: rx.search(v) is not None).astype(bool)
+        if hit.any():
+            first = int(np.flatnonzero(hit.to_numpy())[0])
+            return reason, int(lines[nonblank.index[first]]), int(hit.sum())
+    if column == "patient_id":
+        return None  # pseudonyms may be numbers; their uniqueness is checked elsewhere
+    distinct = nonblank.nunique()
+    if distinct >= 5 and distinct >= 0.5 * len(nonblank):
+        names = nonblank.str.fullmatch(_PERSON_NAME)
+        if names.mean() >= 0.5:
+            first = int(np.flatnonzero(names.to_numpy())[0])
+            return "person names", int(lines[nonblank.index[first]]), int(names.sum())
+        numbers = nonblank.str.fullmatch(_RECORD_NUMBER)
+        if numbers.mean() >= 0.9 and distinct >= 0.9 * len(nonblank):
+            first = int(np.flatnonzero(numbers.to_numpy())[0])
+            return (
+                "unique record numbers (like MRNs)",
+                int(lines[nonblank.index[first]]),
+                int(numbers.sum()),
+            )
+    long = nonblank.str.len() > FREE_TEXT_MAX_CHARS
+    if long.any():
+        first = int(np.flatnonzero(long.to_numpy())[0])
+        return (
+            f"free text longer than {FREE_TEXT_MAX_CHARS} characters",
+            int(lines[nonblank.index[first]]),
+            int(long.sum()),
+        )
+    return None
+
+
+def find_identifiers(
+    frame: pd.DataFrame, lines: Sequence[int] | np.ndarray, header_line: int = 1
+) -> list[IdentifierFinding]:
+    """Columns of a raw table (all cells strings) whose name or values look like direct identifiers.
+
+    ``lines`` gives the 1-based file line of each row. Name rules are checked first; a column that
+    passes them is checked by its values (e-mail, SSN, phone and street-address patterns anywhere;
+    person names, unique record numbers and long free text by the share of cells that match).
+    """
+    lines = np.asarray(lines)
+    findings = []
+    for column in frame.columns:
+        reason = _name_reason(str(column))
+        if reason:
+            findings.append(
+                IdentifierFinding(str(column), f"the column name suggests {reason}", header_line)
+            )
+            continue
+        values = frame[column].astype(str).reset_index(drop=True)
+        found = _value_reason(values, str(column), lines)
+        if found:
+            what, line, rows = found
+            findings.append(
+                IdentifierFinding(str(column), f"values look like {what} ({rows} row(s))", line, rows)
+            )
+    return findings
+
+
+def identifier_guard(
+    frame: pd.DataFrame,
+    lines: Sequence[int] | np.ndarray,
+    file: str,
+    header_line: int = 1,
+    allowlist: Iterable[str] = (),
+):
+    """Run :func:`find_identifiers` and split its findings by the allow-list.
+
+    Returns ``(problems, notes)``: problems (``ingest.Problem`` without values) for flagged columns
+    not in ``allowlist``; notes (strings for the job log) for flagged columns the user chose to keep.
+    """
+    from her2rwe.ingest import Problem
+
+    allow = set(allowlist)
+    problems, notes = [], []
+    for f in find_identifiers(frame, lines, header_line):
+        if f.column in allow:
+            notes.append(
+                f"{file}: column '{f.column}' kept although it looks like a direct identifier "
+                f"({f.reason}): it is listed in identifier_allowlist"
+            )
+            continue
+        problems.append(
+            Problem(
+                file,
+                f.line,
+                f.column,
+                f"looks like a direct identifier: {f.reason}; values not shown. Remove the column "
+                "from the file, or list it in the study's identifier_allowlist if it is not an "
+                "identifier",
+            )
+        )
+    return problems, notes
+
+
+# ------------------------------------------------------------------------------------------------
+# small-cell suppression
+
+PRIMARY = "primary"
+COMPLEMENTARY = "complementary"
+COMPLEMENTARY_MARKER = "*"
+
+
+def marker(k: int) -> str:
+    """The text of a primary-suppressed cell: ``<11`` for k = 11."""
+    return f"<{k}"
+
+
+@dataclass(frozen=True)
+class Margin:
+    """An additive relation across rows: in every group of rows that agree on ``within``, the row
+    whose ``by`` column equals ``total`` holds the sum of the rows listed in ``parts`` (default: all
+    the group's other rows), for every count column.
+
+    Examples: arms add up to the Total row (``Margin(by="arm", total="Total", within=["step"])``);
+    the steps of an attrition table (``Margin(by="step", total="rows read", within=["arm"],
+    parts=["excluded", "analysed"])``).
+    """
+
+    by: str
+    total: Any
+    within: Sequence[str] = ()
+    parts: Sequence[Any] | None = None
+
+
+@dataclass
+class Suppressed:
+    """The result of :func:`suppress`.
+
+    ``table``: a copy of the input where masked count and percentage cells hold their marker text
+    (``<k`` or ``*``); unmasked cells keep their unrounded values. ``status``: same shape, ``""`` for
+    a shown cell, ``"primary"`` or ``"complementary"`` for a masked one.
+    """
+
+    table: pd.DataFrame
+    status: pd.DataFrame
+    k: int
+    counts: list[str]
+    relations: list[tuple[tuple[int, str], list[tuple[int, str]], float]] = field(repr=False)
+
+    @property
+    def n_primary(self) -> int:
+        return int((self.status == PRIMARY).to_numpy().sum())
+
+    @property
+    def n_complementary(self) -> int:
+        return int((self.status == COMPLEMENTARY).to_numpy().sum())
+
+    def footnote(self) -> str:
+        """A footnote for formatted tables; empty when nothing is masked."""
+        if not (self.n_primary or self.n_complementary):
+            return ""
+        text = f"Counts from 1 to {self.k - 1} are shown as {marker(self.k)}"
+        if self.n_complementary:
+            text += f"; cells marked {COMPLEMENTARY_MARKER} are hidden so that they cannot be recovered from totals"
+        return text + "."
+
+
+def _as_relations(row_totals) -> list[tuple[str, list[str]]]:
+    if not row_totals:
+        return []
+    if isinstance(row_totals, Mapping):
+        return [(t, list(p)) for t, p in row_totals.items()]
+    return [(t, list(p)) for t, p in row_totals]
+
+
+def _num(v: Any) -> float:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def suppress(
+    table: pd.DataFrame,
+    counts: Sequence[str],
+    k: int,
+    pcts: Mapping[str, str | tuple[str, str]] | None = None,
+    row_totals: Mapping[str, Sequence[str]] | Sequence[tuple[str, Sequence[str]]] | None = None,
+    margins: Sequence[Margin] = (),
+) -> Suppressed:
+    """Mask small counts with complementary suppression.
+
+    - ``counts``: the count columns. Every count from 1 to k-1 is masked (primary). Zero is shown.
+    - ``pcts``: percentage column -> its count column, or -> (count column, denominator column). A
+      percentage is masked with its count, and also when its denominator is masked and the count is
+      not zero (else the denominator could be recovered from count and percentage).
+    - ``row_totals``: within each row, total column -> the part columns it contains, e.g.
+      ``{"n": ["orr_n"]}``. The parts need not be exhaustive: the remainder (``n - orr_n``, the
+      non-responders) is treated as a hidden cell, so when it is 1..k-1 a shown part is masked too.
+      Give a list of pairs to state several relations for one total.
+    - ``margins``: relations across rows (:class:`Margin`).
+
+    Complementary rule: in every relation with a masked (or small hidden) cell, at least two cells
+    are unknown; otherwise the smallest shown part (non-zero first) is masked, or the total when no
+    part is left. Repeated until no relation changes. ``k <= 1`` turns suppression off.
+    """
+    out = table.copy()
+    status = pd.DataFrame("", index=table.index, columns=table.columns)
+    if k is None or k <= 1:
+        return Suppressed(out, status, int(k or 0), list(counts), [])
+    pos = {idx: i for i, idx in enumerate(table.index)}
+    values = {
+        (pos[idx], c): _num(table.at[idx, c]) for c in counts for idx in table.index
+    }
+    masked: dict[tuple[int, str], str] = {
+        cell: PRIMARY for cell, v in values.items() if 1 <= v < k
+    }
+
+    relations: list[tuple[tuple[int, str], list[tuple[int, str]], float]] = []
+    for total, parts in _as_relations(row_totals):
+        for i in range(len(table)):
+            tv = values.get((i, total), _num(table.iloc[i][total]))
+            pv = [values.get((i, p), _num(table.iloc[i][p])) for p in parts]
+            if np.isnan(tv) or any(np.isnan(pv)):
+                continue
+            relations.append(((i, total), [(i, p) for p in parts], tv - sum(pv)))
+    for m in margins:
+        keys = list(m.within)
+        groups = table.groupby(keys, sort=False, dropna=False) if keys else [((), table)]
+        for _, g in groups:
+            tot = g.index[g[m.by] == m.total]
+            if len(tot) != 1:
+                continue
+            part_rows = g.index[g[m.by] != m.total]
+            if m.parts is not None:
+                part_rows = g.index[g[m.by].isin(list(m.parts))]
+            for c in counts:
+                tv = values[(pos[tot[0]], c)]
+                pv = [values[(pos[r], c)] for r in part_rows]
+                if np.isnan(tv) or any(np.isnan(pv)):
+                    continue
+                relations.append(
+                    ((pos[tot[0]], c), [(pos[r], c) for r in part_rows], tv - sum(pv))
+                )
+
+    changed = True
+    while changed:
+        changed = False
+        for total, parts, remainder in relations:
+            hidden_small = 1 <= remainder < k
+            cells = [total, *parts]
+            unknown = sum(c in masked for c in cells) + (1 if remainder != 0 else 0)
+            sensitive = hidden_small or any(c in masked for c in cells)
+            if not sensitive or unknown >= 2:
+                continue
+            shown = [c for c in parts if c not in masked]
+            if shown:
+                nonzero = [c for c in shown if values[c] > 0]
+                pick = min(nonzero or shown, key=lambda c: (values[c], c[0], c[1]))
+            elif total not in masked:
+                pick = total
+            else:
+                continue
+            masked[pick] = COMPLEMENTARY
+            changed = True
+
+    for (i, c), kind in masked.items():
+        idx = table.index[i]
+        status.at[idx, c] = kind
+    for pct, spec in (pcts or {}).items():
+        count, denom = (spec, None) if isinstance(spec, str) else spec
+        for i, idx in enumerate(table.index):
+            kind = masked.get((i, count))
+            if kind is None and denom is not None and (i, denom) in masked:
+                if values.get((i, count), 0) != 0:
+                    kind = masked[(i, denom)]
+            if kind:
+                status.at[idx, pct] = kind
+    hidden = status != ""
+    if hidden.to_numpy().any():
+        cols = [c for c in table.columns if hidden[c].any()]
+        out[cols] = out[cols].astype(object)
+        out = out.mask(status == PRIMARY, marker(k)).mask(
+            status == COMPLEMENTARY, COMPLEMENTARY_MARKER
+        )
+    return Suppressed(out, status, int(k), list(counts), relations)
+
+
+def overlay(
+    formatted: pd.DataFrame, result: Suppressed, sources: Mapping[str, Sequence[str]]
+) -> pd.DataFrame:
+    """Mask cells of a formatted table built from the unsuppressed numbers.
+
+    ``formatted`` has the same index as the suppressed table; ``sources`` maps each formatted column
+    to the columns of the numeric table it was made from (e.g. ``{"ORR": ["orr_n", "orr_pct"]}``).
+    A formatted cell reads ``<k`` when any source cell is primary-masked, ``*`` when any is
+    complementary-masked.
+    """
+    out = formatted.copy().astype(object)
+    for col, src in sources.items():
+        st = result.status[list(src)]
+        primary = (st == PRIMARY).any(axis=1)
+        comp = (st == COMPLEMENTARY).any(axis=1) & ~primary
+        out.loc[primary.to_numpy(), col] = marker(result.k)
+        out.loc[comp.to_numpy(), col] = COMPLEMENTARY_MARKER
+    return out
+
+
+def audit(result: Suppressed) -> list[tuple[Any, str, float, float]]:
+    """Cells that a reader could recover exactly from the shown cells and the table's relations.
+
+    For each masked count cell, solves two linear programs (min and max of the cell subject to every
+    relation, primary cells in [1, k-1], other hidden cells >= 0) and reports ``(index, column,
+    low, high)`` when the range is a single value. An empty list means the suppression holds.
+    """
+    from scipy.optimize import linprog
+
+    status = result.status
+    k = result.k
+    hidden_cells: dict[tuple[int, str], int] = {}
+    for i, idx in enumerate(status.index):
+        for c in status.columns:
+            if status.at[idx, c] and c in result.counts:
+                hidden_cells[(i, c)] = len(hidden_cells)
+    n_cells = len(hidden_cells)
+    rem_vars = [j for j, (_, _, r) in enumerate(result.relations) if r != 0]
+    n = n_cells + len(rem_vars)
+    if n_cells == 0:
+        return []
+    rem_index = {j: n_cells + t for t, j in enumerate(rem_vars)}
+    a_eq, b_eq = [], []
+    shown = result.table
+    for j, (total, parts, _) in enumerate(result.relations):
+        row = np.zeros(n)
+        rhs = 0.0
+        for cell, sign in [(total, 1.0)] + [(p, -1.0) for p in parts]:
+            if cell in hidden_cells:
+                row[hidden_cells[cell]] += sign
+            else:
+                rhs -= sign * float(shown.iloc[cell[0]][cell[1]])
+        if j in rem_index:
+            row[rem_index[j]] -= 1.0
+        if row.any():
+            a_eq.append(row)
+            b_eq.append(rhs)
+    bounds = []
+    for (i, c), _ in sorted(hidden_cells.items(), key=lambda t: t[1]):
+        bounds.append((1, k - 1) if status.iloc[i][c] == PRIMARY else (0, None))
+    bounds += [(0, None)] * len(rem_vars)
+    leaks = []
+    for (i, c), v in hidden_cells.items():
+        if status.iloc[i][c] != PRIMARY:
+            continue
+        lo_hi = []
+        for sign in (1.0, -1.0):
+            obj = np.zeros(n)
+            obj[v] = sign
+            res = linprog(
+                obj,
+                A_eq=np.array(a_eq) if a_eq else None,
+                b_eq=np.array(b_eq) if b_eq else None,
+                bounds=bounds,
+                integrality=np.ones(n),
+                method="highs",
+            )
+            lo_hi.append(sign * res.fun if res.success else float("nan"))
+        lo, hi = lo_hi
+        if not (hi > lo):
+            leaks.append((status.index[i], c, lo, hi))
+    return leaks
+
