@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from her2rwe.rawtext import InputError, Problem, decode, delimiter_problem, records
+from her2rwe.rawtext import EMPTY, InputError, Problem, decode, delimiter_problem, records
 
 __all__ = [
     "InputError",
@@ -73,9 +73,7 @@ def read_raw_csv(path: str | Path, display: str | None = None) -> RawTable:
     rows = records(text)
     first = next(rows, None)
     if first is None:
-        raise InputError(
-            [Problem(name, None, None, "the file is empty: expected a header line and one row per patient")]
-        )
+        raise InputError([Problem(name, None, None, EMPTY)])
     header_line, header = first
     header = [h.strip() for h in header]
     problem = delimiter_problem(",".join(header), len(header), name, header_line)
@@ -85,7 +83,9 @@ def read_raw_csv(path: str | Path, display: str | None = None) -> RawTable:
     seen: set[str] = set()
     for i, col in enumerate(header, 1):
         if not col:
-            problems.append(Problem(name, header_line, None, f"header field {i} has no column name"))
+            problems.append(
+                Problem(name, header_line, None, f"header field {i} has no column name")
+            )
         elif col in seen:
             problems.append(Problem(name, header_line, col, "column name appears more than once"))
         seen.add(col)

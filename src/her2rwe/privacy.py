@@ -140,7 +140,9 @@ _VALUE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("US social security numbers", re.compile(r"(?<!\d)\d{3}-\d{2}-\d{4}(?!\d)")),
     (
         "phone numbers",
-        re.compile(r"(?<![\d-])(\+\d{1,3}[\s.-]?)?(\(\d{2,4}\)|\d{3})[\s.-]?\d{3}[\s.-]\d{4}(?![\d-])"),
+        re.compile(
+            r"(?<![\d-])(\+\d{1,3}[\s.-]?)?(\(\d{2,4}\)|\d{3})[\s.-]?\d{3}[\s.-]\d{4}(?![\d-])"
+        ),
     ),
     (
         "street addresses",
@@ -243,7 +245,9 @@ def find_identifiers(
         if found:
             what, line, rows = found
             findings.append(
-                IdentifierFinding(str(column), f"values look like {what} ({rows} row(s))", line, rows)
+                IdentifierFinding(
+                    str(column), f"values look like {what} ({rows} row(s))", line, rows
+                )
             )
     return findings
 
@@ -391,12 +395,8 @@ def suppress(
     if k is None or k <= 1:
         return Suppressed(out, status, int(k or 0), list(counts), [])
     pos = {idx: i for i, idx in enumerate(table.index)}
-    values = {
-        (pos[idx], c): _num(table.at[idx, c]) for c in counts for idx in table.index
-    }
-    masked: dict[tuple[int, str], str] = {
-        cell: PRIMARY for cell, v in values.items() if 1 <= v < k
-    }
+    values = {(pos[idx], c): _num(table.at[idx, c]) for c in counts for idx in table.index}
+    masked: dict[tuple[int, str], str] = {cell: PRIMARY for cell, v in values.items() if 1 <= v < k}
 
     relations: list[tuple[tuple[int, str], list[tuple[int, str]], float]] = []
     for total, parts in _as_relations(row_totals):
@@ -421,9 +421,7 @@ def suppress(
                 pv = [values[(pos[r], c)] for r in part_rows]
                 if np.isnan(tv) or any(np.isnan(pv)):
                     continue
-                relations.append(
-                    ((pos[tot[0]], c), [(pos[r], c) for r in part_rows], tv - sum(pv))
-                )
+                relations.append(((pos[tot[0]], c), [(pos[r], c) for r in part_rows], tv - sum(pv)))
 
     changed = True
     while changed:
@@ -550,4 +548,3 @@ def audit(result: Suppressed) -> list[tuple[Any, str, float, float]]:
         if not (hi > lo):
             leaks.append((status.index[i], c, lo, hi))
     return leaks
-

@@ -53,24 +53,27 @@ MAGIC = (
 DELIMITERS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
 SAVE_AS = "save it from the spreadsheet as 'CSV UTF-8 (comma delimited)'"
 MAX_BAD_LINES = 20
+EMPTY = "the file is empty: expected a header line and one row per patient"
 
 
 def decode(raw: bytes, name: str) -> str:
     """The text of a CSV file's bytes, or InputError naming what is wrong with them."""
     if not raw.strip():
-        raise InputError(
-            [Problem(name, None, None, "the file is empty: expected a header line and one row per patient")]
-        )
+        raise InputError([Problem(name, None, None, EMPTY)])
     for magic, what in MAGIC:
         if raw.startswith(magic):
-            raise InputError([Problem(name, None, None, f"the file is {what}, not CSV text: {SAVE_AS}")])
+            raise InputError(
+                [Problem(name, None, None, f"the file is {what}, not CSV text: {SAVE_AS}")]
+            )
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError(
             [Problem(name, None, None, f"the file is UTF-16 text; expected UTF-8: {SAVE_AS}")]
         )
     if b"\x00" in raw:
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
-        raise InputError([Problem(name, line, None, "the file holds binary data (NUL bytes), not CSV text")])
+        raise InputError(
+            [Problem(name, line, None, "the file holds binary data (NUL bytes), not CSV text")]
+        )
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -135,4 +138,4 @@ def check_file(path: str | Path, name: str | None = None) -> list[Problem]:
     for line, row in records(text):
         problem = delimiter_problem(",".join(row), len(row), name, line)
         return [problem] if problem else []
-    return [Problem(name, None, None, "the file is empty: expected a header line and one row per patient")]
+    return [Problem(name, None, None, EMPTY)]
