@@ -423,6 +423,8 @@ def suppress(
                     continue
                 relations.append(((pos[tot[0]], c), [(pos[r], c) for r in part_rows], tv - sum(pv)))
 
+    for cell in _cells(relations):
+        values.setdefault(cell, _num(table.iloc[cell[0]][cell[1]]))
     changed = True
     while changed:
         changed = False
@@ -443,6 +445,8 @@ def suppress(
                 continue
             masked[pick] = COMPLEMENTARY
             changed = True
+    if masked and relations:
+        _close_leaks(masked, values, relations, k)
 
     for (i, c), kind in masked.items():
         idx = table.index[i]
@@ -489,48 +493,61 @@ def overlay(
 def audit(result: Suppressed) -> list[tuple[Any, str, float, float]]:
     """Cells that a reader could recover exactly from the shown cells and the table's relations.
 
-    For each masked count cell, solves two linear programs (min and max of the cell subject to every
-    relation, primary cells in [1, k-1], other hidden cells >= 0) and reports ``(index, column,
-    low, high)`` when the range is a single value. An empty list means the suppression holds.
+    For each primary-masked count cell (and each hidden remainder of 1..k-1), solves two integer
+    linear programs: the minimum and maximum of the cell subject to every relation, primary cells in
+    [1, k-1], other hidden cells >= 0. Reports ``(index, column, low, high)`` when the range is a
+    single value (a remainder is reported under its total's cell). An empty list means the
+    suppression holds.
     """
+    masked = {}
+    for i, idx in enumerate(result.status.index):
+        for c in result.counts:
+            if result.status.at[idx, c]:
+                masked[(i, c)] = result.status.at[idx, c]
+    values = {cell: _num(result.table.iloc[cell[0]][cell[1]]) for cell in _cells(result.relations)}
+    leaks = _recoverable(masked, values, result.relations, result.k)
+    index = result.status.index
+    return [(index[cell[0]], cell[1], lo, hi) for cell, lo, hi in leaks]
+
+
+def _cells(relations) -> set[tuple[int, str]]:
+    cells = set()
+    for total, parts, _ in relations:
+        cells.add(total)
+        cells.update(parts)
+    return cells
+
+
+def _recoverable(masked, values, relations, k):
+    """(cell, low, high) for every sensitive hidden cell whose feasible range is one value."""
     from scipy.optimize import linprog
 
-    status = result.status
-    k = result.k
-    hidden_cells: dict[tuple[int, str], int] = {}
-    for i, idx in enumerate(status.index):
-        for c in status.columns:
-            if status.at[idx, c] and c in result.counts:
-                hidden_cells[(i, c)] = len(hidden_cells)
-    n_cells = len(hidden_cells)
-    rem_vars = [j for j, (_, _, r) in enumerate(result.relations) if r != 0]
-    n = n_cells + len(rem_vars)
-    if n_cells == 0:
+    hidden = {cell: v for v, cell in enumerate(sorted(c for c in masked if c in _cells(relations)))}
+    rem = {
+        j: len(hidden) + t for t, j in enumerate(j for j, r in enumerate(relations) if r[2] != 0)
+    }
+    n = len(hidden) + len(rem)
+    targets = [(cell, v) for cell, v in hidden.items() if masked[cell] == PRIMARY]
+    targets += [(relations[j][0], v) for j, v in rem.items() if 1 <= relations[j][2] < k]
+    if not targets:
         return []
-    rem_index = {j: n_cells + t for t, j in enumerate(rem_vars)}
     a_eq, b_eq = [], []
-    shown = result.table
-    for j, (total, parts, _) in enumerate(result.relations):
-        row = np.zeros(n)
-        rhs = 0.0
+    for j, (total, parts, _) in enumerate(relations):
+        row, rhs = np.zeros(n), 0.0
         for cell, sign in [(total, 1.0)] + [(p, -1.0) for p in parts]:
-            if cell in hidden_cells:
-                row[hidden_cells[cell]] += sign
+            if cell in hidden:
+                row[hidden[cell]] += sign
             else:
-                rhs -= sign * float(shown.iloc[cell[0]][cell[1]])
-        if j in rem_index:
-            row[rem_index[j]] -= 1.0
+                rhs -= sign * values[cell]
+        if j in rem:
+            row[rem[j]] -= 1.0
         if row.any():
             a_eq.append(row)
             b_eq.append(rhs)
-    bounds = []
-    for (i, c), _ in sorted(hidden_cells.items(), key=lambda t: t[1]):
-        bounds.append((1, k - 1) if status.iloc[i][c] == PRIMARY else (0, None))
-    bounds += [(0, None)] * len(rem_vars)
+    bounds = [(1, k - 1) if masked[c] == PRIMARY else (0, None) for c in hidden]
+    bounds += [(0, None)] * len(rem)
     leaks = []
-    for (i, c), v in hidden_cells.items():
-        if status.iloc[i][c] != PRIMARY:
-            continue
+    for cell, v in targets:
         lo_hi = []
         for sign in (1.0, -1.0):
             obj = np.zeros(n)
@@ -545,6 +562,86 @@ def audit(result: Suppressed) -> list[tuple[Any, str, float, float]]:
             )
             lo_hi.append(sign * res.fun if res.success else float("nan"))
         lo, hi = lo_hi
-        if not (hi > lo):
-            leaks.append((status.index[i], c, lo, hi))
+        if not hi > lo:
+            leaks.append((cell, lo, hi))
     return leaks
+
+
+def _propagated_leaks(masked, values, relations, k):
+    """Leaks found by interval propagation, without a solver: in each relation, a hidden cell lies in
+    [S - sum of the others' upper bounds, S - sum of their lower bounds]; repeated to a fixed
+    point. Sound (a single-valued interval is a leak); exact when no hidden cell is in two
+    relations. Returns the leaks and whether the result is exact."""
+    lo = {c: (1.0 if masked[c] == PRIMARY else 0.0) for c in masked}
+    hi = {c: (k - 1.0 if masked[c] == PRIMARY else np.inf) for c in masked}
+    rems = []
+    for j, (_, _, r) in enumerate(relations):
+        if r != 0:
+            key = ("remainder", j)
+            lo[key], hi[key] = 0.0, np.inf
+            rems.append((j, key))
+    terms = []  # (known sum S, [(cell, sign)]) with sum(sign * cell) = S
+    for j, (total, parts, r) in enumerate(relations):
+        cells = [(total, 1.0)] + [(p, -1.0) for p in parts]
+        if r != 0:
+            cells.append((("remainder", j), -1.0))
+        known = -sum(sign * values[c] for c, sign in cells if c not in lo)
+        unknown = [(c, sign) for c, sign in cells if c in lo]
+        if unknown:
+            terms.append((known, unknown))
+    seen: dict = {}
+    for _, unknown in terms:
+        for c, _ in unknown:
+            seen[c] = seen.get(c, 0) + 1
+    exact = all(n <= 1 for n in seen.values())
+    for _ in range(50):
+        changed = False
+        for known, unknown in terms:
+            for c, sign in unknown:
+                others_lo = sum(lo[o] if s > 0 else -hi[o] for o, s in unknown if o != c)
+                others_hi = sum(hi[o] if s > 0 else -lo[o] for o, s in unknown if o != c)
+                # sign * c = known - others
+                a, b = known - others_hi, known - others_lo
+                if sign < 0:
+                    a, b = -b, -a
+                if a > lo[c] + 1e-9:
+                    lo[c], changed = a, True
+                if b < hi[c] - 1e-9:
+                    hi[c], changed = b, True
+        if not changed:
+            break
+    targets = [c for c in masked if masked[c] == PRIMARY and c in seen]
+    targets += [relations[j][0] for j, key in rems if 1 <= relations[j][2] < k]
+    keys = {relations[j][0]: key for j, key in rems}
+    leaks = []
+    for c in targets:
+        key = c if c in masked else keys[c]
+        if hi[key] - lo[key] < 0.5:
+            leaks.append((c, lo[key], hi[key]))
+    return leaks, exact
+
+
+def _close_leaks(masked, values, relations, k) -> None:
+    """Mask more cells until no sensitive cell can be recovered (bounds included: two primary cells
+    that add up to 2 are both 1). Picks the smallest shown cell in a relation of a leaking cell, else
+    in a relation that shares a hidden cell with one; at worst every cell of the table."""
+    while True:
+        leaks, exact = _propagated_leaks(masked, values, relations, k)
+        if not leaks and not exact:
+            leaks = _recoverable(masked, values, relations, k)
+        if not leaks:
+            return
+        cell = leaks[0][0]
+        near = [r for r in relations if cell == r[0] or cell in r[1]]
+        reach = {c for r in near for c in (r[0], *r[1])}
+        candidates = [c for c in reach if c not in masked]
+        if not candidates:
+            wider = [r for r in relations if reach & {r[0], *r[1]}]
+            candidates = [c for r in wider for c in (r[0], *r[1]) if c not in masked]
+        if not candidates:
+            candidates = [c for c in _cells(relations) if c not in masked]
+        if not candidates:
+            return
+        nonzero = [c for c in candidates if values[c] > 0]
+        pick = min(nonzero or candidates, key=lambda c: (values[c], c[0], c[1]))
+        masked[pick] = COMPLEMENTARY
