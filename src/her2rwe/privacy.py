@@ -186,39 +186,36 @@ def _name_reason(column: str) -> str | None:
 def _value_reason(
     values: pd.Series, column: str, lines: np.ndarray
 ) -> tuple[str, int | None, int] | None:
-    """The first value rule a column's cells trip: (reason, first line, rows matching)."""
+    """The first value rule a column's cells trip: (reason, first line, rows matching).
+
+    Patterns run over the distinct values only (a column of 20,000 rows has far fewer)."""
     nonblank = values[values != ""]
     if nonblank.empty:
         return None
+    uniq = pd.Series(nonblank.unique(), dtype=object)
+
+    def found(reason: str, matching: pd.Series) -> tuple[str, int, int]:
+        rows = nonblank.isin(set(uniq[matching.to_numpy()])).to_numpy()
+        first = int(np.flatnonzero(rows)[0])
+        return reason, int(lines[nonblank.index[first]]), int(rows.sum())
+
     for reason, rx in _VALUE_RULES:
-        hit = nonblank.map(lambda v, rx=rx: rx.search(v) is not None).astype(bool)
+        hit = uniq.map(lambda v, rx=rx: rx.search(v) is not None).astype(bool)
         if hit.any():
-            first = int(np.flatnonzero(hit.to_numpy())[0])
-            return reason, int(lines[nonblank.index[first]]), int(hit.sum())
+            return found(reason, hit)
     if column == "patient_id":
         return None  # pseudonyms may be numbers; their uniqueness is checked elsewhere
-    distinct = nonblank.nunique()
+    distinct = len(uniq)
     if distinct >= 5 and distinct >= 0.5 * len(nonblank):
         names = nonblank.str.fullmatch(_PERSON_NAME)
         if names.mean() >= 0.5:
-            first = int(np.flatnonzero(names.to_numpy())[0])
-            return "person names", int(lines[nonblank.index[first]]), int(names.sum())
+            return found("person names", uniq.str.fullmatch(_PERSON_NAME))
         numbers = nonblank.str.fullmatch(_RECORD_NUMBER)
         if numbers.mean() >= 0.9 and distinct >= 0.9 * len(nonblank):
-            first = int(np.flatnonzero(numbers.to_numpy())[0])
-            return (
-                "unique record numbers (like MRNs)",
-                int(lines[nonblank.index[first]]),
-                int(numbers.sum()),
-            )
-    long = nonblank.str.len() > FREE_TEXT_MAX_CHARS
+            return found("unique record numbers (like MRNs)", uniq.str.fullmatch(_RECORD_NUMBER))
+    long = uniq.str.len() > FREE_TEXT_MAX_CHARS
     if long.any():
-        first = int(np.flatnonzero(long.to_numpy())[0])
-        return (
-            f"free text longer than {FREE_TEXT_MAX_CHARS} characters",
-            int(lines[nonblank.index[first]]),
-            int(long.sum()),
-        )
+        return found(f"free text longer than {FREE_TEXT_MAX_CHARS} characters", long)
     return None
 
 
