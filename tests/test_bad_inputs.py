@@ -4,12 +4,11 @@ that lists every problem with file, line and column, and never shows an identifi
 import copy
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from workflow_helpers import run
 
 from her2rwe.dataset import build_study_data
 from her2rwe.ingest import InputError, read_raw_csv
@@ -110,28 +109,6 @@ def test_line_numbers_count_comments_and_quoted_newlines(tmp_path):
 # ---- end to end: a bad file stops the run before any analysis, and leaves no results
 
 
-def snakemake(project):
-    exe = Path(sys.executable).with_name("snakemake")
-    env = {"PYTHONPATH": str(REPO / "src"), "PATH": "/usr/bin:/bin"}
-    return subprocess.run(
-        [
-            str(exe),
-            "--cores",
-            "1",
-            "-s",
-            str(REPO / "Snakefile"),
-            "-d",
-            str(project),
-            "--configfile",
-            str(project / "config.yaml"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-    )
-
-
 @pytest.mark.e2e
 @pytest.mark.parametrize(
     "bad, expected",
@@ -147,7 +124,7 @@ def test_workflow_stops_with_the_error_and_no_results(tmp_path, bad, expected):
     (tmp_path / "config.yaml").write_text(
         "studies:\n  s:\n    cohort: data/cohort.csv\n    arms: {column: arm}\n    endpoints: [pfs, os]\n"
     )
-    proc = snakemake(tmp_path)
+    proc = run(tmp_path)
     assert proc.returncode != 0
     assert expected in proc.stdout + proc.stderr
     assert "Smith" not in proc.stdout + proc.stderr

@@ -13,41 +13,19 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from workflow_helpers import ENV, command, run
 
 from her2rwe import io
 from her2rwe.dataset import build_study_data
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "data" / "raw" / "example"
-SNAKEMAKE = Path(sys.executable).with_name("snakemake")
-ENV = {**os.environ, "PYTHONPATH": str(REPO / "src")}
 STUDY_OUTPUTS = (
     "analysis_dataset.parquet",
     "adverse_events.parquet",
     "tables/attrition.csv",
     "internal/attrition.csv",
 )
-
-
-def command(project, *extra):
-    return [
-        str(SNAKEMAKE),
-        "--cores",
-        "1",
-        "-s",
-        str(REPO / "Snakefile"),
-        "-d",
-        str(project),
-        "--configfile",
-        str(project / "config.yaml"),
-        *extra,
-    ]
-
-
-def run(project, *extra):
-    return subprocess.run(
-        command(project, *extra), capture_output=True, text=True, timeout=120, env=ENV
-    )
 
 
 def make_project(root, studies=("s",)):

@@ -28,6 +28,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from her2rwe.ingest import DATE_COLUMNS
+
 # ------------------------------------------------------------------------------------------------
 # identifier guard
 
@@ -37,23 +39,9 @@ FREE_TEXT_MAX_CHARS = 100
 #: contract columns of input contract v1: never refused for their names (their values are checked)
 CONTRACT_COLUMNS = frozenset(
     {
-        "patient_id",
-        "arm",
-        "regimen",
-        "index_date",
-        "progression_date",
-        "death_date",
-        "last_assessment_date",
-        "last_contact_date",
-        "next_treatment_date",
-        "discontinuation_date",
-        "discontinuation_reason",
-        "best_response",
-        "sd_weeks",
-        "measurable_disease",
-        "term",
-        "grade",
-        "category",
+        *DATE_COLUMNS,
+        *("patient_id", "arm", "regimen", "discontinuation_reason", "best_response", "sd_weeks"),
+        *("measurable_disease", "term", "grade", "category"),
     }
 )
 CONTRACT_SUFFIXES = ("_months", "_event", "_source")
