@@ -111,6 +111,21 @@ def test_value_rules_and_no_value_in_the_message():
     assert notes == []
 
 
+def test_contract_columns_are_not_judged_by_the_share_of_name_like_values():
+    terms = [
+        "Febrile Neutropenia",
+        "Peripheral Neuropathy",
+        "Interstitial Lung",
+        "Hand Foot",
+        "Left Ventricular",
+        "Nausea",
+    ]
+    frame = pd.DataFrame({"term": terms, "regimen": terms})
+    assert privacy.find_identifiers(frame, range(2, 8)) == []
+    (f,) = privacy.find_identifiers(frame.rename(columns={"term": "treating"}), range(2, 8))
+    assert (f.column, f.reason) == ("treating", "values look like person names (5 row(s))")
+
+
 def test_allowlist_keeps_a_column_and_records_it():
     frame = pd.DataFrame({"zip": ["021", "100", "946"]})
     problems, notes = privacy.identifier_guard(frame, [2, 3, 4], "c.csv", 1, ["zip"])
@@ -298,10 +313,14 @@ def test_workflow_with_min_cell_count_masks_attrition_and_keeps_internal(tmp_pat
     header = next(i for i, ln in enumerate(lines) if ln.startswith("patient_id"))
     hpc = [ln for ln in lines[header + 1 :] if ",HP+C," in ln][:7]  # a 7-patient reference arm
     adc = [ln for ln in lines[header + 1 :] if ",ADC," in ln]
-    (tmp_path / "data" / "cohort.csv").write_text("\n".join([lines[header], *hpc, *adc]) + "\n")
+    rows = [f"{ln},AB{i % 3}" for i, ln in enumerate([*hpc, *adc])]  # an allow-listed column
+    (tmp_path / "data" / "cohort.csv").write_text(
+        "\n".join([lines[header] + ",postcode_area", *rows]) + "\n"
+    )
     (tmp_path / "config.yaml").write_text(
         "min_cell_count: 11\nstudies:\n  s:\n    cohort: data/cohort.csv\n"
         "    arms: {column: arm, reference: HP+C}\n    endpoints: [pfs, os]\n"
+        "    identifier_allowlist: [postcode_area]\n"
     )
     proc = run(tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -313,4 +332,9 @@ def test_workflow_with_min_cell_count_masks_attrition_and_keeps_internal(tmp_pat
     n = len(adc)
     # HP+C 7 is masked; the Total (7 + n) would give it back from ADC's n, so ADC's n is masked too
     assert shared["n"].tolist() == ["<11", "0", "<11", "*", "0", "*", str(7 + n), "0", str(7 + n)]
-    assert "min_cell_count 11" in (tmp_path / "results/s/logs/derive_endpoints.log").read_text()
+    log = (tmp_path / "results/s/logs/derive_endpoints.log").read_text()
+    assert "min_cell_count 11" in log
+    assert (
+        "data/cohort.csv: column 'postcode_area' kept although it looks like a direct identifier "
+        "(the column name suggests a street address): it is listed in identifier_allowlist"
+    ) in log

@@ -191,9 +191,12 @@ def _value_reason(
         hit = uniq.map(lambda v, rx=rx: rx.search(v) is not None).astype(bool)
         if hit.any():
             return found(reason, hit)
-    if column == "patient_id":
-        return None  # pseudonyms may be numbers; their uniqueness is checked elsewhere
-    distinct = len(uniq)
+    if column in CONTRACT_COLUMNS:
+        # contract columns hold pseudonyms, arms, regimens, AE terms ('Febrile Neutropenia'):
+        # only the patterns above and the free-text length apply to them
+        distinct = 0
+    else:
+        distinct = len(uniq)
     if distinct >= 5 and distinct >= 0.5 * len(nonblank):
         names = nonblank.str.fullmatch(_PERSON_NAME)
         if names.mean() >= 0.5:
