@@ -18,6 +18,7 @@ import jsonschema
 import yaml
 
 from her2rwe.endpoints import BUILTIN_ENDPOINTS
+from her2rwe.rawtext import check_file
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
 
@@ -169,6 +170,12 @@ def check_study_against_data(
     ae = study.get("adverse_events")
     if ae and not (Path(workdir) / ae).is_file():
         problems.append(f"{key}.adverse_events: file not found: {ae}")
+    unreadable = check_file(cohort, study["cohort"])
+    if ae and (Path(workdir) / ae).is_file():
+        unreadable += check_file(Path(workdir) / ae, ae)
+    if unreadable:
+        field = {study["cohort"]: "cohort"}
+        raise ConfigError([f"{key}.{field.get(p.file, 'adverse_events')}: {p}" for p in unreadable])
     arm_col = study.get("arms", {}).get("column", "arm")
     header, arm_values = _read_header_and_column(cohort, arm_col)
     if not header:

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from her2rwe import ingest
+from her2rwe import ingest, privacy
 from her2rwe.endpoints import DAYS_PER_MONTH, derive_endpoints, endpoint_definitions
 
 
 @dataclass
 class StudyData:
+    """A study's analysis dataset, its attrition table (unsuppressed: internal) and its validated
+    adverse events; ``notes`` are lines for the job log (e.g. allow-listed identifier columns)."""
+
     dataset: pd.DataFrame
     attrition: pd.DataFrame
     adverse_events: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
 
 
 AE_COLUMNS = ["patient_id", "arm", "term", "grade", "category"]
@@ -42,6 +46,47 @@ def reference_arm(study: Mapping[str, Any], present: list[str]) -> str:
     return ref if ref is not None else sorted(present)[0]
 
 
+def _read(path: str | Path, name: str) -> tuple[ingest.RawTable | None, list[ingest.Problem]]:
+    try:
+        return ingest.read_raw_csv(path, name), []
+    except ingest.InputError as exc:
+        return None, exc.problems
+
+
+def cohort_problems(
+    study: Mapping[str, Any], raw: ingest.RawTable
+) -> tuple[list[ingest.Problem], list[str]]:
+    """Every problem of a raw cohort table for this study, and the job-log notes.
+
+    Identifier guard first; then the schema (columns, dates, durations, flags, responses, duplicate
+    IDs), a header without rows, the arms, the chronology of the dates and numbers among numbers.
+    Values of columns refused as identifiers are never shown.
+    """
+    arm_col = study.get("arms", {}).get("column", "arm")
+    definitions = endpoint_definitions(study)
+    endpoints = list(study["endpoints"])
+    header = set(raw.frame.columns)
+    flagged, notes = privacy.identifier_guard(
+        raw.frame, raw.lines, raw.path, raw.header_line, study.get("identifier_allowlist", ())
+    )
+    durations = {ep for ep in endpoints if f"{ep}_months" in header and f"{ep}_event" in header}
+    date_form = [definitions[ep] for ep in endpoints if ep not in durations and ep in definitions]
+    origins = {d.origin for d in date_form}
+    needed = set().union(*(d.columns() for d in date_form)) if date_form else set()
+    response_col = study.get("response", {}).get("column", "best_response")
+    schema = ingest.cohort_schema(
+        raw.frame.columns, arm_col, origins, durations, needed, response_column=response_col
+    )
+    problems = flagged + ingest.validate(raw, schema)
+    if raw.frame.empty:
+        problems.append(ingest.Problem(raw.path, raw.header_line, None, ingest.HEADER_ONLY))
+    problems += _arm_problems(study, raw, arm_col)
+    problems += ingest.chronology_problems(raw)
+    skip = {arm_col, response_col, *(p.column for p in flagged)}
+    problems += ingest.mostly_numeric_problems(raw, skip=skip)
+    return ingest.redact(problems, flagged), notes
+
+
 def build_study_data(
     study: Mapping[str, Any],
     cohort_path: str | Path,
@@ -51,29 +96,33 @@ def build_study_data(
 ) -> StudyData:
     """Validate the study's files and derive its analysis dataset and attrition table.
 
-    Raises ``ingest.InputError`` listing every problem of a file, each with file, line and column.
+    Every problem of every input file is collected first and raised together as one
+    ``ingest.InputError`` (each with file, line and column), before anything is derived.
     """
     display = display or {}
     cohort_name = display.get("cohort", str(cohort_path))
     arm_col = study.get("arms", {}).get("column", "arm")
     definitions = endpoint_definitions(study)
     endpoints = list(study["endpoints"])
+    allowlist = study.get("identifier_allowlist", ())
 
-    raw = ingest.read_raw_csv(cohort_path, cohort_name)
-    header = set(raw.frame.columns)
-    durations = {ep for ep in endpoints if f"{ep}_months" in header and f"{ep}_event" in header}
-    date_form = [definitions[ep] for ep in endpoints if ep not in durations and ep in definitions]
-    origins = {d.origin for d in date_form}
-    needed = set().union(*(d.columns() for d in date_form)) if date_form else set()
-    schema = ingest.cohort_schema(raw.frame.columns, arm_col, origins, durations, needed)
-    problems = ingest.validate(raw, schema)
-    if not problems and raw.frame.empty:
-        problems = [
-            ingest.Problem(
-                cohort_name, raw.header_line, None, "the file has a header but no patient rows"
-            )
-        ]
-    problems += _arm_problems(study, raw, arm_col)
+    raw, problems = _read(cohort_path, cohort_name)
+    notes: list[str] = []
+    if raw is not None:
+        found, notes = cohort_problems(study, raw)
+        problems += found
+    ae_raw = None
+    if adverse_events_path:
+        ae_name = display.get("adverse_events", str(adverse_events_path))
+        ae_raw, found = _read(adverse_events_path, ae_name)
+        problems += found
+    if ae_raw is not None:
+        flagged, ae_notes = privacy.identifier_guard(
+            ae_raw.frame, ae_raw.lines, ae_raw.path, ae_raw.header_line, allowlist
+        )
+        notes += ae_notes
+        ids = raw.frame["patient_id"] if raw is not None and "patient_id" in raw.frame else None
+        problems += ingest.redact(flagged + ingest.adverse_event_problems(ae_raw, ids), flagged)
     if problems:
         raise ingest.InputError(problems)
 
@@ -98,30 +147,41 @@ def build_study_data(
     attrition = summarize_attrition(cohort, dataset, levels)
 
     ae = pd.DataFrame({c: pd.Series(dtype="object") for c in AE_COLUMNS})
-    if adverse_events_path:
-        ae_raw = ingest.read_adverse_events(
-            adverse_events_path,
-            cohort["patient_id"],
-            display.get("adverse_events", str(adverse_events_path)),
-        )
+    if ae_raw is not None:
+        ae_typed = ingest.coerce_adverse_events(ae_raw.frame)
         arm_of = dict(zip(dataset["patient_id"], dataset["arm"], strict=True))
-        ae = ae_raw.assign(arm=ae_raw["patient_id"].map(arm_of))
+        ae = ae_typed.assign(arm=ae_typed["patient_id"].map(arm_of))
         if "category" not in ae.columns:
             cats = study.get("adverse_event_categories", {})
             ae["category"] = ae["term"].map(cats).astype("string")
         ae = ae[AE_COLUMNS + [c for c in ae.columns if c not in AE_COLUMNS]]
-    return StudyData(dataset=dataset, attrition=attrition, adverse_events=ae)
+    return StudyData(dataset=dataset, attrition=attrition, adverse_events=ae, notes=notes)
 
 
 def _arm_problems(
     study: Mapping[str, Any], raw: ingest.RawTable, arm_col: str
 ) -> list[ingest.Problem]:
     """Arms in the data that `arms.order` does not name, and named arms with no patients."""
-    order = study.get("arms", {}).get("order")
-    if not order or arm_col not in raw.frame.columns:
+    arms_cfg = study.get("arms", {})
+    order = arms_cfg.get("order")
+    if arm_col not in raw.frame.columns:
         return []
     problems = []
     arms = raw.frame[arm_col]
+    present = sorted(set(arms) - {""})
+    ref = arms_cfg.get("reference")
+    if ref is not None and ref not in present and not (order and ref in order):
+        problems.append(
+            ingest.Problem(
+                raw.path,
+                None,
+                arm_col,
+                f"the reference arm {ref!r} has no patients (arms in the file: "
+                f"{', '.join(present) or 'none'})",
+            )
+        )
+    if not order:
+        return problems
     unknown = ~arms.isin(order) & (arms != "")
     for i in unknown.to_numpy().nonzero()[0]:
         problems.append(
@@ -155,3 +215,23 @@ def summarize_attrition(
         rows.append({"arm": arm, "step": "excluded", "reason": "none", "n": n_read - n_an})
         rows.append({"arm": arm, "step": "analysed", "reason": "", "n": n_an})
     return pd.DataFrame(rows, columns=["arm", "step", "reason", "n"])
+
+
+def shareable_attrition(attrition: pd.DataFrame, min_cell_count: int) -> pd.DataFrame:
+    """The attrition table with small counts masked (``privacy.suppress``), for sharing.
+
+    Relations: per arm, rows read = excluded (every reason) + analysed; per step and reason, the
+    arms add up to Total.
+    """
+    if not min_cell_count or min_cell_count <= 1:
+        return attrition.copy()
+    result = privacy.suppress(
+        attrition,
+        counts=["n"],
+        k=min_cell_count,
+        margins=[
+            privacy.Margin(by="step", total="rows read", within=["arm"]),
+            privacy.Margin(by="arm", total="Total", within=["step", "reason"]),
+        ],
+    )
+    return result.table

@@ -8,13 +8,27 @@ what was expected. Nothing is analysed until a file is clean.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from her2rwe.rawtext import EMPTY, InputError, Problem, decode, delimiter_problem, records
+
+__all__ = [
+    "InputError",
+    "Problem",
+    "RawTable",
+    "read_raw_csv",
+    "cohort_schema",
+    "validate",
+    "coerce_cohort",
+    "read_cohort",
+    "read_adverse_events",
+]
 
 DATE_COLUMNS = (
     "index_date",
@@ -28,36 +42,7 @@ DATE_COLUMNS = (
 RESPONSES = ("CR", "PR", "SD", "PD", "NE")
 ISO_DATE = r"\d{4}-\d{2}-\d{2}"
 NUMBER = r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?"
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One problem in an input file."""
-
-    file: str
-    line: int | None
-    column: str | None
-    message: str
-    value: str | None = None
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line is not None else self.file
-        col = f" column '{self.column}':" if self.column else ""
-        val = f" (found {self.value!r})" if self.value is not None else ""
-        return f"{where}:{col} {self.message}{val}"
-
-
-class InputError(ValueError):
-    """Input data violate the contract. ``problems`` lists every problem found."""
-
-    def __init__(self, problems: Sequence[Problem], max_shown: int = 200):
-        self.problems = list(problems)
-        shown = [str(p) for p in self.problems[:max_shown]]
-        more = len(self.problems) - len(shown)
-        if more > 0:
-            shown.append(f"... and {more} more problem(s)")
-        n = len(self.problems)
-        super().__init__(f"{n} problem(s) in the input:\n" + "\n".join(f"  {s}" for s in shown))
+HEADER_ONLY = "the file has a header but no patient rows"
 
 
 @dataclass
@@ -76,44 +61,57 @@ class RawTable:
 
 
 def read_raw_csv(path: str | Path, display: str | None = None) -> RawTable:
-    """Read a CSV as strings. Leading lines starting with '#' are comments (e.g. a synthetic-data note).
+    """Read a CSV as strings. Lines starting with '#' are comments (e.g. a synthetic-data note) and
+    blank lines are skipped; a UTF-8 byte-order mark is accepted.
 
-    Line numbers are 1-based lines of the file, counting comment lines and the header.
+    Line numbers are 1-based lines of the file, counting comment lines and the header. Raises
+    InputError for a file that is empty, not UTF-8 text (naming the lines), an Excel workbook, not
+    comma-delimited, has blank or repeated column names, or rows with the wrong number of fields.
     """
     name = display or str(path)
-    raw = Path(path).read_bytes()
-    text = raw.decode("utf-8-sig")
-    lines = text.splitlines()
-    # physical lines that hold a record: not a comment, not blank
-    keep = [i + 1 for i, ln in enumerate(lines) if ln.strip() and not ln.startswith("#")]
-    if not keep:
-        raise InputError(
-            [
+    text = decode(Path(path).read_bytes(), name)
+    rows = records(text)
+    first = next(rows, None)
+    if first is None:
+        raise InputError([Problem(name, None, None, EMPTY)])
+    header_line, header = first
+    header = [h.strip() for h in header]
+    problem = delimiter_problem(",".join(header), len(header), name, header_line)
+    if problem:
+        raise InputError([problem])
+    problems = []
+    seen: set[str] = set()
+    for i, col in enumerate(header, 1):
+        if not col:
+            problems.append(
+                Problem(name, header_line, None, f"header field {i} has no column name")
+            )
+        elif col in seen:
+            problems.append(Problem(name, header_line, col, "column name appears more than once"))
+        seen.add(col)
+    data, lines = [], []
+    for line, row in rows:
+        if not any(cell.strip() for cell in row):
+            continue  # a row of empty cells, as spreadsheets export
+        if len(row) != len(header):
+            problems.append(
                 Problem(
                     name,
+                    line,
                     None,
-                    None,
-                    "the file is empty: expected a header line and one row per patient",
+                    f"expected {len(header)} comma-separated fields as in the header, "
+                    f"found {len(row)}",
                 )
-            ]
-        )
-    frame = pd.read_csv(
-        Path(path),
-        dtype=str,
-        keep_default_na=False,
-        na_filter=False,
-        comment=None,
-        skip_blank_lines=True,
-        skiprows=lambda i: i < len(lines) and lines[i].startswith("#"),
-        encoding="utf-8-sig",
-    )
-    frame.columns = [str(c).strip() for c in frame.columns]
-    frame = frame.apply(lambda s: s.str.strip())
-    header_line = keep[0]
-    data_lines = np.asarray(keep[1 : 1 + len(frame)], dtype=np.int64)
-    if len(data_lines) < len(frame):  # quoted fields spanning lines: fall back to row order
-        data_lines = np.arange(header_line + 1, header_line + 1 + len(frame))
-    return RawTable(name, frame.reset_index(drop=True), header_line, data_lines)
+            )
+            continue
+        data.append([cell.strip() for cell in row])
+        lines.append(line)
+    if problems:
+        raise InputError(problems)
+    frame = pd.DataFrame(data, columns=header, dtype=object)
+    if frame.empty:
+        frame = pd.DataFrame({c: pd.Series(dtype=object) for c in header})
+    return RawTable(name, frame, header_line, np.asarray(lines, dtype=np.int64))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -152,6 +150,7 @@ def cohort_schema(
     required_dates: Iterable[str] = ("index_date",),
     duration_endpoints: Iterable[str] = (),
     required_columns: Iterable[str] = (),
+    response_column: str = "best_response",
 ):
     """The pandera schema of a cohort file, given its header and what the study needs.
 
@@ -207,8 +206,8 @@ def cohort_schema(
     for ep in sorted(duration_endpoints):
         spec.setdefault(f"{ep}_months", pa.Column(str))
         spec.setdefault(f"{ep}_event", pa.Column(str))
-    if "best_response" in columns:
-        spec["best_response"] = pa.Column(
+    if response_column in columns:
+        spec[response_column] = pa.Column(
             str,
             checks=[
                 pa.Check(
@@ -264,7 +263,7 @@ def _problems_from_pandera(raw: RawTable, exc) -> list[Problem]:
         if str(rec.check).startswith(("field_uniqueness", "unique")):
             msg = "duplicate patient ID: each patient must appear once"
         else:
-            msg = str(rec.check)
+            msg = str(rec.check) + _hint(str(rec.check), rec.failure_case)
         idx = rec.index if rec.index is not None and not pd.isna(rec.index) else None
         problems.append(
             Problem(
@@ -279,6 +278,19 @@ def _problems_from_pandera(raw: RawTable, exc) -> list[Problem]:
     return problems
 
 
+def _hint(check: str, value: Any) -> str:
+    """A hint for values that a spreadsheet typically produces."""
+    v = "" if value is None else str(value)
+    if "ISO date" in check:
+        if re.fullmatch(r"\d{5}(\.\d+)?", v):
+            return "; this looks like an Excel serial day number: format the column as a date"
+        if re.fullmatch(r"\d{1,2}[/.]\d{1,2}[/.]\d{2,4}", v):
+            return "; day/month order is ambiguous: write dates as YYYY-MM-DD"
+    if ("number" in check or "weeks" in check) and re.fullmatch(r"[+-]?\d+,\d+", v):
+        return "; use a decimal point, not a comma"
+    return ""
+
+
 def validate(raw: RawTable, schema) -> list[Problem]:
     """Run a pandera schema over the raw table in lazy mode and return every problem found."""
     pa = _pa()
@@ -287,6 +299,80 @@ def validate(raw: RawTable, schema) -> list[Problem]:
     except pa.errors.SchemaErrors as exc:
         return _problems_from_pandera(raw, exc)
     return []
+
+
+# (later column, earlier column, what it means when the later one comes first)
+CHRONOLOGY = (
+    ("progression_date", "index_date", "progression before the index date"),
+    ("death_date", "index_date", "death before the index date"),
+    ("next_treatment_date", "index_date", "next treatment starts before the index date"),
+    ("discontinuation_date", "index_date", "discontinuation before the index date"),
+    ("last_assessment_date", "index_date", "last tumour assessment before the index date"),
+    ("last_contact_date", "index_date", "last contact before the index date"),
+    ("death_date", "progression_date", "death before progression"),
+    ("death_date", "last_assessment_date", "death before the last tumour assessment"),
+    ("death_date", "discontinuation_date", "death before discontinuation"),
+    ("last_contact_date", "progression_date", "last contact before the recorded progression"),
+    ("last_contact_date", "last_assessment_date", "last contact before the last tumour assessment"),
+    ("last_contact_date", "discontinuation_date", "last contact before the discontinuation"),
+)
+
+
+def chronology_problems(raw: RawTable, rules=CHRONOLOGY) -> list[Problem]:
+    """Rows whose dates are in an impossible order; cells that are not valid dates are skipped
+    (the schema reports them)."""
+    frame = raw.frame
+    parsed = {}
+    for col in {c for rule in rules for c in rule[:2]} & set(frame.columns):
+        s = frame[col].where(frame[col].str.fullmatch(ISO_DATE).fillna(False).astype(bool))
+        parsed[col] = pd.to_datetime(s, format="%Y-%m-%d", errors="coerce")
+    problems = []
+    for later, earlier, what in rules:
+        if later not in parsed or earlier not in parsed:
+            continue
+        bad = (parsed[later] < parsed[earlier]).to_numpy()
+        for i in np.flatnonzero(bad):
+            problems.append(
+                Problem(
+                    raw.path,
+                    raw.line_of(i),
+                    later,
+                    f"{what} ({earlier} {frame[earlier].iat[i]}): expected on or after {earlier}",
+                    frame[later].iat[i],
+                )
+            )
+    return problems
+
+
+NOT_COVARIATES = ("patient_id", "arm", "regimen", "discontinuation_reason", "best_response")
+
+
+def mostly_numeric_problems(
+    raw: RawTable, skip: Iterable[str] = (), share: float = 0.8, min_numbers: int = 5
+) -> list[Problem]:
+    """Cells that are not numbers in a column whose other cells are (e.g. 'fifty' among ages)."""
+    skip = set(skip) | set(NOT_COVARIATES)
+    problems = []
+    for col in raw.frame.columns:
+        if col in skip or col.endswith(("_date", "_months", "_event", "_source")):
+            continue
+        s = raw.frame[col]
+        nonblank = s[s != ""]
+        numeric = nonblank.str.fullmatch(NUMBER)
+        if numeric.sum() < min_numbers or numeric.mean() < share or numeric.all():
+            continue
+        for i in nonblank.index[~numeric.to_numpy()]:
+            problems.append(
+                Problem(
+                    raw.path,
+                    raw.line_of(i),
+                    col,
+                    "expected a number or empty (the other cells of this column are numbers)"
+                    + _hint("number", s.iat[i]),
+                    s.iat[i],
+                )
+            )
+    return problems
 
 
 # ------------------------------------------------------------------------------------------------
@@ -330,28 +416,28 @@ def read_cohort(
     display: str | None = None,
 ) -> pd.DataFrame:
     """Read, validate and type a cohort file. Raises InputError listing every problem."""
+    from her2rwe.privacy import identifier_guard
+
     raw = read_raw_csv(path, display)
+    flagged, _ = identifier_guard(raw.frame, raw.lines, raw.path, raw.header_line)
     schema = cohort_schema(
         raw.frame.columns, arm_column, required_dates, duration_endpoints, required_columns
     )
-    problems = validate(raw, schema)
+    problems = flagged + validate(raw, schema) + chronology_problems(raw)
+    if not problems and raw.frame.empty:
+        problems = [Problem(raw.path, raw.header_line, None, HEADER_ONLY)]
     if problems:
-        raise InputError(problems)
-    if raw.frame.empty:
-        raise InputError(
-            [Problem(raw.path, raw.header_line, None, "the file has a header but no patient rows")]
-        )
+        raise InputError(redact(problems, flagged))
     cohort = coerce_cohort(raw.frame)
     cohort.attrs["lines"] = raw.lines
     cohort.attrs["path"] = raw.path
     return cohort
 
 
-def read_adverse_events(
-    path: str | Path, patient_ids: Iterable[str] | None = None, display: str | None = None
-) -> pd.DataFrame:
-    """Read and validate an adverse-event file; every patient must be in the cohort."""
-    raw = read_raw_csv(path, display)
+def adverse_event_problems(
+    raw: RawTable, patient_ids: Iterable[str] | None = None
+) -> list[Problem]:
+    """Every problem of a raw adverse-event table: schema, and patients missing from the cohort."""
     problems = validate(raw, adverse_event_schema())
     if patient_ids is not None and "patient_id" in raw.frame.columns:
         known = set(patient_ids)
@@ -366,10 +452,40 @@ def read_adverse_events(
                     raw.frame["patient_id"].iat[i],
                 )
             )
-    if problems:
-        raise InputError(sorted(problems, key=lambda p: (p.line or 0, p.column or "")))
-    ae = raw.frame.copy()
+    return sorted(problems, key=lambda p: (p.line or 0, p.column or ""))
+
+
+def coerce_adverse_events(frame: pd.DataFrame) -> pd.DataFrame:
+    ae = frame.copy()
     ae["grade"] = ae["grade"].astype(int)
     if "category" in ae.columns:
         ae["category"] = ae["category"].replace("", None).astype("string")
     return ae
+
+
+def read_adverse_events(
+    path: str | Path,
+    patient_ids: Iterable[str] | None = None,
+    display: str | None = None,
+    identifier_allowlist: Iterable[str] = (),
+) -> pd.DataFrame:
+    """Read and validate an adverse-event file; every patient must be in the cohort, and no column
+    may look like a direct identifier unless it is in ``identifier_allowlist``."""
+    from her2rwe.privacy import identifier_guard
+
+    raw = read_raw_csv(path, display)
+    flagged, _ = identifier_guard(
+        raw.frame, raw.lines, raw.path, raw.header_line, identifier_allowlist
+    )
+    problems = redact(flagged + adverse_event_problems(raw, patient_ids), flagged)
+    if problems:
+        raise InputError(problems)
+    return coerce_adverse_events(raw.frame)
+
+
+def redact(problems: list[Problem], identifiers: Iterable[Problem]) -> list[Problem]:
+    """Drop the values of every problem in a column flagged as an identifier."""
+    from dataclasses import replace
+
+    hidden = {p.column for p in identifiers}
+    return [replace(p, value=None) if p.column in hidden else p for p in problems]

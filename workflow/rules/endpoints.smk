@@ -8,9 +8,11 @@ rule derive_endpoints:
         dataset="results/{study}/analysis_dataset.parquet",
         adverse_events="results/{study}/adverse_events.parquet",
         attrition="results/{study}/tables/attrition.csv",
+        attrition_internal="results/{study}/internal/attrition.csv",
     params:
         study=study_block,
         days_per_month=config["days_per_month"],
+        min_cell_count=config["min_cell_count"],
     log:
         "results/{study}/logs/derive_endpoints.log",
     script:

@@ -1,9 +1,13 @@
-"""Validate a study's input files and write its analysis dataset and attrition table."""
+"""Validate a study's input files and write its analysis dataset and attrition table.
+
+The attrition table is written twice: unsuppressed under results/{study}/internal/, and with small
+counts masked (min_cell_count) under results/{study}/tables/ for sharing.
+"""
 
 import sys
 
 from her2rwe import io
-from her2rwe.dataset import build_study_data
+from her2rwe.dataset import build_study_data, shareable_attrition
 from her2rwe.ingest import InputError
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
@@ -18,9 +22,16 @@ except InputError as exc:
     print(exc, file=sys.stderr)
     print(exc, file=sys.__stderr__)
     sys.exit(1)
+for note in data.notes:
+    print(note, file=sys.stderr)
 io.write_parquet(data.dataset, snakemake.output.dataset)
 io.write_parquet(data.adverse_events, snakemake.output.adverse_events)
-io.write_table(data.attrition, snakemake.output.attrition)
+io.write_table(data.attrition, snakemake.output.attrition_internal)
+io.write_table(
+    shareable_attrition(data.attrition, snakemake.params.min_cell_count), snakemake.output.attrition
+)
 print(
-    f"{len(data.dataset)} patients, {len(data.adverse_events)} adverse-event rows", file=sys.stderr
+    f"{len(data.dataset)} patients, {len(data.adverse_events)} adverse-event rows; "
+    f"min_cell_count {snakemake.params.min_cell_count}",
+    file=sys.stderr,
 )

@@ -1,0 +1,635 @@
+"""Patient-data safety: the identifier guard at ingest, and small-cell suppression of output tables.
+
+Identifier guard
+    :func:`find_identifiers` looks at the header and the values of a raw input table (every cell a
+    string) and returns one :class:`~her2rwe.ingest.Problem` per column that looks like a direct
+    identifier: names, medical record numbers, national or insurance IDs, phone numbers, e-mail or
+    street addresses, full birth dates, and free text longer than :data:`FREE_TEXT_MAX_CHARS`. A
+    problem names the file, the column and the reason, and never carries a value. Columns in the
+    study's ``identifier_allowlist`` are kept, and reported back as notes for the job log.
+
+Small-cell suppression
+    :func:`suppress` masks every count from 1 to ``k - 1`` (primary suppression) and the percentages
+    derived from it, then adds complementary suppression: in every additive relation of the table
+    (a total and its parts, within a row or across rows), a masked cell is never the only unknown, so
+    no masked cell can be recovered by subtraction. :func:`audit` checks this claim with linear
+    programming. Masked cells read ``<k`` (primary) and ``*`` (complementary). See docs/privacy.md.
+
+Pure functions only: no file writes, no printing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from her2rwe.ingest import DATE_COLUMNS
+
+# ------------------------------------------------------------------------------------------------
+# identifier guard
+
+FREE_TEXT_MAX_CHARS = 100
+"""A column holding any value longer than this is treated as free text (notes can name people)."""
+
+#: contract columns of input contract v1: never refused for their names (their values are checked)
+CONTRACT_COLUMNS = frozenset(
+    {
+        *DATE_COLUMNS,
+        *("patient_id", "arm", "regimen", "discontinuation_reason", "best_response", "sd_weeks"),
+        *("measurable_disease", "term", "grade", "category"),
+    }
+)
+CONTRACT_SUFFIXES = ("_months", "_event", "_source")
+
+
+def _tokens(column: str) -> list[str]:
+    """'PatientLastName' / 'patient-last name' -> ['patient', 'last', 'name']."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", column)
+    return [t for t in re.split(r"[^a-z0-9]+", spaced.lower()) if t]
+
+
+def _joined(column: str) -> str:
+    return "_".join(_tokens(column))
+
+
+_NAME_QUALIFIERS = {
+    "first",
+    "last",
+    "given",
+    "family",
+    "middle",
+    "full",
+    "patient",
+    "pt",
+    "maiden",
+    "sur",
+    "mother",
+    "mothers",
+    "father",
+    "fathers",
+    "contact",
+    "next",
+    "kin",
+    "person",
+    "legal",
+    "preferred",
+    "physician",
+    "doctor",
+    "provider",
+    "nurse",
+}
+
+# (reason, regex over the joined lower-case tokens of the column name)
+_NAME_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (reason, re.compile(rx))
+    for reason, rx in (
+        (
+            "a name",
+            r"(^|_)(surname|forename|firstname|lastname|fullname|givenname|familyname|"
+            r"patientname|initials|name)(_|$)",
+        ),
+        (
+            "a medical record number",
+            r"(^|_)(mrn|mrns|medical_record(_number|_no|_num|_id)?|med_rec(_no|_num)?|"
+            r"record_(number|no|num)|chart_(number|no|num|id)|hospital_(number|no|num)|"
+            r"hosp_(no|num|id)|unit_(number|no)|case_(number|no)|nhs(_number|_no)?|chi_number|"
+            r"patient_number|accession(_number|_no)?)(_|$)",
+        ),
+        (
+            "a national or insurance ID",
+            r"(^|_)(ssn|social_security(_number|_no)?|sin|nino|national_(id|insurance|number)|"
+            r"insurance_(number|no|num|id)|member_(id|number|no)|subscriber_(id|number)|"
+            r"medicare(_number|_no|_id)?|medicaid(_number|_no|_id)?|policy_(number|no|id)|"
+            r"passport(_number|_no)?|driver_licen[cs]e|drivers_licen[cs]e|licen[cs]e_number|"
+            r"tax_id|tin|personnummer|bsn|aadhaar|health_card|ahv|insee|nir|hic|hicn|mbi|"
+            r"beneficiary_(id|number))(_|$)",
+        ),
+        ("a phone number", r"(^|_)(phone|telephone|tel|mobile|cellphone|cell_phone|fax)(_|$)"),
+        ("an e-mail address", r"(^|_)(email|e_mail|mail|mail_address)(_|$)"),
+        (
+            "a street address",
+            r"(^|_)(address|addr|street|street_address|house_number|zip|zipcode|zip_code|"
+            r"postcode|post_code|postal_code|postal)(_|$)",
+        ),
+        (
+            "a full birth date",
+            r"(^|_)(dob|birth_date|birthdate|date_of_birth|birthday|born|bdate|birth_dt|dt_birth)(_|$)",
+        ),
+    )
+)
+
+_VALUE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("e-mail addresses", re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")),
+    ("US social security numbers", re.compile(r"(?<!\d)\d{3}-\d{2}-\d{4}(?!\d)")),
+    (
+        "phone numbers",
+        re.compile(
+            r"(?<![\d-])(\+\d{1,3}[\s.-]?)?(\(\d{2,4}\)|\d{3})[\s.-]?\d{3}[\s.-]\d{4}(?![\d-])"
+        ),
+    ),
+    (
+        "street addresses",
+        re.compile(
+            r"\b\d{1,5}\s+([A-Za-z][\w'.-]*\s+){1,4}(street|st|avenue|ave|road|rd|boulevard|blvd|"
+            r"lane|ln|drive|dr|court|ct|way|place|pl|terrace|square|sq)\b\.?",
+            re.IGNORECASE,
+        ),
+    ),
+)
+_PERSON_NAME = re.compile(
+    r"[A-Z][a-z'\-]+,\s*[A-Z][a-z'\-]+( [A-Z]\.?)?|[A-Z][a-z'\-]+( [A-Z]\.?)? [A-Z][a-z'\-]{2,}"
+)
+_RECORD_NUMBER = re.compile(r"[A-Z]{0,3}\d{6,12}")
+
+
+@dataclass(frozen=True)
+class IdentifierFinding:
+    """A column that looks like a direct identifier. Holds no value from the column."""
+
+    column: str
+    reason: str
+    line: int | None  # header line for a name rule, else the first line with a matching value
+    rows: int = 0  # how many rows matched (value rules)
+
+
+def _name_reason(column: str) -> str | None:
+    if column in CONTRACT_COLUMNS or column.endswith(CONTRACT_SUFFIXES):
+        return None
+    joined = _joined(column)
+    tokens = set(joined.split("_"))
+    for reason, rx in _NAME_RULES:
+        if not rx.search(joined):
+            continue
+        if reason == "a name" and "name" in tokens and not tokens - {"name"} <= _NAME_QUALIFIERS:
+            continue  # 'regimen_name', 'drug_name', 'site_name' do not name people
+        return reason
+    return None
+
+
+def _value_reason(
+    values: pd.Series, column: str, lines: np.ndarray
+) -> tuple[str, int | None, int] | None:
+    """The first value rule a column's cells trip: (reason, first line, rows matching).
+
+    Patterns run over the distinct values only (a column of 20,000 rows has far fewer)."""
+    nonblank = values[values != ""]
+    if nonblank.empty:
+        return None
+    uniq = pd.Series(nonblank.unique(), dtype=object)
+
+    def found(reason: str, matching: pd.Series) -> tuple[str, int, int]:
+        rows = nonblank.isin(set(uniq[matching.to_numpy()])).to_numpy()
+        first = int(np.flatnonzero(rows)[0])
+        return reason, int(lines[nonblank.index[first]]), int(rows.sum())
+
+    for reason, rx in _VALUE_RULES:
+        hit = uniq.map(lambda v, rx=rx: rx.search(v) is not None).astype(bool)
+        if hit.any():
+            return found(reason, hit)
+    if column in CONTRACT_COLUMNS:
+        # contract columns hold pseudonyms, arms, regimens, AE terms ('Febrile Neutropenia'):
+        # only the patterns above and the free-text length apply to them
+        distinct = 0
+    else:
+        distinct = len(uniq)
+    if distinct >= 5 and distinct >= 0.5 * len(nonblank):
+        names = nonblank.str.fullmatch(_PERSON_NAME)
+        if names.mean() >= 0.5:
+            return found("person names", uniq.str.fullmatch(_PERSON_NAME))
+        numbers = nonblank.str.fullmatch(_RECORD_NUMBER)
+        if numbers.mean() >= 0.9 and distinct >= 0.9 * len(nonblank):
+            return found("unique record numbers (like MRNs)", uniq.str.fullmatch(_RECORD_NUMBER))
+    long = uniq.str.len() > FREE_TEXT_MAX_CHARS
+    if long.any():
+        return found(f"free text longer than {FREE_TEXT_MAX_CHARS} characters", long)
+    return None
+
+
+def find_identifiers(
+    frame: pd.DataFrame, lines: Sequence[int] | np.ndarray, header_line: int = 1
+) -> list[IdentifierFinding]:
+    """Columns of a raw table (all cells strings) whose name or values look like direct identifiers.
+
+    ``lines`` gives the 1-based file line of each row. Name rules are checked first; a column that
+    passes them is checked by its values (e-mail, SSN, phone and street-address patterns anywhere;
+    person names, unique record numbers and long free text by the share of cells that match).
+    """
+    lines = np.asarray(lines)
+    findings = []
+    for column in frame.columns:
+        reason = _name_reason(str(column))
+        if reason:
+            findings.append(
+                IdentifierFinding(str(column), f"the column name suggests {reason}", header_line)
+            )
+            continue
+        values = frame[column].astype(str).reset_index(drop=True)
+        found = _value_reason(values, str(column), lines)
+        if found:
+            what, line, rows = found
+            findings.append(
+                IdentifierFinding(
+                    str(column), f"values look like {what} ({rows} row(s))", line, rows
+                )
+            )
+    return findings
+
+
+def identifier_guard(
+    frame: pd.DataFrame,
+    lines: Sequence[int] | np.ndarray,
+    file: str,
+    header_line: int = 1,
+    allowlist: Iterable[str] = (),
+):
+    """Run :func:`find_identifiers` and split its findings by the allow-list.
+
+    Returns ``(problems, notes)``: problems (``ingest.Problem`` without values) for flagged columns
+    not in ``allowlist``; notes (strings for the job log) for flagged columns the user chose to keep.
+    """
+    from her2rwe.ingest import Problem
+
+    allow = set(allowlist)
+    problems, notes = [], []
+    for f in find_identifiers(frame, lines, header_line):
+        if f.column in allow:
+            notes.append(
+                f"{file}: column '{f.column}' kept although it looks like a direct identifier "
+                f"({f.reason}): it is listed in identifier_allowlist"
+            )
+            continue
+        problems.append(
+            Problem(
+                file,
+                f.line,
+                f.column,
+                f"looks like a direct identifier: {f.reason}; values not shown. Remove the column "
+                "from the file, or list it in the study's identifier_allowlist if it is not an "
+                "identifier",
+            )
+        )
+    return problems, notes
+
+
+# ------------------------------------------------------------------------------------------------
+# small-cell suppression
+
+PRIMARY = "primary"
+COMPLEMENTARY = "complementary"
+COMPLEMENTARY_MARKER = "*"
+
+
+def marker(k: int) -> str:
+    """The text of a primary-suppressed cell: ``<11`` for k = 11."""
+    return f"<{k}"
+
+
+@dataclass(frozen=True)
+class Margin:
+    """An additive relation across rows: in every group of rows that agree on ``within``, the row
+    whose ``by`` column equals ``total`` holds the sum of the rows listed in ``parts`` (default: all
+    the group's other rows), for every count column.
+
+    Examples: arms add up to the Total row (``Margin(by="arm", total="Total", within=["step"])``);
+    the steps of an attrition table (``Margin(by="step", total="rows read", within=["arm"],
+    parts=["excluded", "analysed"])``).
+    """
+
+    by: str
+    total: Any
+    within: Sequence[str] = ()
+    parts: Sequence[Any] | None = None
+
+
+@dataclass
+class Suppressed:
+    """The result of :func:`suppress`.
+
+    ``table``: a copy of the input where masked count and percentage cells hold their marker text
+    (``<k`` or ``*``); unmasked cells keep their unrounded values. ``status``: same shape, ``""`` for
+    a shown cell, ``"primary"`` or ``"complementary"`` for a masked one.
+    """
+
+    table: pd.DataFrame
+    status: pd.DataFrame
+    k: int
+    counts: list[str]
+    relations: list[tuple[tuple[int, str], list[tuple[int, str]], float]] = field(repr=False)
+
+    @property
+    def n_primary(self) -> int:
+        return int((self.status == PRIMARY).to_numpy().sum())
+
+    @property
+    def n_complementary(self) -> int:
+        return int((self.status == COMPLEMENTARY).to_numpy().sum())
+
+    def footnote(self) -> str:
+        """A footnote for formatted tables; empty when nothing is masked."""
+        if not (self.n_primary or self.n_complementary):
+            return ""
+        text = f"Counts from 1 to {self.k - 1} are shown as {marker(self.k)}"
+        if self.n_complementary:
+            text += f"; cells marked {COMPLEMENTARY_MARKER} are hidden so that they cannot be recovered from totals"
+        return text + "."
+
+
+def _as_relations(row_totals) -> list[tuple[str, list[str]]]:
+    if not row_totals:
+        return []
+    if isinstance(row_totals, Mapping):
+        return [(t, list(p)) for t, p in row_totals.items()]
+    return [(t, list(p)) for t, p in row_totals]
+
+
+def _num(v: Any) -> float:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def suppress(
+    table: pd.DataFrame,
+    counts: Sequence[str],
+    k: int,
+    pcts: Mapping[str, str | tuple[str, str]] | None = None,
+    row_totals: Mapping[str, Sequence[str]] | Sequence[tuple[str, Sequence[str]]] | None = None,
+    margins: Sequence[Margin] = (),
+) -> Suppressed:
+    """Mask small counts with complementary suppression.
+
+    - ``counts``: the count columns. Every count from 1 to k-1 is masked (primary). Zero is shown.
+    - ``pcts``: percentage column -> its count column, or -> (count column, denominator column). A
+      percentage is masked with its count, and also when its denominator is masked and the count is
+      not zero (else the denominator could be recovered from count and percentage).
+    - ``row_totals``: within each row, total column -> the part columns it contains, e.g.
+      ``{"n": ["orr_n"]}``. The parts need not be exhaustive: the remainder (``n - orr_n``, the
+      non-responders) is treated as a hidden cell, so when it is 1..k-1 a shown part is masked too.
+      Give a list of pairs to state several relations for one total.
+    - ``margins``: relations across rows (:class:`Margin`).
+
+    Complementary rule: in every relation with a masked (or small hidden) cell, at least two cells
+    are unknown; otherwise the smallest shown part (non-zero first) is masked, or the total when no
+    part is left. Repeated until no relation changes. ``k <= 1`` turns suppression off.
+    """
+    out = table.copy()
+    status = pd.DataFrame("", index=table.index, columns=table.columns)
+    if k is None or k <= 1:
+        return Suppressed(out, status, int(k or 0), list(counts), [])
+    pos = {idx: i for i, idx in enumerate(table.index)}
+    values = {(pos[idx], c): _num(table.at[idx, c]) for c in counts for idx in table.index}
+    masked: dict[tuple[int, str], str] = {cell: PRIMARY for cell, v in values.items() if 1 <= v < k}
+
+    relations: list[tuple[tuple[int, str], list[tuple[int, str]], float]] = []
+    for total, parts in _as_relations(row_totals):
+        for i in range(len(table)):
+            tv = values.get((i, total), _num(table.iloc[i][total]))
+            pv = [values.get((i, p), _num(table.iloc[i][p])) for p in parts]
+            if np.isnan(tv) or any(np.isnan(pv)):
+                continue
+            relations.append(((i, total), [(i, p) for p in parts], tv - sum(pv)))
+    for m in margins:
+        keys = list(m.within)
+        groups = table.groupby(keys, sort=False, dropna=False) if keys else [((), table)]
+        for _, g in groups:
+            tot = g.index[g[m.by] == m.total]
+            if len(tot) != 1:
+                continue
+            part_rows = g.index[g[m.by] != m.total]
+            if m.parts is not None:
+                part_rows = g.index[g[m.by].isin(list(m.parts))]
+            for c in counts:
+                tv = values[(pos[tot[0]], c)]
+                pv = [values[(pos[r], c)] for r in part_rows]
+                if np.isnan(tv) or any(np.isnan(pv)):
+                    continue
+                relations.append(((pos[tot[0]], c), [(pos[r], c) for r in part_rows], tv - sum(pv)))
+
+    for cell in _cells(relations):
+        values.setdefault(cell, _num(table.iloc[cell[0]][cell[1]]))
+    changed = True
+    while changed:
+        changed = False
+        for total, parts, remainder in relations:
+            hidden_small = 1 <= remainder < k
+            cells = [total, *parts]
+            unknown = sum(c in masked for c in cells) + (1 if remainder != 0 else 0)
+            sensitive = hidden_small or any(c in masked for c in cells)
+            if not sensitive or unknown >= 2:
+                continue
+            shown = [c for c in parts if c not in masked]
+            if shown:
+                nonzero = [c for c in shown if values[c] > 0]
+                pick = min(nonzero or shown, key=lambda c: (values[c], c[0], c[1]))
+            elif total not in masked:
+                pick = total
+            else:
+                continue
+            masked[pick] = COMPLEMENTARY
+            changed = True
+    if masked and relations:
+        _close_leaks(masked, values, relations, k)
+
+    for (i, c), kind in masked.items():
+        idx = table.index[i]
+        status.at[idx, c] = kind
+    for pct, spec in (pcts or {}).items():
+        count, denom = (spec, None) if isinstance(spec, str) else spec
+        for i, idx in enumerate(table.index):
+            kind = masked.get((i, count))
+            if kind is None and denom is not None and (i, denom) in masked:
+                if values.get((i, count), 0) != 0:
+                    kind = masked[(i, denom)]
+            if kind:
+                status.at[idx, pct] = kind
+    hidden = status != ""
+    if hidden.to_numpy().any():
+        cols = [c for c in table.columns if hidden[c].any()]
+        out[cols] = out[cols].astype(object)
+        out = out.mask(status == PRIMARY, marker(k)).mask(
+            status == COMPLEMENTARY, COMPLEMENTARY_MARKER
+        )
+    return Suppressed(out, status, int(k), list(counts), relations)
+
+
+def overlay(
+    formatted: pd.DataFrame, result: Suppressed, sources: Mapping[str, Sequence[str]]
+) -> pd.DataFrame:
+    """Mask cells of a formatted table built from the unsuppressed numbers.
+
+    ``formatted`` has the same index as the suppressed table; ``sources`` maps each formatted column
+    to the columns of the numeric table it was made from (e.g. ``{"ORR": ["orr_n", "orr_pct"]}``).
+    A formatted cell reads ``<k`` when any source cell is primary-masked, ``*`` when any is
+    complementary-masked.
+    """
+    out = formatted.copy().astype(object)
+    for col, src in sources.items():
+        st = result.status[list(src)]
+        primary = (st == PRIMARY).any(axis=1)
+        comp = (st == COMPLEMENTARY).any(axis=1) & ~primary
+        out.loc[primary.to_numpy(), col] = marker(result.k)
+        out.loc[comp.to_numpy(), col] = COMPLEMENTARY_MARKER
+    return out
+
+
+def audit(result: Suppressed) -> list[tuple[Any, str, float, float]]:
+    """Cells that a reader could recover exactly from the shown cells and the table's relations.
+
+    For each primary-masked count cell (and each hidden remainder of 1..k-1), solves two integer
+    linear programs: the minimum and maximum of the cell subject to every relation, primary cells in
+    [1, k-1], other hidden cells >= 0. Reports ``(index, column, low, high)`` when the range is a
+    single value (a remainder is reported under its total's cell). An empty list means the
+    suppression holds.
+    """
+    masked = {}
+    for i, idx in enumerate(result.status.index):
+        for c in result.counts:
+            if result.status.at[idx, c]:
+                masked[(i, c)] = result.status.at[idx, c]
+    values = {cell: _num(result.table.iloc[cell[0]][cell[1]]) for cell in _cells(result.relations)}
+    leaks = _recoverable(masked, values, result.relations, result.k)
+    index = result.status.index
+    return [(index[cell[0]], cell[1], lo, hi) for cell, lo, hi in leaks]
+
+
+def _cells(relations) -> set[tuple[int, str]]:
+    cells = set()
+    for total, parts, _ in relations:
+        cells.add(total)
+        cells.update(parts)
+    return cells
+
+
+def _recoverable(masked, values, relations, k):
+    """(cell, low, high) for every sensitive hidden cell whose feasible range is one value."""
+    from scipy.optimize import linprog
+
+    hidden = {cell: v for v, cell in enumerate(sorted(c for c in masked if c in _cells(relations)))}
+    rem = {
+        j: len(hidden) + t for t, j in enumerate(j for j, r in enumerate(relations) if r[2] != 0)
+    }
+    n = len(hidden) + len(rem)
+    targets = [(cell, v) for cell, v in hidden.items() if masked[cell] == PRIMARY]
+    targets += [(relations[j][0], v) for j, v in rem.items() if 1 <= relations[j][2] < k]
+    if not targets:
+        return []
+    a_eq, b_eq = [], []
+    for j, (total, parts, _) in enumerate(relations):
+        row, rhs = np.zeros(n), 0.0
+        for cell, sign in [(total, 1.0)] + [(p, -1.0) for p in parts]:
+            if cell in hidden:
+                row[hidden[cell]] += sign
+            else:
+                rhs -= sign * values[cell]
+        if j in rem:
+            row[rem[j]] -= 1.0
+        if row.any():
+            a_eq.append(row)
+            b_eq.append(rhs)
+    bounds = [(1, k - 1) if masked[c] == PRIMARY else (0, None) for c in hidden]
+    bounds += [(0, None)] * len(rem)
+    leaks = []
+    for cell, v in targets:
+        lo_hi = []
+        for sign in (1.0, -1.0):
+            obj = np.zeros(n)
+            obj[v] = sign
+            res = linprog(
+                obj,
+                A_eq=np.array(a_eq) if a_eq else None,
+                b_eq=np.array(b_eq) if b_eq else None,
+                bounds=bounds,
+                integrality=np.ones(n),
+                method="highs",
+            )
+            lo_hi.append(sign * res.fun if res.success else float("nan"))
+        lo, hi = lo_hi
+        if not hi > lo:
+            leaks.append((cell, lo, hi))
+    return leaks
+
+
+def _propagated_leaks(masked, values, relations, k):
+    """Leaks found by interval propagation, without a solver: in each relation, a hidden cell lies in
+    [S - sum of the others' upper bounds, S - sum of their lower bounds]; repeated to a fixed
+    point. Sound (a single-valued interval is a leak); exact when no hidden cell is in two
+    relations. Returns the leaks and whether the result is exact."""
+    lo = {c: (1.0 if masked[c] == PRIMARY else 0.0) for c in masked}
+    hi = {c: (k - 1.0 if masked[c] == PRIMARY else np.inf) for c in masked}
+    rems = []
+    for j, (_, _, r) in enumerate(relations):
+        if r != 0:
+            key = ("remainder", j)
+            lo[key], hi[key] = 0.0, np.inf
+            rems.append((j, key))
+    terms = []  # (known sum S, [(cell, sign)]) with sum(sign * cell) = S
+    for j, (total, parts, r) in enumerate(relations):
+        cells = [(total, 1.0)] + [(p, -1.0) for p in parts]
+        if r != 0:
+            cells.append((("remainder", j), -1.0))
+        known = -sum(sign * values[c] for c, sign in cells if c not in lo)
+        unknown = [(c, sign) for c, sign in cells if c in lo]
+        if unknown:
+            terms.append((known, unknown))
+    seen: dict = {}
+    for _, unknown in terms:
+        for c, _ in unknown:
+            seen[c] = seen.get(c, 0) + 1
+    exact = all(n <= 1 for n in seen.values())
+    for _ in range(50):
+        changed = False
+        for known, unknown in terms:
+            for c, sign in unknown:
+                others_lo = sum(lo[o] if s > 0 else -hi[o] for o, s in unknown if o != c)
+                others_hi = sum(hi[o] if s > 0 else -lo[o] for o, s in unknown if o != c)
+                # sign * c = known - others
+                a, b = known - others_hi, known - others_lo
+                if sign < 0:
+                    a, b = -b, -a
+                if a > lo[c] + 1e-9:
+                    lo[c], changed = a, True
+                if b < hi[c] - 1e-9:
+                    hi[c], changed = b, True
+        if not changed:
+            break
+    targets = [c for c in masked if masked[c] == PRIMARY and c in seen]
+    targets += [relations[j][0] for j, key in rems if 1 <= relations[j][2] < k]
+    keys = {relations[j][0]: key for j, key in rems}
+    leaks = []
+    for c in targets:
+        key = c if c in masked else keys[c]
+        if hi[key] - lo[key] < 0.5:
+            leaks.append((c, lo[key], hi[key]))
+    return leaks, exact
+
+
+def _close_leaks(masked, values, relations, k) -> None:
+    """Mask more cells until no sensitive cell can be recovered (bounds included: two primary cells
+    that add up to 2 are both 1). Picks the smallest shown cell in a relation of a leaking cell, else
+    in a relation that shares a hidden cell with one; at worst every cell of the table."""
+    while True:
+        leaks, exact = _propagated_leaks(masked, values, relations, k)
+        if not leaks and not exact:
+            leaks = _recoverable(masked, values, relations, k)
+        if not leaks:
+            return
+        cell = leaks[0][0]
+        near = [r for r in relations if cell == r[0] or cell in r[1]]
+        reach = {c for r in near for c in (r[0], *r[1])}
+        candidates = [c for c in reach if c not in masked]
+        if not candidates:
+            wider = [r for r in relations if reach & {r[0], *r[1]}]
+            candidates = [c for r in wider for c in (r[0], *r[1]) if c not in masked]
+        if not candidates:
+            candidates = [c for c in _cells(relations) if c not in masked]
+        if not candidates:
+            return
+        nonzero = [c for c in candidates if values[c] > 0]
+        pick = min(nonzero or candidates, key=lambda c: (values[c], c[0], c[1]))
+        masked[pick] = COMPLEMENTARY
