@@ -1,39 +1,12 @@
 """Shared fixtures: the repository root and small cohort writers."""
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "data" / "raw" / "example"
-
-
-def snakemake_command(project: Path, *extra: str) -> list[str]:
-    """`snakemake -s <repo>/Snakefile -d <project> --configfile <project>/config.yaml`, same interpreter."""
-    exe = Path(sys.executable).with_name("snakemake")
-    base = [str(exe)] if exe.exists() else [sys.executable, "-m", "snakemake"]
-    return [
-        *base,
-        "-s",
-        str(REPO / "Snakefile"),
-        "-d",
-        str(project),
-        "--configfile",
-        str(project / "config.yaml"),
-        *extra,
-    ]
-
-
-def run_snakemake(project: Path, *extra: str, cores: int = 2) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        snakemake_command(project, "--cores", str(cores), *extra),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
 
 
 @pytest.fixture

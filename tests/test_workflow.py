@@ -5,7 +5,8 @@ import os
 import pandas as pd
 import pytest
 
-from tests.conftest import REPO, run_snakemake
+from tests.conftest import REPO
+from tests.workflow_helpers import run as run_snakemake
 
 pytestmark = pytest.mark.e2e
 M = 30.4375

@@ -50,7 +50,8 @@ def example_cohort(
             last_contact = min(t_death, follow) if death else follow
             # assessments every ~6 weeks until progression or end of follow-up
             last_assess = min(t_prog, follow) if prog else np.floor(follow / 42) * 42
-            next_tx = t_prog + 20 if prog and t_prog + 20 <= follow else None
+            # the next line starts 20 days after progression, if the patient is alive and followed
+            next_tx = t_prog + 20 if prog and t_prog + 20 <= min(follow, t_death) else None
             disc = t_prog if prog else (follow * 0.8 if rng.random() < 0.2 else None)
             reason = ("progression" if prog else "other_AE") if disc is not None else ""
             resp = rng.choice(

@@ -67,3 +67,29 @@ def read_analysis_dataset(path: str | Path) -> pd.DataFrame:
     import pandas as pd
 
     return pd.read_parquet(path)
+
+
+FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def write_bytes(data: bytes, path: str | Path) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+
+
+def write_docx(document, path: str | Path) -> None:
+    """Save a python-docx Document with fixed zip timestamps, so equal content gives equal bytes."""
+    import io as _io
+    import zipfile
+
+    buffer = _io.BytesIO()
+    document.save(buffer)
+    src = zipfile.ZipFile(_io.BytesIO(buffer.getvalue()))
+    out = _io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            dst.writestr(entry, src.read(info.filename))
+    write_bytes(out.getvalue(), path)

@@ -9,9 +9,7 @@ are deterministic: the same results give byte-identical files.
 from __future__ import annotations
 
 import hashlib
-import io as _io
 import re
-import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,10 +18,8 @@ from typing import Any
 import pandas as pd
 
 from her2rwe import formatting as fmt
+from her2rwe import io
 from her2rwe.endpoints import BUILTIN_ENDPOINTS, endpoint_definitions
-
-FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-
 
 # ------------------------------------------------------------------------------------------------
 # endpoint names
@@ -362,8 +358,6 @@ def write_docx(
     import docx
     from docx.shared import Pt
 
-    from her2rwe.io import atomic_path
-
     document = docx.Document()
     style = document.styles["Normal"]
     style.font.name = "Arial"
@@ -395,23 +389,7 @@ def write_docx(
                 grid.cell(i, j).text = value
         for note in table.footnotes:
             document.add_paragraph(note).runs[0].italic = True
-    buffer = _io.BytesIO()
-    document.save(buffer)
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(_normalise_zip(buffer.getvalue()))
-
-
-def _normalise_zip(data: bytes) -> bytes:
-    """Rewrite a zip with fixed timestamps so that equal content gives equal bytes."""
-    src = zipfile.ZipFile(_io.BytesIO(data))
-    out = _io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            new = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
-            new.compress_type = zipfile.ZIP_DEFLATED
-            new.external_attr = 0o644 << 16
-            dst.writestr(new, src.read(info.filename))
-    return out.getvalue()
+    io.write_docx(document, path)
 
 
 # ------------------------------------------------------------------------------------------------
