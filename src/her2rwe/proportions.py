@@ -1,0 +1,428 @@
+"""Binomial proportions, their differences and odds ratios, and tests of contingency tables.
+
+Every function reproduces a named R computation (R 4.2, stats package):
+
+- ``clopper_pearson``: the exact interval of ``binom.test``;
+- ``wilson``: the score interval of ``prop.test(x, n, correct = FALSE)``;
+- ``newcombe_diff``: the hybrid-score interval for p1 - p2 (method 10 of Newcombe 1998), built from
+  the two Wilson intervals;
+- ``wald_diff``: p1 - p2 +/- z * sqrt(p1 q1 / n1 + p2 q2 / n2);
+- ``conditional_odds_ratio``: the conditional maximum-likelihood odds ratio and its exact interval, as
+  ``fisher.test`` prints them;
+- ``chisq_test``: Pearson's chi-square test as ``chisq.test`` (Yates' correction on 2x2 tables when
+  ``correct=True``, R's default);
+- ``fisher_test``: Fisher's exact test for 2x2 and larger r x c tables, computed exactly (not Monte
+  Carlo) by enumerating the tables with the observed margins, as ``fisher.test``.
+
+Only ``scipy.special`` and ``scipy.optimize`` are used (both imported lazily); ``scipy.stats`` is not
+needed. Results are unrounded.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+# R's fisher.test treats tables whose probability is within this relative error of the observed
+# table's probability as "as extreme" (relErr <- 1 + 10^(-7))
+FISHER_REL_ERR = 1 + 1e-7
+
+
+def _z(conf_level: float) -> float:
+    from scipy.special import ndtri
+
+    return float(ndtri((1 + conf_level) / 2))
+
+
+def _check_count(x: int, n: int) -> None:
+    if n < 0 or x < 0 or x > n:
+        raise ValueError(f"expected 0 <= x <= n, got x={x}, n={n}")
+
+
+def clopper_pearson(x: int, n: int, conf_level: float = 0.95) -> tuple[float, float]:
+    """Clopper-Pearson exact interval, as R ``binom.test(x, n)$conf.int``; (nan, nan) when n = 0."""
+    _check_count(x, n)
+    if n == 0:
+        return math.nan, math.nan
+    from scipy.special import betaincinv
+
+    alpha = 1 - conf_level
+    lower = 0.0 if x == 0 else float(betaincinv(x, n - x + 1, alpha / 2))
+    upper = 1.0 if x == n else float(betaincinv(x + 1, n - x, 1 - alpha / 2))
+    return lower, upper
+
+
+def wilson(x: int, n: int, conf_level: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval, as R ``prop.test(x, n, correct = FALSE)$conf.int``."""
+    _check_count(x, n)
+    if n == 0:
+        return math.nan, math.nan
+    z = _z(conf_level)
+    p = x / n
+    z22n = z * z / (2 * n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    lower = max(0.0, (p + z22n - half) / (1 + 2 * z22n))
+    upper = min(1.0, (p + z22n + half) / (1 + 2 * z22n))
+    return lower, upper
+
+
+CI_FUNCTIONS = {"clopper-pearson": clopper_pearson, "wilson": wilson}
+
+CI_METHOD_TEXT = {
+    "clopper-pearson": "Clopper-Pearson exact",
+    "wilson": "Wilson score (no continuity correction)",
+}
+
+
+def proportion_ci(
+    x: int, n: int, method: str = "clopper-pearson", conf_level: float = 0.95
+) -> tuple[float, float]:
+    """A binomial CI by name: ``clopper-pearson`` (default) or ``wilson``."""
+    try:
+        return CI_FUNCTIONS[method](x, n, conf_level)
+    except KeyError:
+        raise ValueError(
+            f"unknown CI method {method!r}; expected one of {', '.join(CI_FUNCTIONS)}"
+        ) from None
+
+
+def newcombe_diff(
+    x1: int, n1: int, x2: int, n2: int, conf_level: float = 0.95
+) -> tuple[float, float, float]:
+    """p1 - p2 with Newcombe's hybrid-score interval (method 10, Newcombe 1998, Stat Med 17:873).
+
+    L = d - sqrt((p1 - l1)^2 + (u2 - p2)^2), U = d + sqrt((u1 - p1)^2 + (p2 - l2)^2), where (l, u) are
+    the Wilson intervals without continuity correction.
+    """
+    if n1 == 0 or n2 == 0:
+        return math.nan, math.nan, math.nan
+    p1, p2 = x1 / n1, x2 / n2
+    l1, u1 = wilson(x1, n1, conf_level)
+    l2, u2 = wilson(x2, n2, conf_level)
+    d = p1 - p2
+    return d, d - math.hypot(p1 - l1, u2 - p2), d + math.hypot(u1 - p1, p2 - l2)
+
+
+def wald_diff(
+    x1: int, n1: int, x2: int, n2: int, conf_level: float = 0.95
+) -> tuple[float, float, float]:
+    """p1 - p2 with the Wald interval d +/- z * sqrt(p1 q1 / n1 + p2 q2 / n2) (no correction)."""
+    if n1 == 0 or n2 == 0:
+        return math.nan, math.nan, math.nan
+    p1, p2 = x1 / n1, x2 / n2
+    d = p1 - p2
+    half = _z(conf_level) * math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
+    return d, d - half, d + half
+
+
+DIFF_FUNCTIONS = {"newcombe": newcombe_diff, "wald": wald_diff}
+
+DIFF_METHOD_TEXT = {
+    "newcombe": "Newcombe hybrid score (method 10)",
+    "wald": "Wald",
+}
+
+
+def difference_ci(
+    x1: int, n1: int, x2: int, n2: int, method: str = "newcombe", conf_level: float = 0.95
+) -> tuple[float, float, float]:
+    """(p1 - p2, lower, upper) by name: ``newcombe`` (default) or ``wald``."""
+    try:
+        return DIFF_FUNCTIONS[method](x1, n1, x2, n2, conf_level)
+    except KeyError:
+        raise ValueError(
+            f"unknown difference CI method {method!r}; expected one of {', '.join(DIFF_FUNCTIONS)}"
+        ) from None
+
+
+# ------------------------------------------------------------------------------------------------
+# odds ratio: conditional MLE with exact CI, ported from R's fisher.test
+
+
+def _log_choose(n: int, k: np.ndarray) -> np.ndarray:
+    from scipy.special import gammaln
+
+    return gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1)
+
+
+class _NoncentralHypergeometric:
+    """X = table[0, 0] of a 2x2 table given its margins, with odds ratio ``ncp`` (R's dnhyper etc.)."""
+
+    def __init__(self, table: np.ndarray):
+        self.x = int(table[0, 0])
+        m = int(table[:, 0].sum())
+        n = int(table[:, 1].sum())
+        k = int(table[0, :].sum())
+        self.lo = max(0, k - n)
+        self.hi = min(k, m)
+        self.support = np.arange(self.lo, self.hi + 1)
+        self.logdc = _log_choose(m, self.support) + _log_choose(n, k - self.support)
+
+    def density(self, ncp: float) -> np.ndarray:
+        d = self.logdc + math.log(ncp) * self.support
+        d = np.exp(d - d.max())
+        return d / d.sum()
+
+    def mean(self, ncp: float) -> float:
+        if ncp == 0:
+            return float(self.lo)
+        if math.isinf(ncp):
+            return float(self.hi)
+        return float((self.support * self.density(ncp)).sum())
+
+    def cdf(self, q: int, ncp: float, upper_tail: bool = False) -> float:
+        d = self.density(ncp)
+        return float(d[self.support >= q].sum() if upper_tail else d[self.support <= q].sum())
+
+
+def _root(f, lo: float, hi: float) -> float:
+    from scipy.optimize import brentq
+
+    return float(brentq(f, lo, hi, xtol=1e-14, rtol=4 * np.finfo(float).eps, maxiter=500))
+
+
+def conditional_odds_ratio(table, conf_level: float = 0.95) -> tuple[float, float, float]:
+    """Conditional MLE of the odds ratio of a 2x2 table and its exact CI, as R ``fisher.test``.
+
+    The table is [[a, b], [c, d]]; the odds ratio is (a/b)/(c/d) in the sense of R (rows = groups,
+    first column = event). Roots are found to machine precision; R's ``uniroot`` stops at a
+    tolerance of about 1e-4, so R's printed values agree to about that.
+    """
+    t = np.asarray(table, dtype=int)
+    if t.shape != (2, 2):
+        raise ValueError("conditional_odds_ratio needs a 2x2 table")
+    if (t.sum(axis=0) == 0).any() or (t.sum(axis=1) == 0).any():
+        return math.nan, math.nan, math.nan
+    h = _NoncentralHypergeometric(t)
+    x, lo, hi = h.x, h.lo, h.hi
+    eps = np.finfo(float).eps
+
+    if x == lo:
+        est = 0.0
+    elif x == hi:
+        est = math.inf
+    else:
+        mu = h.mean(1.0)
+        if mu > x:
+            est = _root(lambda s: h.mean(s) - x, 0.0, 1.0)
+        elif mu < x:
+            est = 1 / _root(lambda s: h.mean(1 / s) - x, eps, 1.0)
+        else:
+            est = 1.0
+
+    alpha = (1 - conf_level) / 2
+
+    def upper_limit() -> float:
+        if x == hi:
+            return math.inf
+        p = h.cdf(x, 1.0)
+        if p < alpha:
+            return _root(lambda s: h.cdf(x, s) - alpha, 0.0, 1.0)
+        if p > alpha:
+            return 1 / _root(lambda s: h.cdf(x, 1 / s) - alpha, eps, 1.0)
+        return 1.0
+
+    def lower_limit() -> float:
+        if x == lo:
+            return 0.0
+        p = h.cdf(x, 1.0, upper_tail=True)
+        if p > alpha:
+            return _root(lambda s: h.cdf(x, s, upper_tail=True) - alpha, 0.0, 1.0)
+        if p < alpha:
+            return 1 / _root(lambda s: h.cdf(x, 1 / s, upper_tail=True) - alpha, eps, 1.0)
+        return 1.0
+
+    return est, lower_limit(), upper_limit()
+
+
+# ------------------------------------------------------------------------------------------------
+# tests of r x c tables
+
+
+@dataclass(frozen=True)
+class TestResult:
+    test: str  # "chisq", "chisq (Yates)", "fisher"
+    statistic: float
+    df: float
+    p: float
+
+
+def _as_table(table) -> np.ndarray:
+    t = np.asarray(table)
+    if t.ndim != 2:
+        raise ValueError("expected a two-dimensional contingency table")
+    if (t < 0).any() or not np.allclose(t, np.round(t)):
+        raise ValueError("a contingency table holds non-negative integer counts")
+    t = np.round(t).astype(np.int64)
+    # as R does after table(): rows or columns that are all zero carry no information
+    t = t[t.sum(axis=1) > 0][:, t.sum(axis=0) > 0]
+    return t
+
+
+def expected_counts(table) -> np.ndarray:
+    t = _as_table(table)
+    return np.outer(t.sum(axis=1), t.sum(axis=0)) / t.sum()
+
+
+def chisq_test(table, correct: bool = True) -> TestResult:
+    """Pearson's chi-square test of independence, as R ``chisq.test(table, correct = correct)``.
+
+    Yates' continuity correction applies to 2x2 tables only, with R's rule min(0.5, |O - E|).
+    Rows or columns that are entirely zero are dropped first. A table with fewer than two non-empty
+    rows or columns has no test (NaN).
+    """
+    t = _as_table(table)
+    if t.shape[0] < 2 or t.shape[1] < 2:
+        return TestResult("chisq", math.nan, math.nan, math.nan)
+    e = np.outer(t.sum(axis=1), t.sum(axis=0)) / t.sum()
+    yates = correct and t.shape == (2, 2)
+    dev = np.abs(t - e)
+    if yates:
+        dev = dev - np.minimum(0.5, dev)
+    stat = float((dev**2 / e).sum())
+    df = (t.shape[0] - 1) * (t.shape[1] - 1)
+    from scipy.special import chdtrc
+
+    return TestResult("chisq (Yates)" if yates else "chisq", stat, float(df), float(chdtrc(df, stat)))
+
+
+def _log_factorial(n) -> np.ndarray:
+    from scipy.special import gammaln
+
+    return gammaln(np.asarray(n, dtype=float) + 1)
+
+
+def _column_bounds(total: int, caps: np.ndarray, lf: np.ndarray) -> tuple[float, float]:
+    """Largest and smallest -sum(log x_i!) over x with sum(x) = total and 0 <= x_i <= caps.
+
+    The largest spreads the total as evenly as the caps allow (water filling); the smallest puts as
+    much as possible into the largest caps. -sum(log x!) is Schur-concave, so these are the extremes.
+    """
+    caps = np.sort(caps)
+    # water filling for the most even split
+    even = np.zeros_like(caps)
+    left = total
+    k = len(caps)
+    for i, cap in enumerate(caps):
+        share = left // (k - i)
+        take = min(cap, share)
+        even[i] = take
+        left -= take
+    # distribute any remainder one by one to cells with room (largest caps last filled first)
+    i = len(caps) - 1
+    while left > 0 and i >= 0:
+        room = caps[i] - even[i]
+        add = min(room, left)
+        even[i] += add
+        left -= add
+        i -= 1
+    concentrated = np.zeros_like(caps)
+    left = total
+    for i in range(k - 1, -1, -1):
+        take = min(caps[i], left)
+        concentrated[i] = take
+        left -= take
+    return -float(lf[even].sum()), -float(lf[concentrated].sum())
+
+
+def _compositions(total: int, caps: np.ndarray):
+    """Every vector x with sum(x) = total and 0 <= x_i <= caps[i]."""
+    k = len(caps)
+    if k == 1:
+        if total <= caps[0]:
+            yield (total,)
+        return
+    rest = int(caps[1:].sum())
+    for first in range(max(0, total - rest), min(int(caps[0]), total) + 1):
+        for tail in _compositions(total - first, caps[1:]):
+            yield (first, *tail)
+
+
+def fisher_exact_p(table) -> float:
+    """Two-sided Fisher exact p-value of an r x c table, computed exactly as R ``fisher.test``.
+
+    The p-value is the total probability, under independence with both margins fixed, of the tables
+    whose probability is at most that of the observed table (times 1 + 1e-7, R's tolerance). Tables
+    are enumerated column by column; a partial table whose completions are all at most (or all
+    above) the observed probability is counted (or discarded) in one step, using bounds from each
+    remaining column on its own and the closed form of the total probability of the completions.
+    """
+    t = _as_table(table)
+    if t.shape[0] < 2 or t.shape[1] < 2:
+        return 1.0
+    # enumerate over the shorter dimension's cells per column
+    if t.shape[0] > t.shape[1]:
+        t = t.T
+    rows = t.sum(axis=1)
+    cols = t.sum(axis=0)
+    n = int(t.sum())
+    # log P(table) = const + sum_j [log c_j! - sum_i log x_ij!]
+    lf = _log_factorial(np.arange(n + 1))
+    const = float(lf[rows].sum() - lf[n])
+    col_lf = lf[cols]
+    obs = const + float(col_lf.sum() - lf[t].sum())
+    threshold = obs + math.log(FISHER_REL_ERR)
+    ncol = len(cols)
+
+    def completions_log_total(remaining_rows: np.ndarray, j: int) -> float:
+        # sum over completions of prod_{l>=j} c_l!/prod_i x_il! = N'! / prod_i r'_i!
+        return float(lf[int(remaining_rows.sum())] - lf[remaining_rows].sum())
+
+    total = 0.0
+
+    def visit(j: int, remaining: np.ndarray, partial: float) -> None:
+        nonlocal total
+        if j == ncol - 1:
+            # the last column is fixed by the remaining row margins
+            val = partial + float(col_lf[j] - lf[remaining].sum())
+            if val <= threshold:
+                total += math.exp(val)
+            return
+        hi_bound = lo_bound = 0.0
+        for col in range(j, ncol):
+            hi_c, lo_c = _column_bounds(int(cols[col]), remaining, lf)
+            hi_bound += float(col_lf[col]) + hi_c
+            lo_bound += float(col_lf[col]) + lo_c
+        if partial + hi_bound <= threshold:
+            total += math.exp(partial + completions_log_total(remaining, j))
+            return
+        if partial + lo_bound > threshold:
+            return
+        for x in _compositions(int(cols[j]), remaining):
+            xa = np.asarray(x)
+            visit(
+                j + 1,
+                remaining - xa,
+                partial + float(col_lf[j] - lf[xa].sum()),
+            )
+
+    visit(0, rows.astype(np.int64), const)
+    return min(1.0, total)
+
+
+def fisher_test(table) -> TestResult:
+    """Fisher's exact test (two-sided) of an r x c table, exact as R ``fisher.test``."""
+    return TestResult("fisher", math.nan, math.nan, fisher_exact_p(table))
+
+
+TESTS = ("auto", "chisq", "fisher")
+
+
+def choose_test(table, test: str = "auto") -> str:
+    """``chisq`` or ``fisher``: with ``auto``, Fisher when any expected count is below 5."""
+    if test not in TESTS:
+        raise ValueError(f"unknown test {test!r}; expected one of {', '.join(TESTS)}")
+    if test != "auto":
+        return test
+    t = _as_table(table)
+    if t.shape[0] < 2 or t.shape[1] < 2:
+        return "chisq"
+    return "fisher" if (expected_counts(t) < 5).any() else "chisq"
+
+
+def contingency_test(table, test: str = "auto", correct: bool = True) -> TestResult:
+    """Chi-square (``correct``: Yates on 2x2, R's default) or Fisher's exact test, by rule."""
+    chosen = choose_test(table, test)
+    return fisher_test(table) if chosen == "fisher" else chisq_test(table, correct=correct)
