@@ -173,6 +173,10 @@ class _NoncentralHypergeometric:
         return float((self.support * self.density(ncp)).sum())
 
     def cdf(self, q: int, ncp: float, upper_tail: bool = False) -> float:
+        if ncp == 0:
+            return float(q <= self.lo if upper_tail else q >= self.lo)
+        if math.isinf(ncp):
+            return float(q <= self.hi if upper_tail else q >= self.hi)
         d = self.density(ncp)
         return float(d[self.support >= q].sum() if upper_tail else d[self.support <= q].sum())
 
