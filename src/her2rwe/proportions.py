@@ -63,8 +63,9 @@ def wilson(x: int, n: int, conf_level: float = 0.95) -> tuple[float, float]:
     p = x / n
     z22n = z * z / (2 * n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    lower = max(0.0, (p + z22n - half) / (1 + 2 * z22n))
-    upper = min(1.0, (p + z22n + half) / (1 + 2 * z22n))
+    # as prop.test: the bound is exactly 0 (1) when the estimate is 0 (1)
+    lower = 0.0 if p <= 0 else max(0.0, (p + z22n - half) / (1 + 2 * z22n))
+    upper = 1.0 if p >= 1 else min(1.0, (p + z22n + half) / (1 + 2 * z22n))
     return lower, upper
 
 
@@ -344,21 +345,32 @@ def _compositions(total: int, caps: np.ndarray):
             yield (first, *tail)
 
 
+def _composition_array(total: int, caps: tuple[int, ...]) -> np.ndarray:
+    """All compositions of `total` under `caps`, one per row."""
+    rows = list(_compositions(total, np.asarray(caps)))
+    return np.asarray(rows, dtype=np.int64).reshape(len(rows), len(caps))
+
+
 def fisher_exact_p(table) -> float:
     """Two-sided Fisher exact p-value of an r x c table, computed exactly as R ``fisher.test``.
 
     The p-value is the total probability, under independence with both margins fixed, of the tables
-    whose probability is at most that of the observed table (times 1 + 1e-7, R's tolerance). Tables
-    are enumerated column by column; a partial table whose completions are all at most (or all
-    above) the observed probability is counted (or discarded) in one step, using bounds from each
-    remaining column on its own and the closed form of the total probability of the completions.
+    whose probability is at most that of the observed table (times 1 + 1e-7, R's tolerance). Every
+    table with the observed margins is accounted for, column by column:
+    - a partial table whose completions are all at most (or all above) the observed probability is
+      counted (or discarded) in one step, using bounds from each remaining column on its own and the
+      closed form N'!/prod r'_i! of the total weight of its completions;
+    - the last two columns are enumerated at once (vectorised), and their sorted log-weights with
+      cumulative sums are cached by the remaining row margins, so each partial table costs one
+      binary search.
     """
     t = _as_table(table)
     if t.shape[0] < 2 or t.shape[1] < 2:
         return 1.0
-    # enumerate over the shorter dimension's cells per column
+    # compositions over the shorter dimension; smallest columns first (their order is immaterial)
     if t.shape[0] > t.shape[1]:
         t = t.T
+    t = t[:, np.argsort(t.sum(axis=0), kind="stable")]
     rows = t.sum(axis=1)
     cols = t.sum(axis=0)
     n = int(t.sum())
@@ -369,20 +381,27 @@ def fisher_exact_p(table) -> float:
     obs = const + float(col_lf.sum() - lf[t].sum())
     threshold = obs + math.log(FISHER_REL_ERR)
     ncol = len(cols)
+    last_two: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray, float]] = {}
 
-    def completions_log_total(remaining_rows: np.ndarray, j: int) -> float:
-        # sum over completions of prod_{l>=j} c_l!/prod_i x_il! = N'! / prod_i r'_i!
-        return float(lf[int(remaining_rows.sum())] - lf[remaining_rows].sum())
+    def tail_weights(remaining: np.ndarray):
+        key = tuple(int(v) for v in remaining)
+        if key not in last_two:
+            x = _composition_array(int(cols[-2]), key)
+            vals = float(col_lf[-2] + col_lf[-1]) - lf[x].sum(axis=1) - lf[remaining - x].sum(axis=1)
+            vals.sort()
+            top = float(vals[-1])
+            last_two[key] = (vals, np.cumsum(np.exp(vals - top)), top)
+        return last_two[key]
 
     total = 0.0
 
     def visit(j: int, remaining: np.ndarray, partial: float) -> None:
         nonlocal total
-        if j == ncol - 1:
-            # the last column is fixed by the remaining row margins
-            val = partial + float(col_lf[j] - lf[remaining].sum())
-            if val <= threshold:
-                total += math.exp(val)
+        if j == ncol - 2:
+            vals, cums, top = tail_weights(remaining)
+            k = int(np.searchsorted(vals, threshold - partial, side="right"))
+            if k:
+                total += math.exp(partial + top) * float(cums[k - 1])
             return
         hi_bound = lo_bound = 0.0
         for col in range(j, ncol):
@@ -390,17 +409,13 @@ def fisher_exact_p(table) -> float:
             hi_bound += float(col_lf[col]) + hi_c
             lo_bound += float(col_lf[col]) + lo_c
         if partial + hi_bound <= threshold:
-            total += math.exp(partial + completions_log_total(remaining, j))
+            # sum over completions of prod_{l>=j} c_l!/prod_i x_il! = N'! / prod_i r'_i!
+            total += math.exp(partial + float(lf[int(remaining.sum())] - lf[remaining].sum()))
             return
         if partial + lo_bound > threshold:
             return
-        for x in _compositions(int(cols[j]), remaining):
-            xa = np.asarray(x)
-            visit(
-                j + 1,
-                remaining - xa,
-                partial + float(col_lf[j] - lf[xa].sum()),
-            )
+        for x in _composition_array(int(cols[j]), tuple(int(v) for v in remaining)):
+            visit(j + 1, remaining - x, partial + float(col_lf[j] - lf[x].sum()))
 
     visit(0, rows.astype(np.int64), const)
     return min(1.0, total)
