@@ -28,7 +28,10 @@ def test_wilcoxon_matches_r_defaults(row):
 def test_wilcoxon_exact_only_without_ties_and_below_50():
     assert baseline.wilcoxon_rank_sum([1, 2, 3], [4, 5, 6.5]).test == "wilcoxon (exact)"
     assert baseline.wilcoxon_rank_sum([1, 2, 3], [3, 5, 6]).test == "wilcoxon (normal, cc)"
-    assert baseline.wilcoxon_rank_sum(np.arange(50.0), np.arange(3.0) + 0.5).test == "wilcoxon (normal, cc)"
+    assert (
+        baseline.wilcoxon_rank_sum(np.arange(50.0), np.arange(3.0) + 0.5).test
+        == "wilcoxon (normal, cc)"
+    )
     # hand: x = (1, 2), y = (3, 4): W = 0, 6 arrangements, P(W <= 0) = 1/6 -> two-sided 1/3
     assert baseline.wilcoxon_rank_sum([1, 2], [3, 4]).p == pytest.approx(1 / 3)
 
@@ -66,7 +69,9 @@ def test_table1_against_r(cohort):
     age = t[(t["variable"] == "age")].iloc[0]
     assert age["test"] == "kruskal" and age["p"] == pytest.approx(want["kruskal_age_p"], rel=1e-6)
     assert age["A__median"] == want["median_age_A"]
-    assert age["A__q1"] == pytest.approx(want["q1_age_A"]) and age["A__q3"] == pytest.approx(want["q3_age_A"])
+    assert age["A__q1"] == pytest.approx(want["q1_age_A"]) and age["A__q3"] == pytest.approx(
+        want["q3_age_A"]
+    )
     ecog = t[t["variable"] == "ecog"].iloc[0]
     expected_test = "fisher" if ecog["test"] == "fisher" else "chisq"
     assert ecog["p"] == pytest.approx(want[f"{expected_test}_ecog_p"], rel=1e-6)
@@ -75,7 +80,9 @@ def test_table1_against_r(cohort):
     assert t_f.iloc[0]["p"] == pytest.approx(want["fisher_ecog_p"], rel=1e-6)
     t_c = baseline.summarize_baseline(cohort, ["A", "B", "C"], variables[1:], test="chisq")
     assert t_c.iloc[0]["p"] == pytest.approx(want["chisq_ecog_p"], rel=1e-6)
-    two = baseline.summarize_baseline(cohort[cohort["arm"].isin(["A", "B"])], ["A", "B"], variables[:1])
+    two = baseline.summarize_baseline(
+        cohort[cohort["arm"].isin(["A", "B"])], ["A", "B"], variables[:1]
+    )
     assert two.iloc[0]["p"] == pytest.approx(want["wilcox_age_AB_p"], rel=1e-6)
     assert two.iloc[0]["test"].startswith("wilcoxon")
     assert not math.isnan(two.iloc[0]["smd"])
@@ -92,7 +99,10 @@ def test_table1_counts_missing_and_formatting():
     )
     study = {"baseline": [{"name": "sex", "label": "Sex"}, "age"], "endpoints": []}
     variables = baseline.baseline_variables(data, study)
-    assert [(v.name, v.type, v.label) for v in variables] == [("sex", "categorical", "Sex"), ("age", "continuous", "age")]
+    assert [(v.name, v.type, v.label) for v in variables] == [
+        ("sex", "categorical", "Sex"),
+        ("age", "continuous", "age"),
+    ]
     t = baseline.summarize_baseline(data, ["X", "Y"], variables).set_index(["variable", "level"])
     # sex in X: F 2 of 2 known (100%), 1 missing of 3 (33.3%); Y: F 1/4, M 3/4
     assert t.loc[("sex", "F"), "X"] == "2 (100.0%)"

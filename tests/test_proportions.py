@@ -58,7 +58,11 @@ def test_2x2_against_r(row):
     assert close(proportions.fisher_exact_p(table), row["fisher_p"])
     est, lo, hi = proportions.conditional_odds_ratio(table)
     # the precise columns repeat fisher.test's equations with uniroot(tol = 1e-13)
-    for got, want, want_r in ((est, row["or_precise"], row["or_r"]), (lo, row["or_lower_precise"], row["or_lower_r"]), (hi, row["or_upper_precise"], row["or_upper_r"])):
+    for got, want, want_r in (
+        (est, row["or_precise"], row["or_r"]),
+        (lo, row["or_lower_precise"], row["or_lower_r"]),
+        (hi, row["or_upper_precise"], row["or_upper_r"]),
+    ):
         if math.isinf(want) or want == 0:
             assert got == want
         else:
@@ -68,7 +72,9 @@ def test_2x2_against_r(row):
     if not math.isnan(row["chisq_p"]):
         yates = proportions.chisq_test(table, correct=True)
         plain = proportions.chisq_test(table, correct=False)
-        assert close(yates.statistic, row["chisq_yates_stat"]) and close(yates.p, row["chisq_yates_p"])
+        assert close(yates.statistic, row["chisq_yates_stat"]) and close(
+            yates.p, row["chisq_yates_p"]
+        )
         assert close(plain.statistic, row["chisq_stat"]) and close(plain.p, row["chisq_p"])
     d, lo, hi = proportions.newcombe_diff(x1, n1, x2, n2)
     assert close(lo, row["newcombe_lower"]) and close(hi, row["newcombe_upper"])

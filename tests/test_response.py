@@ -40,7 +40,9 @@ def test_rates_and_clopper_pearson_match_r(cohort, denominator):
 def test_invariants(cohort):
     for den in ("all", "measurable", "evaluable"):
         for ci in ("clopper-pearson", "wilson"):
-            t = response.summarize_response(cohort, ARMS, ResponseOptions(denominator=den, ci_method=ci))
+            t = response.summarize_response(
+                cohort, ARMS, ResponseOptions(denominator=den, ci_method=ci)
+            )
             assert (t["orr_n"] <= t["cbr_n"]).all() and (t["cbr_n"] <= t["dcr_n"]).all()
             for r in response.RATES:
                 assert (t[f"{r}_lower"] <= t[f"{r}_pct"]).all()
@@ -70,10 +72,37 @@ def test_hand_counted_cohort_and_cbr_rule():
             "patient_id": [f"p{i}" for i in range(12)],
             "arm": ["X"] * 8 + ["Y"] * 4,
             "best_response": pd.array(
-                ["CR", "PR", "SD", "SD", "SD", "PD", "NE", None, "SD", "PD", "PD", "PR"], dtype="string"
+                ["CR", "PR", "SD", "SD", "SD", "PD", "NE", None, "SD", "PD", "PD", "PR"],
+                dtype="string",
             ),
-            "sd_weeks": [np.nan, np.nan, 30, 10, np.nan, np.nan, np.nan, np.nan, 24, np.nan, np.nan, np.nan],
-            "measurable_disease": ["yes", "Yes", "1", "no", "y", "TRUE", "0", None, "yes", "yes", "no", "true"],
+            "sd_weeks": [
+                np.nan,
+                np.nan,
+                30,
+                10,
+                np.nan,
+                np.nan,
+                np.nan,
+                np.nan,
+                24,
+                np.nan,
+                np.nan,
+                np.nan,
+            ],
+            "measurable_disease": [
+                "yes",
+                "Yes",
+                "1",
+                "no",
+                "y",
+                "TRUE",
+                "0",
+                None,
+                "yes",
+                "yes",
+                "no",
+                "true",
+            ],
         }
     )
     t = response.summarize_response(data, ["X", "Y"], ResponseOptions()).set_index("arm")
@@ -85,7 +114,10 @@ def test_hand_counted_cohort_and_cbr_rule():
     ms = response.summarize_response(data, ["X", "Y"], ResponseOptions(denominator="measurable"))
     # measurable in X: yes, Yes, 1, y, TRUE (5): CR, PR, SD30, SD(no weeks), PD -> ORR 2, CBR 3, DCR 4
     assert ms.set_index("arm").loc["X", ["n", "orr_n", "cbr_n", "dcr_n"]].tolist() == [5, 2, 3, 4]
-    assert response.summarize_response(data, ["X"], ResponseOptions(cbr_min_weeks=8)).loc[0, "cbr_n"] == 4
+    assert (
+        response.summarize_response(data, ["X"], ResponseOptions(cbr_min_weeks=8)).loc[0, "cbr_n"]
+        == 4
+    )
     best = response.summarize_best_response(data, ["X", "Y"], ResponseOptions())
     x = best[best["arm"] == "X"].set_index("response")["n"]
     assert x.to_dict() == {"CR": 1, "PR": 1, "SD": 3, "PD": 1, "NE": 1, "missing": 1}
@@ -103,11 +135,16 @@ def test_published_orr_seed_000_and_001():
     assert round(t.set_index("arm").loc["HP+C", "orr_pct"], 1) == 26.9
     single = cohort("TKI", 12, 66)
     single["best_response"] = single["best_response"].astype("string")
-    assert round(response.summarize_response(single, ["TKI"], ResponseOptions()).loc[0, "orr_pct"], 1) == 18.2
+    assert (
+        round(response.summarize_response(single, ["TKI"], ResponseOptions()).loc[0, "orr_pct"], 1)
+        == 18.2
+    )
 
 
 def test_no_sd_weeks_makes_cbr_not_estimable():
-    data = pd.DataFrame({"arm": ["X", "X"], "best_response": pd.array(["SD", "PR"], dtype="string")})
+    data = pd.DataFrame(
+        {"arm": ["X", "X"], "best_response": pd.array(["SD", "PR"], dtype="string")}
+    )
     t = response.summarize_response(data, ["X"], ResponseOptions())
     assert np.isnan(t.loc[0, "cbr_pct"]) and "sd_weeks" in t.loc[0, "note"]
     assert t.loc[0, "orr_n"] == 1
@@ -123,7 +160,10 @@ def test_subgroups_levels_and_compare(cohort):
     cohort = cohort.assign(regimen=np.where(cohort["arm"] == "A", "R1", "R2"))
     subgroups = [
         {"variable": "ecog", "label": "ECOG"},
-        {"variable": "regimen", "compare": {"groups": {"B or C": {"arm": ["B", "C"]}, "A": {"regimen": "R1"}}}},
+        {
+            "variable": "regimen",
+            "compare": {"groups": {"B or C": {"arm": ["B", "C"]}, "A": {"regimen": "R1"}}},
+        },
     ]
     t = response.summarize_response_subgroups(cohort, ARMS, subgroups, ResponseOptions())
     lv = t[(t["variable"] == "ecog") & (t["arm"] == "A")]
@@ -133,5 +173,8 @@ def test_subgroups_levels_and_compare(cohort):
         assert row.orr_n == sub["best_response"].isin(["CR", "PR"]).sum()
     cmp = t[t["contrast"] == "compare"].set_index("level")
     assert cmp.loc["B or C", "n"] == (cohort["arm"] != "A").sum()
-    assert cmp.loc["A", "orr_n"] == cohort.loc[cohort["arm"] == "A", "best_response"].isin(["CR", "PR"]).sum()
+    assert (
+        cmp.loc["A", "orr_n"]
+        == cohort.loc[cohort["arm"] == "A", "best_response"].isin(["CR", "PR"]).sum()
+    )
     assert (cmp["arm"] == "Overall").all()

@@ -10,31 +10,48 @@ from her2rwe import safety
 @pytest.fixture
 def dataset():
     # safety population: arm A has 5 patients (a1-a5), arm B has 4 (b1-b4); a5 and b4 have no AE
-    return pd.DataFrame({"patient_id": ["a1", "a2", "a3", "a4", "a5", "b1", "b2", "b3", "b4"],
-                         "arm": ["A"] * 5 + ["B"] * 4})
+    return pd.DataFrame(
+        {
+            "patient_id": ["a1", "a2", "a3", "a4", "a5", "b1", "b2", "b3", "b4"],
+            "arm": ["A"] * 5 + ["B"] * 4,
+        }
+    )
 
 
 @pytest.fixture
 def events():
     rows = [
         # a1: diarrhea twice (grades 1 and 3 -> worst 3), neutropenia 4
-        ("a1", "Diarrhea", 1), ("a1", "Diarrhea", 3), ("a1", "Neutropenia", 4),
+        ("a1", "Diarrhea", 1),
+        ("a1", "Diarrhea", 3),
+        ("a1", "Neutropenia", 4),
         # a2: diarrhea 2, nausea 1
-        ("a2", "Diarrhea", 2), ("a2", "Nausea", 1),
+        ("a2", "Diarrhea", 2),
+        ("a2", "Nausea", 1),
         # a3: neutropenia 3 then 5 (worst 5: counts in >=3 and 5, not in 3-4)
-        ("a3", "Neutropenia", 3), ("a3", "Neutropenia", 5),
+        ("a3", "Neutropenia", 3),
+        ("a3", "Neutropenia", 5),
         # a4: nausea 2 three times
-        ("a4", "Nausea", 2), ("a4", "Nausea", 2), ("a4", "Nausea", 2),
+        ("a4", "Nausea", 2),
+        ("a4", "Nausea", 2),
+        ("a4", "Nausea", 2),
         # b1: diarrhea 1; b2: anemia 3 and neutropenia 2; b3: diarrhea 2
-        ("b1", "Diarrhea", 1), ("b2", "Anemia", 3), ("b2", "Neutropenia", 2), ("b3", "Diarrhea", 2),
+        ("b1", "Diarrhea", 1),
+        ("b2", "Anemia", 3),
+        ("b2", "Neutropenia", 2),
+        ("b3", "Diarrhea", 2),
     ]
     ae = pd.DataFrame(rows, columns=["patient_id", "term", "grade"])
     ae["arm"] = ae["patient_id"].str[0].str.upper()
     return ae
 
 
-CATEGORIES = {"Diarrhea": "gastrointestinal", "Nausea": "gastrointestinal",
-              "Neutropenia": "hematologic", "Anemia": "hematologic"}
+CATEGORIES = {
+    "Diarrhea": "gastrointestinal",
+    "Nausea": "gastrointestinal",
+    "Neutropenia": "hematologic",
+    "Anemia": "hematologic",
+}
 
 
 def counts(table, key, by="term"):
@@ -66,7 +83,9 @@ def test_term_counts_by_hand(dataset, events):
 
 
 def test_category_counts_by_hand(dataset, events):
-    t = safety.summarize_adverse_events(dataset, events, ["A", "B"], by="category", categories=CATEGORIES)
+    t = safety.summarize_adverse_events(
+        dataset, events, ["A", "B"], by="category", categories=CATEGORIES
+    )
     # gastrointestinal in A: a1 (worst 3), a2 (2), a4 (2) -> any 3, 3-4 1, >=3 1
     assert counts(t, ("A", "gastrointestinal"), "category") == [3, 1, 1, 0]
     # hematologic in B: b2 (anemia 3, neutropenia 2 -> worst 3) -> any 1, 3-4 1
@@ -75,7 +94,9 @@ def test_category_counts_by_hand(dataset, events):
 
 def test_category_column_wins_over_map_and_fills_blanks(dataset, events):
     ev = events.assign(category=np.where(events["term"] == "Nausea", "other", None))
-    t = safety.summarize_adverse_events(dataset, ev, ["A", "B"], by="category", categories=CATEGORIES)
+    t = safety.summarize_adverse_events(
+        dataset, ev, ["A", "B"], by="category", categories=CATEGORIES
+    )
     assert counts(t, ("A", "other"), "category") == [2, 0, 0, 0]
     assert counts(t, ("A", "gastrointestinal"), "category") == [2, 1, 1, 0]  # diarrhea only
     t = safety.summarize_adverse_events(dataset, events, ["A", "B"], by="category")
@@ -84,7 +105,9 @@ def test_category_column_wins_over_map_and_fills_blanks(dataset, events):
 
 def test_invariants(dataset, events):
     terms = safety.summarize_adverse_events(dataset, events, ["A", "B"], categories=CATEGORIES)
-    cats = safety.summarize_adverse_events(dataset, events, ["A", "B"], by="category", categories=CATEGORIES)
+    cats = safety.summarize_adverse_events(
+        dataset, events, ["A", "B"], by="category", categories=CATEGORIES
+    )
     for t in (terms, cats):
         assert (t["any_grade_n"] <= t["n"]).all()
         assert (t["grade34_n"] <= t["grade3plus_n"]).all()
@@ -101,7 +124,9 @@ def test_invariants(dataset, events):
 
 
 def test_unknown_patient_is_an_error(dataset, events):
-    bad = pd.concat([events, pd.DataFrame([{"patient_id": "zz", "term": "Rash", "grade": 1, "arm": "A"}])])
+    bad = pd.concat(
+        [events, pd.DataFrame([{"patient_id": "zz", "term": "Rash", "grade": 1, "arm": "A"}])]
+    )
     with pytest.raises(ValueError, match="zz"):
         safety.summarize_adverse_events(dataset, bad, ["A", "B"])
 
@@ -113,6 +138,13 @@ def test_published_seed_001_percentages():
     rows = [(i, "Diarrhea", 1) for i in ids[:36]] + [(i, "Hand-foot syndrome", 2) for i in ids[:31]]
     rows += [(i, "Leucopenia", 3) for i in ids[30:60]]
     ae = pd.DataFrame(rows, columns=["patient_id", "term", "grade"]).assign(arm="TKI")
-    t = safety.summarize_adverse_events(dataset, ae, ["TKI"]).query("arm == 'TKI'").set_index("term")
-    assert [round(t.loc[k, "any_grade_pct"], 1) for k in ("Diarrhea", "Hand-foot syndrome", "Leucopenia")] == [54.5, 47.0, 45.5]
+    t = (
+        safety.summarize_adverse_events(dataset, ae, ["TKI"])
+        .query("arm == 'TKI'")
+        .set_index("term")
+    )
+    assert [
+        round(t.loc[k, "any_grade_pct"], 1)
+        for k in ("Diarrhea", "Hand-foot syndrome", "Leucopenia")
+    ] == [54.5, 47.0, 45.5]
     assert list(t.index[1:]) == ["Diarrhea", "Hand-foot syndrome", "Leucopenia"]

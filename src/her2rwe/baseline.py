@@ -46,13 +46,17 @@ def baseline_variables(data: pd.DataFrame, study: Mapping[str, Any]) -> list[Var
     or boolean, or integers with at most 5 distinct values -> categorical; other numbers ->
     continuous."""
     endpoints = set(study.get("endpoints", []))
-    items = study.get("baseline") or study.get("covariates") or [
-        c
-        for c in data.columns
-        if c not in EXCLUDED
-        and not any(c.startswith(f"{ep}_") for ep in endpoints)
-        and not c.endswith(("_months", "_event", "_source"))
-    ]
+    items = (
+        study.get("baseline")
+        or study.get("covariates")
+        or [
+            c
+            for c in data.columns
+            if c not in EXCLUDED
+            and not any(c.startswith(f"{ep}_") for ep in endpoints)
+            and not c.endswith(("_months", "_event", "_source"))
+        ]
+    )
     forced = set(study.get("categorical", []))
     out = []
     for item in items:
@@ -67,7 +71,11 @@ def baseline_variables(data: pd.DataFrame, study: Mapping[str, Any]) -> list[Var
 
 
 def infer_type(series: pd.Series, categorical: bool = False) -> str:
-    if categorical or not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+    if (
+        categorical
+        or not pd.api.types.is_numeric_dtype(series)
+        or pd.api.types.is_bool_dtype(series)
+    ):
         return "categorical"
     values = series.dropna().to_numpy(dtype=float)
     if np.all(values == np.round(values)) and len(np.unique(values)) <= MAX_INTEGER_LEVELS:
@@ -325,7 +333,15 @@ def summarize_baseline(
     for c in ("p", "test", "smd"):
         if c not in out.columns:
             out[c] = math.nan if c != "test" else ""
-    return out[[*front, *sorted(rest, key=lambda c: (groups.index(c.split("__")[0]), c)), "p", "test", "smd"]]
+    return out[
+        [
+            *front,
+            *sorted(rest, key=lambda c: (groups.index(c.split("__")[0]), c)),
+            "p",
+            "test",
+            "smd",
+        ]
+    ]
 
 
 def _categorical_levels(col: pd.Series) -> list[Any]:

@@ -290,7 +290,9 @@ def chisq_test(table, correct: bool = True) -> TestResult:
     df = (t.shape[0] - 1) * (t.shape[1] - 1)
     from scipy.special import chdtrc
 
-    return TestResult("chisq (Yates)" if yates else "chisq", stat, float(df), float(chdtrc(df, stat)))
+    return TestResult(
+        "chisq (Yates)" if yates else "chisq", stat, float(df), float(chdtrc(df, stat))
+    )
 
 
 def _log_factorial(n) -> np.ndarray:
@@ -387,7 +389,9 @@ def fisher_exact_p(table) -> float:
         key = tuple(int(v) for v in remaining)
         if key not in last_two:
             x = _composition_array(int(cols[-2]), key)
-            vals = float(col_lf[-2] + col_lf[-1]) - lf[x].sum(axis=1) - lf[remaining - x].sum(axis=1)
+            vals = (
+                float(col_lf[-2] + col_lf[-1]) - lf[x].sum(axis=1) - lf[remaining - x].sum(axis=1)
+            )
             vals.sort()
             top = float(vals[-1])
             last_two[key] = (vals, np.cumsum(np.exp(vals - top)), top)

@@ -212,9 +212,7 @@ COMPARISON_COLUMNS = [
 ]
 
 
-def compare_two(
-    x1: int, n1: int, x2: int, n2: int, options: ResponseOptions
-) -> dict[str, Any]:
+def compare_two(x1: int, n1: int, x2: int, n2: int, options: ResponseOptions) -> dict[str, Any]:
     """Difference (percentage points) with CI, conditional-MLE odds ratio with exact CI, and the
     chi-square or Fisher p-value of group 1 (x1/n1) against group 2 (x2/n2)."""
     if n1 == 0 or n2 == 0:
@@ -283,7 +281,12 @@ def compare_response(
                 continue
             x1, x2 = int(sub[rate].astype(bool).sum()), int(ref[rate].astype(bool).sum())
             rows.append(
-                {**base, "x": x1, "x_reference": x2, **compare_two(x1, len(sub), x2, len(ref), options)}
+                {
+                    **base,
+                    "x": x1,
+                    "x_reference": x2,
+                    **compare_two(x1, len(sub), x2, len(ref), options),
+                }
             )
     return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
 
@@ -428,7 +431,9 @@ def summarize_response_subgroups(
                 blocks[arm] = [(lv, sub) for lv, sub in found if len(sub)]
             contrast = "level"
         for arm, groups in blocks.items():
-            tests = {r: _across_groups_p([g for _, g in groups], r, options) for r in ("orr", "cbr")}
+            tests = {
+                r: _across_groups_p([g for _, g in groups], r, options) for r in ("orr", "cbr")
+            }
             test_name = next((t.test for t in tests.values() if t is not None), "")
             for level, sub in groups:
                 rows.append(

@@ -77,7 +77,9 @@ def summarize_adverse_events(
     if by not in ("term", "category"):
         raise ValueError("by must be 'term' or 'category'")
     ae = adverse_events.copy()
-    ae["arm"] = ae["patient_id"].map(dict(zip(dataset["patient_id"], dataset["arm"].astype(str))))
+    ae["arm"] = ae["patient_id"].map(
+        dict(zip(dataset["patient_id"], dataset["arm"].astype(str), strict=True))
+    )
     unknown = ae["arm"].isna()
     if unknown.any():
         ids = ", ".join(sorted(ae.loc[unknown, "patient_id"].astype(str).unique())[:5])

@@ -76,7 +76,10 @@ def format_response(table: pd.DataFrame, opts: response.ResponseOptions, study) 
     for rec in table.to_dict("records"):
         row = [rec["arm"], int(rec["n"])]
         for r in response.RATES:
-            row += [_rate_cell(rec[f"{r}_n"], rec[f"{r}_pct"]), _ci_cell(rec[f"{r}_lower"], rec[f"{r}_upper"])]
+            row += [
+                _rate_cell(rec[f"{r}_n"], rec[f"{r}_pct"]),
+                _ci_cell(rec[f"{r}_lower"], rec[f"{r}_upper"]),
+            ]
         rows.append(row)
     notes = [
         f"Denominator: {response.DENOMINATORS[opts.denominator]}.",
@@ -84,12 +87,21 @@ def format_response(table: pd.DataFrame, opts: response.ResponseOptions, study) 
         f"{conf}: {proportions.CI_METHOD_TEXT[opts.ci_method]}.",
         *sorted({n for n in table["note"] if isinstance(n, str) and n}),
     ]
-    return formatting.markdown_table(rows, header, _title(study, "Tumour response"), _footnotes(study, *notes))
+    return formatting.markdown_table(
+        rows, header, _title(study, "Tumour response"), _footnotes(study, *notes)
+    )
 
 
 def format_comparisons(table: pd.DataFrame, opts: response.ResponseOptions, study) -> str:
     conf = f"{opts.conf_level * 100:g}% CI"
-    header = ["Rate", "Comparison", f"Difference, % points ({conf})", f"Odds ratio ({conf})", "Test", "p"]
+    header = [
+        "Rate",
+        "Comparison",
+        f"Difference, % points ({conf})",
+        f"Odds ratio ({conf})",
+        "Test",
+        "p",
+    ]
     rows = []
     for rec in table.to_dict("records"):
         diff = (
@@ -101,11 +113,19 @@ def format_comparisons(table: pd.DataFrame, opts: response.ResponseOptions, stud
         odds = (
             "-"
             if formatting.is_missing(rec["odds_ratio"])
-            else formatting.fmt_estimate_ci(rec["odds_ratio"], rec["or_lower"], rec["or_upper"], 2, "-")
+            else formatting.fmt_estimate_ci(
+                rec["odds_ratio"], rec["or_lower"], rec["or_upper"], 2, "-"
+            )
         )
         rows.append(
-            [response.RATE_LABELS[rec["rate"]], f"{rec['arm']} vs {rec['reference']}", diff, odds,
-             rec["test"] if isinstance(rec["test"], str) else "", formatting.fmt_p(rec["p"])]
+            [
+                response.RATE_LABELS[rec["rate"]],
+                f"{rec['arm']} vs {rec['reference']}",
+                diff,
+                odds,
+                rec["test"] if isinstance(rec["test"], str) else "",
+                formatting.fmt_p(rec["p"]),
+            ]
         )
     test_rule = {
         "auto": "chi-square test, or Fisher's exact test when any expected count is below 5",
@@ -117,37 +137,69 @@ def format_comparisons(table: pd.DataFrame, opts: response.ResponseOptions, stud
         "Odds ratio: conditional maximum-likelihood estimate with exact CI (as R fisher.test).",
         f"p: {test_rule}" + ("; Yates' correction on 2x2 tables." if opts.chisq_correct else "."),
     ]
-    return formatting.markdown_table(rows, header, _title(study, "Response by arm"), _footnotes(study, *notes))
+    return formatting.markdown_table(
+        rows, header, _title(study, "Response by arm"), _footnotes(study, *notes)
+    )
 
 
 def format_best_response(table: pd.DataFrame, study) -> str:
     arms = list(dict.fromkeys(table["arm"]))
     sizes = table.groupby("arm", sort=False)["n_arm"].first()
     header = ["Best overall response"] + [f"{a} (N = {int(sizes[a])})" for a in arms]
-    labels = {"CR": "Complete response", "PR": "Partial response", "SD": "Stable disease",
-              "PD": "Progressive disease", "NE": "Not evaluable", "missing": "Missing"}
+    labels = {
+        "CR": "Complete response",
+        "PR": "Partial response",
+        "SD": "Stable disease",
+        "PD": "Progressive disease",
+        "NE": "Not evaluable",
+        "missing": "Missing",
+    }
     rows = []
     for cat in [*response.RESPONSES, "missing"]:
         sub = table[table["response"] == cat].set_index("arm")
-        rows.append([labels[cat]] + [formatting.fmt_n_pct(sub.loc[a, "n"], sub.loc[a, "pct"]) for a in arms])
+        rows.append(
+            [labels[cat]] + [formatting.fmt_n_pct(sub.loc[a, "n"], sub.loc[a, "pct"]) for a in arms]
+        )
     notes = ["RECIST 1.1 best overall response; % of all patients in the arm."]
-    return formatting.markdown_table(rows, header, _title(study, "Best overall response"), _footnotes(study, *notes))
+    return formatting.markdown_table(
+        rows, header, _title(study, "Best overall response"), _footnotes(study, *notes)
+    )
 
 
 def format_subgroups(table: pd.DataFrame, opts: response.ResponseOptions, study) -> str:
-    header = ["Subgroup", "Level", "Arm", "N", "ORR, n (%)", "ORR 95% CI", "CBR, n (%)", "p (ORR)", "p (CBR)"]
+    header = [
+        "Subgroup",
+        "Level",
+        "Arm",
+        "N",
+        "ORR, n (%)",
+        "ORR 95% CI",
+        "CBR, n (%)",
+        "p (ORR)",
+        "p (CBR)",
+    ]
     rows = []
     for rec in table.to_dict("records"):
         rows.append(
-            [rec["label"], rec["level"], rec["arm"], int(rec["n"]), _rate_cell(rec["orr_n"], rec["orr_pct"]),
-             _ci_cell(rec["orr_lower"], rec["orr_upper"]), _rate_cell(rec["cbr_n"], rec["cbr_pct"]),
-             formatting.fmt_p(rec["orr_p"]), formatting.fmt_p(rec["cbr_p"])]
+            [
+                rec["label"],
+                rec["level"],
+                rec["arm"],
+                int(rec["n"]),
+                _rate_cell(rec["orr_n"], rec["orr_pct"]),
+                _ci_cell(rec["orr_lower"], rec["orr_upper"]),
+                _rate_cell(rec["cbr_n"], rec["cbr_pct"]),
+                formatting.fmt_p(rec["orr_p"]),
+                formatting.fmt_p(rec["cbr_p"]),
+            ]
         )
     notes = [
         f"Denominator: {response.DENOMINATORS[opts.denominator]}.",
         "p: across the levels of the subgroup within an arm (or across the compared groups).",
     ]
-    return formatting.markdown_table(rows, header, _title(study, "Response by subgroup"), _footnotes(study, *notes))
+    return formatting.markdown_table(
+        rows, header, _title(study, "Response by subgroup"), _footnotes(study, *notes)
+    )
 
 
 def format_adverse_events(table: pd.DataFrame, by: str, study) -> str:
@@ -162,11 +214,14 @@ def format_adverse_events(table: pd.DataFrame, by: str, study) -> str:
         sub = table[table[by] == value].set_index("arm")
         row = [value]
         for a in arms:
-            row += [formatting.fmt_n_pct(sub.loc[a, f"{b}_n"], sub.loc[a, f"{b}_pct"])
-                    for b in ("any_grade", "grade34", "grade5")]
+            row += [
+                formatting.fmt_n_pct(sub.loc[a, f"{b}_n"], sub.loc[a, f"{b}_pct"])
+                for b in ("any_grade", "grade34", "grade5")
+            ]
         rows.append(row)
     notes = [
-        "Patients are counted once per " + ("term" if by == "term" else "category")
+        "Patients are counted once per "
+        + ("term" if by == "term" else "category")
         + ", at their worst CTCAE grade; % of all patients in the arm (safety population).",
         "Grade >= 3 counts are in the CSV (grade3plus_n).",
     ]
@@ -177,7 +232,9 @@ def format_adverse_events(table: pd.DataFrame, by: str, study) -> str:
 def format_baseline(table: pd.DataFrame, arms: list[str], study) -> str:
     groups = [*arms, baseline.OVERALL]
     n_per = {g: table.attrs.get("n", {}).get(g) for g in groups}
-    header = ["Characteristic", ""] + [f"{g} (N = {n_per[g]})" if n_per[g] is not None else g for g in groups]
+    header = ["Characteristic", ""] + [
+        f"{g} (N = {n_per[g]})" if n_per[g] is not None else g for g in groups
+    ]
     two = len(arms) == 2
     header += ["p"] + (["SMD"] if two else [])
     rows = []
@@ -198,7 +255,9 @@ def format_baseline(table: pd.DataFrame, arms: list[str], study) -> str:
     ]
     if two:
         notes.append("SMD: absolute standardized mean difference (categorical: Yang & Dalton).")
-    return formatting.markdown_table(rows, header, _title(study, "Baseline characteristics"), _footnotes(study, *notes))
+    return formatting.markdown_table(
+        rows, header, _title(study, "Baseline characteristics"), _footnotes(study, *notes)
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -224,9 +283,15 @@ def summarize_study_tables(
         bor_missing = f"no patient has a best response recorded ({opts.column})"
     if bor_missing:
         out["response"] = _skipped(response.RESPONSE_COLUMNS, "Tumour response", bor_missing)
-        out["response_comparisons"] = _skipped(response.COMPARISON_COLUMNS, "Response by arm", bor_missing)
-        out["best_response"] = _skipped(response.BEST_RESPONSE_COLUMNS, "Best overall response", bor_missing)
-        out["response_subgroups"] = _skipped(response.SUBGROUP_COLUMNS, "Response by subgroup", bor_missing)
+        out["response_comparisons"] = _skipped(
+            response.COMPARISON_COLUMNS, "Response by arm", bor_missing
+        )
+        out["best_response"] = _skipped(
+            response.BEST_RESPONSE_COLUMNS, "Best overall response", bor_missing
+        )
+        out["response_subgroups"] = _skipped(
+            response.SUBGROUP_COLUMNS, "Response by subgroup", bor_missing
+        )
     else:
         t = response.summarize_response(data, arms, opts)
         out["response"] = Table(t, format_response(t, opts, study))
@@ -235,7 +300,9 @@ def summarize_study_tables(
             out["response_comparisons"] = Table(c, format_comparisons(c, opts, study))
         else:
             out["response_comparisons"] = _skipped(
-                response.COMPARISON_COLUMNS, "Response by arm", "single-arm study, no between-arm comparison"
+                response.COMPARISON_COLUMNS,
+                "Response by arm",
+                "single-arm study, no between-arm comparison",
             )
         b = response.summarize_best_response(data, arms, opts)
         out["best_response"] = Table(b, format_best_response(b, study))
@@ -245,13 +312,17 @@ def summarize_study_tables(
             out["response_subgroups"] = Table(s, format_subgroups(s, opts, study))
         else:
             out["response_subgroups"] = _skipped(
-                response.SUBGROUP_COLUMNS, "Response by subgroup", "the study has no subgroups configured"
+                response.SUBGROUP_COLUMNS,
+                "Response by subgroup",
+                "the study has no subgroups configured",
             )
 
     cats = study.get("adverse_event_categories", {})
     if not has_adverse_event_file:
         reason = "the study has no adverse-event file (studies.<name>.adverse_events)"
-        out["adverse_events"] = _skipped(list(safety.empty_table("term").columns), "Adverse events", reason)
+        out["adverse_events"] = _skipped(
+            list(safety.empty_table("term").columns), "Adverse events", reason
+        )
         out["adverse_events_by_category"] = _skipped(
             list(safety.empty_table("category").columns), "Adverse events by category", reason
         )
@@ -263,11 +334,16 @@ def summarize_study_tables(
     variables = baseline.baseline_variables(data, study)
     if variables:
         t = baseline.summarize_baseline(data, arms, variables, "auto", opts.chisq_correct)
-        t.attrs["n"] = {**data["arm"].astype(str).value_counts().to_dict(), baseline.OVERALL: len(data)}
+        t.attrs["n"] = {
+            **data["arm"].astype(str).value_counts().to_dict(),
+            baseline.OVERALL: len(data),
+        }
         out["baseline"] = Table(t, format_baseline(t, arms, study))
     else:
         cols = ["variable", "label", "level", "type", *arms, baseline.OVERALL, "p", "test", "smd"]
-        out["baseline"] = _skipped(cols, "Baseline characteristics", "no baseline variables or covariates")
+        out["baseline"] = _skipped(
+            cols, "Baseline characteristics", "no baseline variables or covariates"
+        )
     return out
 
 
@@ -279,4 +355,3 @@ def log_lines(tables: Mapping[str, Table]) -> list[str]:
         else:
             lines.append(f"{name}: {len(table.frame)} rows")
     return lines
-
