@@ -178,3 +178,23 @@ def test_subgroups_levels_and_compare(cohort):
         == cohort.loc[cohort["arm"] == "A", "best_response"].isin(["CR", "PR"]).sum()
     )
     assert (cmp["arm"] == "Overall").all()
+
+
+def test_study_tables_skip_with_reason_and_keep_columns():
+    from her2rwe.study_tables import TABLES, summarize_study_tables
+
+    data = pd.DataFrame(
+        {"patient_id": ["a", "b", "c"], "arm": ["X", "Y", "Y"], "age": [50.5, 60.2, 70.1]}
+    )
+    ae = pd.DataFrame(
+        {c: pd.Series(dtype="object") for c in ["patient_id", "arm", "term", "grade", "category"]}
+    )
+    tables = summarize_study_tables({"endpoints": ["pfs"], "synthetic": True}, data, ae, False)
+    assert list(tables) == TABLES
+    for name in ("response", "best_response", "response_comparisons", "response_subgroups"):
+        assert tables[name].frame.empty and "best-response column" in tables[name].skipped
+        assert "Not available" in tables[name].markdown
+    assert "orr_lower" in tables["response"].frame.columns
+    assert "adverse-event file" in tables["adverse_events"].skipped
+    assert "grade3plus_pct" in tables["adverse_events"].frame.columns
+    assert not tables["baseline"].skipped and "Synthetic" in tables["baseline"].markdown
