@@ -20,6 +20,7 @@ needed. Results are unrounded.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -334,26 +335,36 @@ def _column_bounds(total: int, caps: np.ndarray, lf: np.ndarray) -> tuple[float,
     return -float(lf[even].sum()), -float(lf[concentrated].sum())
 
 
-def _compositions(total: int, caps: np.ndarray):
-    """Every vector x with sum(x) = total and 0 <= x_i <= caps[i]."""
-    k = len(caps)
-    if k == 1:
-        if total <= caps[0]:
-            yield (total,)
-        return
-    rest = int(caps[1:].sum())
-    for first in range(max(0, total - rest), min(int(caps[0]), total) + 1):
-        for tail in _compositions(total - first, caps[1:]):
-            yield (first, *tail)
-
-
+@functools.lru_cache(maxsize=65536)
 def _composition_array(total: int, caps: tuple[int, ...]) -> np.ndarray:
-    """All compositions of `total` under `caps`, one per row."""
-    rows = list(_compositions(total, np.asarray(caps)))
-    return np.asarray(rows, dtype=np.int64).reshape(len(rows), len(caps))
+    """Every vector x with sum(x) = total and 0 <= x_i <= caps[i], one per row."""
+    if len(caps) == 1:
+        return np.array([[total]] if 0 <= total <= caps[0] else [], dtype=np.int64).reshape(-1, 1)
+    dims = [min(c, total) + 1 for c in caps[:-1]]
+    if math.prod(dims) <= 1_000_000:
+        # every choice of the first k - 1 cells at once; the last cell is what is left
+        grid = np.indices(dims, dtype=np.int64).reshape(len(dims), -1).T
+        last = total - grid.sum(axis=1)
+        keep = (last >= 0) & (last <= caps[-1])
+        return np.column_stack([grid[keep], last[keep]])
+    rest = sum(caps[1:])
+    blocks = []
+    for first in range(max(0, total - rest), min(caps[0], total) + 1):
+        tail = _composition_array(total - first, caps[1:])
+        blocks.append(np.column_stack([np.full(len(tail), first, dtype=np.int64), tail]))
+    if not blocks:
+        return np.zeros((0, len(caps)), dtype=np.int64)
+    return np.concatenate(blocks)
 
 
-def fisher_exact_p(table) -> float:
+class FisherTooLarge(ValueError):
+    """The exact enumeration would visit more partial tables than the budget allows."""
+
+
+FISHER_MAX_NODES = 10_000_000
+
+
+def fisher_exact_p(table, max_nodes: int = FISHER_MAX_NODES) -> float:
     """Two-sided Fisher exact p-value of an r x c table, computed exactly as R ``fisher.test``.
 
     The p-value is the total probability, under independence with both margins fixed, of the tables
@@ -365,6 +376,8 @@ def fisher_exact_p(table) -> float:
     - the last two columns are enumerated at once (vectorised), and their sorted log-weights with
       cumulative sums are cached by the remaining row margins, so each partial table costs one
       binary search.
+    Raises FisherTooLarge when more than ``max_nodes`` partial tables would be visited (R's
+    ``fisher.test`` runs out of workspace on such tables too).
     """
     t = _as_table(table)
     if t.shape[0] < 2 or t.shape[1] < 2:
@@ -389,6 +402,7 @@ def fisher_exact_p(table) -> float:
         key = tuple(int(v) for v in remaining)
         if key not in last_two:
             x = _composition_array(int(cols[-2]), key)
+            spend(len(x))
             vals = (
                 float(col_lf[-2] + col_lf[-1]) - lf[x].sum(axis=1) - lf[remaining - x].sum(axis=1)
             )
@@ -398,9 +412,20 @@ def fisher_exact_p(table) -> float:
         return last_two[key]
 
     total = 0.0
+    work = 0
+
+    def spend(amount: int) -> None:
+        nonlocal work
+        work += amount
+        if work > max_nodes:
+            raise FisherTooLarge(
+                f"Fisher's exact test of this {t.shape[0]}x{t.shape[1]} table (n = {n}) needs more work "
+                f"than the budget ({max_nodes}); use the chi-square test"
+            )
 
     def visit(j: int, remaining: np.ndarray, partial: float) -> None:
         nonlocal total
+        spend(20)  # a visit costs about as much as 20 enumerated cells
         if j == ncol - 2:
             vals, cums, top = tail_weights(remaining)
             k = int(np.searchsorted(vals, threshold - partial, side="right"))
@@ -418,7 +443,9 @@ def fisher_exact_p(table) -> float:
             return
         if partial + lo_bound > threshold:
             return
-        for x in _composition_array(int(cols[j]), tuple(int(v) for v in remaining)):
+        options = _composition_array(int(cols[j]), tuple(int(v) for v in remaining))
+        spend(len(options))
+        for x in options:
             visit(j + 1, remaining - x, partial + float(col_lf[j] - lf[x].sum()))
 
     visit(0, rows.astype(np.int64), const)
@@ -446,6 +473,20 @@ def choose_test(table, test: str = "auto") -> str:
 
 
 def contingency_test(table, test: str = "auto", correct: bool = True) -> TestResult:
-    """Chi-square (``correct``: Yates on 2x2, R's default) or Fisher's exact test, by rule."""
+    """Chi-square (``correct``: Yates on 2x2, R's default) or Fisher's exact test, by rule.
+
+    When Fisher's test is too large to enumerate (FisherTooLarge), ``auto`` falls back to the
+    chi-square test and says so in ``test``; an explicit ``fisher`` gives a NaN p-value.
+    """
     chosen = choose_test(table, test)
-    return fisher_test(table) if chosen == "fisher" else chisq_test(table, correct=correct)
+    if chosen == "fisher":
+        try:
+            return fisher_test(table)
+        except FisherTooLarge:
+            if test == "fisher":
+                return TestResult("fisher (too large to enumerate)", math.nan, math.nan, math.nan)
+            res = chisq_test(table, correct=correct)
+            return TestResult(
+                f"{res.test}; Fisher too large to enumerate", res.statistic, res.df, res.p
+            )
+    return chisq_test(table, correct=correct)
