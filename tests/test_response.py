@@ -141,6 +141,27 @@ def test_published_orr_seed_000_and_001():
     )
 
 
+def test_published_cbr_seed_000_and_001():
+    # seed 000: CBR 69.9% (58/83) vs 65.7% (44/67); seed 001: CBR 66.7% (44/66), SD >= 24 weeks
+    def cohort(arm, cr_pr, sd_long, sd_short, n):
+        bor = ["PR"] * cr_pr + ["SD"] * (sd_long + sd_short)
+        bor += ["PD"] * (n - len(bor))
+        weeks = [np.nan] * cr_pr + [30.0] * sd_long + [12.0] * sd_short
+        weeks += [np.nan] * (n - len(weeks))
+        return pd.DataFrame({"arm": arm, "best_response": bor, "sd_weeks": weeks})
+
+    data = pd.concat(
+        [cohort("ADC", 43, 15, 5, 83), cohort("HP+C", 18, 26, 4, 67), cohort("TKI", 12, 32, 6, 66)],
+        ignore_index=True,
+    )
+    data["best_response"] = data["best_response"].astype("string")
+    t = response.summarize_response(data, ["HP+C", "ADC", "TKI"], ResponseOptions()).set_index(
+        "arm"
+    )
+    assert [round(t.loc[a, "cbr_pct"], 1) for a in ("ADC", "HP+C", "TKI")] == [69.9, 65.7, 66.7]
+    assert [round(t.loc[a, "orr_pct"], 1) for a in ("ADC", "HP+C", "TKI")] == [51.8, 26.9, 18.2]
+
+
 def test_no_sd_weeks_makes_cbr_not_estimable():
     data = pd.DataFrame(
         {"arm": ["X", "X"], "best_response": pd.array(["SD", "PR"], dtype="string")}

@@ -114,9 +114,7 @@ def derive_response_flags(data: pd.DataFrame, options: ResponseOptions) -> pd.Da
     return out
 
 
-def _rate_columns(
-    flags: pd.DataFrame, options: ResponseOptions, prefix_n: bool = True
-) -> dict[str, Any]:
+def _rate_columns(flags: pd.DataFrame, options: ResponseOptions) -> dict[str, Any]:
     """n, and for each rate its count, % and CI (0-100) over the patients in the denominator."""
     sub = flags[flags["in_denominator"]]
     n = len(sub)
