@@ -119,7 +119,7 @@ def test_fisher_too_large_falls_back_to_chisq_under_auto():
     # R fisher.test needs ~20 s CPU and workspace = 2e8 for this 3x5 table (p = 0.543367231954002)
     table = [[100, 80, 40, 10, 3], [90, 70, 30, 12, 2], [110, 70, 30, 5, 1]]
     with pytest.raises(proportions.FisherTooLarge):
-        proportions.fisher_exact_p(table, max_nodes=100_000)
+        proportions.fisher_exact_p(table, max_work=100_000)
     res = proportions.contingency_test(table, "auto")
     assert res.test.startswith("chisq") and "Fisher too large" in res.test
     assert res.p == pytest.approx(proportions.chisq_test(table).p)

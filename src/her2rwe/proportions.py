@@ -361,23 +361,30 @@ class FisherTooLarge(ValueError):
     """The exact enumeration would visit more partial tables than the budget allows."""
 
 
-FISHER_MAX_NODES = 10_000_000
+FISHER_MAX_WORK = 10_000_000
+# work units charged per node visited, for the Python overhead of a node (about 100 cells' worth)
+_NODE_COST = 100
+# partial tables whose log-probabilities differ by less than this are merged (their weights added);
+# far below R's relative tolerance of 1e-7 on the probability
+_MERGE_DIGITS = 10
 
 
-def fisher_exact_p(table, max_nodes: int = FISHER_MAX_NODES) -> float:
+def fisher_exact_p(table, max_work: int = FISHER_MAX_WORK) -> float:
     """Two-sided Fisher exact p-value of an r x c table, computed exactly as R ``fisher.test``.
 
     The p-value is the total probability, under independence with both margins fixed, of the tables
     whose probability is at most that of the observed table (times 1 + 1e-7, R's tolerance). Every
-    table with the observed margins is accounted for, column by column:
+    table with the observed margins is accounted for, column by column (a network algorithm in the
+    spirit of Mehta & Patel, the method behind R's FEXACT):
+    - partial tables are grouped by the row margins they leave (the nodes); partial tables with the
+      same node and the same probability are merged, their multiplicities added;
     - a partial table whose completions are all at most (or all above) the observed probability is
       counted (or discarded) in one step, using bounds from each remaining column on its own and the
       closed form N'!/prod r'_i! of the total weight of its completions;
-    - the last two columns are enumerated at once (vectorised), and their sorted log-weights with
-      cumulative sums are cached by the remaining row margins, so each partial table costs one
-      binary search.
-    Raises FisherTooLarge when more than ``max_nodes`` partial tables would be visited (R's
-    ``fisher.test`` runs out of workspace on such tables too).
+    - the last two columns are enumerated at once, and their sorted log-weights with cumulative sums
+      are cached per node, so each partial table costs one binary search.
+    Raises FisherTooLarge when the work (partial tables and cells enumerated) would exceed
+    ``max_work`` (R's ``fisher.test`` runs out of its default workspace on such tables too).
     """
     t = _as_table(table)
     if t.shape[0] < 2 or t.shape[1] < 2:
@@ -386,69 +393,93 @@ def fisher_exact_p(table, max_nodes: int = FISHER_MAX_NODES) -> float:
     if t.shape[0] > t.shape[1]:
         t = t.T
     t = t[:, np.argsort(t.sum(axis=0), kind="stable")]
-    rows = t.sum(axis=1)
-    cols = t.sum(axis=0)
+    rows = t.sum(axis=1).astype(np.int64)
+    cols = t.sum(axis=0).astype(np.int64)
     n = int(t.sum())
+    ncol = len(cols)
     # log P(table) = const + sum_j [log c_j! - sum_i log x_ij!]
     lf = _log_factorial(np.arange(n + 1))
     const = float(lf[rows].sum() - lf[n])
     col_lf = lf[cols]
     obs = const + float(col_lf.sum() - lf[t].sum())
     threshold = obs + math.log(FISHER_REL_ERR)
-    ncol = len(cols)
-    last_two: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray, float]] = {}
-
-    def tail_weights(remaining: np.ndarray):
-        key = tuple(int(v) for v in remaining)
-        if key not in last_two:
-            x = _composition_array(int(cols[-2]), key)
-            spend(len(x))
-            vals = (
-                float(col_lf[-2] + col_lf[-1]) - lf[x].sum(axis=1) - lf[remaining - x].sum(axis=1)
-            )
-            vals.sort()
-            top = float(vals[-1])
-            last_two[key] = (vals, np.cumsum(np.exp(vals - top)), top)
-        return last_two[key]
-
-    total = 0.0
     work = 0
 
     def spend(amount: int) -> None:
         nonlocal work
         work += amount
-        if work > max_nodes:
+        if work > max_work:
             raise FisherTooLarge(
-                f"Fisher's exact test of this {t.shape[0]}x{t.shape[1]} table (n = {n}) needs more work "
-                f"than the budget ({max_nodes}); use the chi-square test"
+                f"Fisher's exact test of this {t.shape[0]}x{t.shape[1]} table (n = {n}) needs more "
+                f"work than the budget ({max_work}); use the chi-square test"
             )
 
-    def visit(j: int, remaining: np.ndarray, partial: float) -> None:
-        nonlocal total
-        spend(20)  # a visit costs about as much as 20 enumerated cells
-        if j == ncol - 2:
-            vals, cums, top = tail_weights(remaining)
-            k = int(np.searchsorted(vals, threshold - partial, side="right"))
-            if k:
-                total += math.exp(partial + top) * float(cums[k - 1])
-            return
-        hi_bound = lo_bound = 0.0
+    def bounds(j: int, remaining: np.ndarray) -> tuple[float, float]:
+        hi = lo = 0.0
         for col in range(j, ncol):
             hi_c, lo_c = _column_bounds(int(cols[col]), remaining, lf)
-            hi_bound += float(col_lf[col]) + hi_c
-            lo_bound += float(col_lf[col]) + lo_c
-        if partial + hi_bound <= threshold:
-            # sum over completions of prod_{l>=j} c_l!/prod_i x_il! = N'! / prod_i r'_i!
-            total += math.exp(partial + float(lf[int(remaining.sum())] - lf[remaining].sum()))
-            return
-        if partial + lo_bound > threshold:
-            return
-        options = _composition_array(int(cols[j]), tuple(int(v) for v in remaining))
-        spend(len(options))
-        for x in options:
-            visit(j + 1, remaining - x, partial + float(col_lf[j] - lf[x].sum()))
+            hi += float(col_lf[col]) + hi_c
+            lo += float(col_lf[col]) + lo_c
+        return hi, lo
 
-    visit(0, rows.astype(np.int64), const)
+    total = 0.0
+    # node (remaining row margins) -> (log-weights of its partial tables, multiplicities)
+    nodes: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray]] = {
+        tuple(int(v) for v in rows): (np.array([const]), np.array([1.0]))
+    }
+    for j in range(ncol - 2):
+        new_keys, new_vals, new_mult = [], [], []
+        for key, (vals, mult) in nodes.items():
+            remaining = np.asarray(key, dtype=np.int64)
+            hi, lo = bounds(j, remaining)
+            done = vals + hi <= threshold
+            if done.any():
+                rest = float(lf[int(remaining.sum())] - lf[remaining].sum())
+                total += float((mult[done] * np.exp(vals[done] + rest)).sum())
+            keep = ~done & (vals + lo <= threshold)
+            if not keep.any():
+                continue
+            vals, mult = vals[keep], mult[keep]
+            comps = _composition_array(int(cols[j]), key)
+            spend(len(comps) * len(vals) + len(comps) + _NODE_COST)
+            terms = float(col_lf[j]) - lf[comps].sum(axis=1)
+            children = remaining - comps
+            new_keys.append(np.repeat(children, len(vals), axis=0))
+            new_vals.append((terms[:, None] + vals[None, :]).ravel())
+            new_mult.append(np.tile(mult, len(comps)))
+        if not new_keys:
+            return min(1.0, total)
+        keys = np.concatenate(new_keys)
+        vals = np.concatenate(new_vals)
+        mult = np.concatenate(new_mult)
+        rounded = np.round(vals, _MERGE_DIGITS)
+        order = np.lexsort((rounded, *keys.T[::-1]))
+        keys, rounded, mult = keys[order], rounded[order], mult[order]
+        change = np.ones(len(order), dtype=bool)
+        change[1:] = (keys[1:] != keys[:-1]).any(axis=1) | (rounded[1:] != rounded[:-1])
+        starts = np.flatnonzero(change)
+        keys, rounded = keys[starts], rounded[starts]
+        mult = np.add.reduceat(mult, starts)
+        node_change = np.ones(len(starts), dtype=bool)
+        node_change[1:] = (keys[1:] != keys[:-1]).any(axis=1)
+        bounds_at = [*np.flatnonzero(node_change), len(starts)]
+        nodes = {
+            tuple(int(v) for v in keys[a]): (rounded[a:b], mult[a:b])
+            for a, b in zip(bounds_at[:-1], bounds_at[1:], strict=True)
+        }
+
+    # the last two columns: enumerated per node, sorted, one binary search per partial table
+    for key, (vals, mult) in nodes.items():
+        remaining = np.asarray(key, dtype=np.int64)
+        x = _composition_array(int(cols[-2]), key)
+        spend(len(x) + len(vals) + _NODE_COST)
+        tail = float(col_lf[-2] + col_lf[-1]) - lf[x].sum(axis=1) - lf[remaining - x].sum(axis=1)
+        tail.sort()
+        top = float(tail[-1])
+        cums = np.cumsum(np.exp(tail - top))
+        k = np.searchsorted(tail, threshold - vals, side="right")
+        hit = k > 0
+        total += float((mult[hit] * np.exp(vals[hit] + top) * cums[k[hit] - 1]).sum())
     return min(1.0, total)
 
 
