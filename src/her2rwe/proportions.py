@@ -361,6 +361,50 @@ class FisherTooLarge(ValueError):
     """The exact enumeration would visit more partial tables than the budget allows."""
 
 
+def _exact_path_bounds(rows: np.ndarray, cols: np.ndarray, lf: np.ndarray, col_lf: np.ndarray):
+    """Largest and smallest sum over columns l >= j of (log c_l! - sum_i log x_il!) over all
+    completions, for every level j and every node (remaining row margins) - the longest and shortest
+    paths of the network algorithm - computed backwards by dynamic programming over dense arrays
+    indexed by the mixed-radix code of the remaining margins. None when the state space is too large
+    (the callers then use per-column bounds)."""
+    radix = rows + 1
+    size = int(np.prod(radix))
+    ncol = len(cols)
+    if size > 1_000_000 or ncol < 3:
+        return None
+    strides = np.concatenate([np.cumprod(radix[::-1])[::-1][1:], [1]]).astype(np.int64)
+    hi = [None] * ncol
+    lo = [None] * ncol
+    # level ncol - 2: the last two columns, every node with the right total
+    for j in range(ncol - 2, -1, -1):
+        states = _composition_array(int(cols[j:].sum()), tuple(int(v) for v in rows))
+        best = np.full(len(states), -np.inf)
+        worst = np.full(len(states), np.inf)
+        for x in _composition_array(int(cols[j]), tuple(int(v) for v in rows)):
+            child = states - x
+            ok = (child >= 0).all(axis=1)
+            if not ok.any():
+                continue
+            term = float(col_lf[j] - lf[x].sum())
+            if j == ncol - 2:
+                val = term + float(col_lf[j + 1]) - lf[child[ok]].sum(axis=1)
+            else:
+                codes = child[ok] @ strides
+                val_hi = term + hi[j + 1][codes]
+                val_lo = term + lo[j + 1][codes]
+                best[ok] = np.maximum(best[ok], val_hi)
+                worst[ok] = np.minimum(worst[ok], val_lo)
+                continue
+            best[ok] = np.maximum(best[ok], val)
+            worst[ok] = np.minimum(worst[ok], val)
+        hi[j] = np.full(size, -np.inf)
+        lo[j] = np.full(size, np.inf)
+        codes = states @ strides
+        hi[j][codes] = best
+        lo[j][codes] = worst
+    return strides, hi, lo
+
+
 FISHER_MAX_WORK = 10_000_000
 # work units charged per node visited, for the Python overhead of a node (about 100 cells' worth)
 _NODE_COST = 100
@@ -414,7 +458,12 @@ def fisher_exact_p(table, max_work: int = FISHER_MAX_WORK) -> float:
                 f"work than the budget ({max_work}); use the chi-square test"
             )
 
+    exact = _exact_path_bounds(rows, cols, lf, col_lf)
+
     def bounds(j: int, remaining: np.ndarray) -> tuple[float, float]:
+        if exact is not None:
+            code = int(remaining @ exact[0])
+            return float(exact[1][j][code]), float(exact[2][j][code])
         hi = lo = 0.0
         for col in range(j, ncol):
             hi_c, lo_c = _column_bounds(int(cols[col]), remaining, lf)

@@ -183,4 +183,17 @@ base <- data.frame(kruskal_age_p = kruskal.test(age ~ factor(arm))$p.value,
                    q1_age_A = unname(quantile(age[arm == "A"], 0.25, na.rm = TRUE)),
                    q3_age_A = unname(quantile(age[arm == "A"], 0.75, na.rm = TRUE)))
 write_fixture(base, "tables_cohort_baseline.csv")
+
+# ---- random r x c tables for fisher.test (exact), 2-3 rows x 2-5 columns ----
+rand <- list()
+while (length(rand) < 80) {
+  r <- sample(2:3, 1); k <- sample(2:5, 1)
+  m <- matrix(sample(0:sample(2:14, 1), r * k, TRUE), r)
+  if (all(rowSums(m) > 0) && all(colSums(m) > 0)) rand[[length(rand) + 1]] <- m
+}
+rr <- do.call(rbind, lapply(rand, function(tab) {
+  data.frame(nrow = nrow(tab), ncol = ncol(tab), cells = paste(as.vector(t(tab)), collapse = ";"),
+             fisher_p = fisher.test(tab, workspace = 2e7)$p.value)
+}))
+write_fixture(rr, "tables_rxc_random.csv")
 cat("wrote", length(list.files(out, "^tables_")), "fixture files\n")
