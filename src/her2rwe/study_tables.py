@@ -1,0 +1,357 @@
+"""The response, safety and baseline tables of one study: computed results (unrounded frames) and
+their formatted Markdown versions, with the reason when a table is skipped."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from her2rwe import baseline, formatting, proportions, response, safety
+from her2rwe.dataset import arm_levels, reference_arm
+
+TABLES = [
+    "response",
+    "response_comparisons",
+    "best_response",
+    "response_subgroups",
+    "adverse_events",
+    "adverse_events_by_category",
+    "baseline",
+]
+
+
+@dataclass
+class Table:
+    frame: pd.DataFrame
+    markdown: str
+    skipped: str = ""  # why the table is empty ("" when it was computed)
+
+
+def _empty(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+
+
+def _skipped(columns: list[str], title: str, reason: str) -> Table:
+    return Table(_empty(columns), f"**{title}**\n\nNot available: {reason}.\n", reason)
+
+
+def _footnotes(study: Mapping[str, Any], *notes: str) -> list[str]:
+    out = [n for n in notes if n]
+    if study.get("synthetic"):
+        out.append("Synthetic data: no row describes a real patient.")
+    return out
+
+
+def _title(study: Mapping[str, Any], name: str) -> str:
+    return f"{name} - {study['title']}" if study.get("title") else name
+
+
+def _pct(x: Any) -> str:
+    return formatting.fmt_num(x, 1, "-")
+
+
+def _rate_cell(n: Any, pct: Any) -> str:
+    return "NE" if formatting.is_missing(n) else formatting.fmt_n_pct(n, pct)
+
+
+def _ci_cell(lower: Any, upper: Any) -> str:
+    if formatting.is_missing(lower):
+        return "-"
+    return formatting.fmt_ci(lower, upper, 1, "-")
+
+
+# ------------------------------------------------------------------------------------------------
+# formatting of each table
+
+
+def format_response(table: pd.DataFrame, opts: response.ResponseOptions, study) -> str:
+    conf = f"{opts.conf_level * 100:g}% CI"
+    header = ["Arm", "N"]
+    for r in response.RATES:
+        header += [f"{response.RATE_LABELS[r]}, n (%)", conf]
+    rows = []
+    for rec in table.to_dict("records"):
+        row = [rec["arm"], int(rec["n"])]
+        for r in response.RATES:
+            row += [
+                _rate_cell(rec[f"{r}_n"], rec[f"{r}_pct"]),
+                _ci_cell(rec[f"{r}_lower"], rec[f"{r}_upper"]),
+            ]
+        rows.append(row)
+    notes = [
+        f"Denominator: {response.DENOMINATORS[opts.denominator]}.",
+        f"ORR, CR + PR; CBR, CR + PR + SD lasting >= {opts.cbr_min_weeks:g} weeks; DCR, CR + PR + SD.",
+        f"{conf}: {proportions.CI_METHOD_TEXT[opts.ci_method]}.",
+        *sorted({n for n in table["note"] if isinstance(n, str) and n}),
+    ]
+    return formatting.markdown_table(
+        rows, header, _title(study, "Tumour response"), _footnotes(study, *notes)
+    )
+
+
+def format_comparisons(table: pd.DataFrame, opts: response.ResponseOptions, study) -> str:
+    conf = f"{opts.conf_level * 100:g}% CI"
+    header = [
+        "Rate",
+        "Comparison",
+        f"Difference, % points ({conf})",
+        f"Odds ratio ({conf})",
+        "Test",
+        "p",
+    ]
+    rows = []
+    for rec in table.to_dict("records"):
+        diff = (
+            "-"
+            if formatting.is_missing(rec["diff"])
+            else f"{formatting.fmt_num(rec['diff'], 1)} "
+            f"({formatting.fmt_ci(rec['diff_lower'], rec['diff_upper'], 1, '-', ' to ')})"
+        )
+        odds = (
+            "-"
+            if formatting.is_missing(rec["odds_ratio"])
+            else formatting.fmt_estimate_ci(
+                rec["odds_ratio"], rec["or_lower"], rec["or_upper"], 2, "-"
+            )
+        )
+        rows.append(
+            [
+                response.RATE_LABELS[rec["rate"]],
+                f"{rec['arm']} vs {rec['reference']}",
+                diff,
+                odds,
+                rec["test"] if isinstance(rec["test"], str) else "",
+                formatting.fmt_p(rec["p"]),
+            ]
+        )
+    test_rule = {
+        "auto": "chi-square test, or Fisher's exact test when any expected count is below 5",
+        "chisq": "chi-square test",
+        "fisher": "Fisher's exact test",
+    }[opts.test]
+    notes = [
+        f"Difference: {proportions.DIFF_METHOD_TEXT[opts.diff_ci_method]} interval.",
+        "Odds ratio: conditional maximum-likelihood estimate with exact CI (as R fisher.test).",
+        f"p: {test_rule}" + ("; Yates' correction on 2x2 tables." if opts.chisq_correct else "."),
+    ]
+    return formatting.markdown_table(
+        rows, header, _title(study, "Response by arm"), _footnotes(study, *notes)
+    )
+
+
+def format_best_response(table: pd.DataFrame, study) -> str:
+    arms = list(dict.fromkeys(table["arm"]))
+    sizes = table.groupby("arm", sort=False)["n_arm"].first()
+    header = ["Best overall response"] + [f"{a} (N = {int(sizes[a])})" for a in arms]
+    labels = {
+        "CR": "Complete response",
+        "PR": "Partial response",
+        "SD": "Stable disease",
+        "PD": "Progressive disease",
+        "NE": "Not evaluable",
+        "missing": "Missing",
+    }
+    rows = []
+    for cat in [*response.RESPONSES, "missing"]:
+        sub = table[table["response"] == cat].set_index("arm")
+        rows.append(
+            [labels[cat]] + [formatting.fmt_n_pct(sub.loc[a, "n"], sub.loc[a, "pct"]) for a in arms]
+        )
+    notes = ["RECIST 1.1 best overall response; % of all patients in the arm."]
+    return formatting.markdown_table(
+        rows, header, _title(study, "Best overall response"), _footnotes(study, *notes)
+    )
+
+
+def format_subgroups(table: pd.DataFrame, opts: response.ResponseOptions, study) -> str:
+    header = [
+        "Subgroup",
+        "Level",
+        "Arm",
+        "N",
+        "ORR, n (%)",
+        "ORR 95% CI",
+        "CBR, n (%)",
+        "p (ORR)",
+        "p (CBR)",
+    ]
+    rows = []
+    for rec in table.to_dict("records"):
+        rows.append(
+            [
+                rec["label"],
+                rec["level"],
+                rec["arm"],
+                int(rec["n"]),
+                _rate_cell(rec["orr_n"], rec["orr_pct"]),
+                _ci_cell(rec["orr_lower"], rec["orr_upper"]),
+                _rate_cell(rec["cbr_n"], rec["cbr_pct"]),
+                formatting.fmt_p(rec["orr_p"]),
+                formatting.fmt_p(rec["cbr_p"]),
+            ]
+        )
+    notes = [
+        f"Denominator: {response.DENOMINATORS[opts.denominator]}.",
+        "p: across the levels of the subgroup within an arm (or across the compared groups).",
+    ]
+    return formatting.markdown_table(
+        rows, header, _title(study, "Response by subgroup"), _footnotes(study, *notes)
+    )
+
+
+def format_adverse_events(table: pd.DataFrame, by: str, study) -> str:
+    arms = list(dict.fromkeys(table["arm"]))
+    sizes = table.groupby("arm", sort=False)["n"].first()
+    header = ["Adverse event" if by == "term" else "Category"]
+    for a in arms:
+        n = int(sizes[a])
+        header += [f"{a} (N = {n}) any grade", f"{a} grade 3-4", f"{a} grade 5"]
+    rows = []
+    for value in dict.fromkeys(table[by]):
+        sub = table[table[by] == value].set_index("arm")
+        row = [value]
+        for a in arms:
+            row += [
+                formatting.fmt_n_pct(sub.loc[a, f"{b}_n"], sub.loc[a, f"{b}_pct"])
+                for b in ("any_grade", "grade34", "grade5")
+            ]
+        rows.append(row)
+    notes = [
+        "Patients are counted once per "
+        + ("term" if by == "term" else "category")
+        + ", at their worst CTCAE grade; % of all patients in the arm (safety population).",
+        "Grade >= 3 counts are in the CSV (grade3plus_n).",
+    ]
+    title = "Adverse events" if by == "term" else "Adverse events by category"
+    return formatting.markdown_table(rows, header, _title(study, title), _footnotes(study, *notes))
+
+
+def format_baseline(table: pd.DataFrame, arms: list[str], study) -> str:
+    groups = [*arms, baseline.OVERALL]
+    n_per = {g: table.attrs.get("n", {}).get(g) for g in groups}
+    header = ["Characteristic", ""] + [
+        f"{g} (N = {n_per[g]})" if n_per[g] is not None else g for g in groups
+    ]
+    two = len(arms) == 2
+    header += ["p"] + (["SMD"] if two else [])
+    rows = []
+    last = None
+    for rec in table.to_dict("records"):
+        first = rec["variable"] != last
+        last = rec["variable"]
+        row = [rec["label"] if first else "", rec["level"]] + [rec[g] for g in groups]
+        row.append(formatting.fmt_p(rec["p"]) if first else "")
+        if two:
+            row.append(formatting.fmt_num(rec["smd"], 2, "") if first else "")
+        rows.append(row)
+    notes = [
+        "Continuous: median [IQR] and range; categorical: n (% of patients with a known value); "
+        "missing: n (% of all patients).",
+        "p: Wilcoxon rank-sum (2 arms) or Kruskal-Wallis test for continuous variables; chi-square "
+        "test, or Fisher's exact test when any expected count is below 5, for categorical ones.",
+    ]
+    if two:
+        notes.append("SMD: absolute standardized mean difference (categorical: Yang & Dalton).")
+    return formatting.markdown_table(
+        rows, header, _title(study, "Baseline characteristics"), _footnotes(study, *notes)
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# the study
+
+
+def summarize_study_tables(
+    study: Mapping[str, Any],
+    data: pd.DataFrame,
+    adverse_events: pd.DataFrame,
+    has_adverse_event_file: bool,
+) -> dict[str, Table]:
+    """Every table of the study, computed or skipped with a reason."""
+    arms = arm_levels(study, sorted(data["arm"].astype(str).unique()))
+    ref = reference_arm(study, arms)
+    opts = response.ResponseOptions.from_study(study)
+    out: dict[str, Table] = {}
+
+    bor_missing = ""
+    if opts.column not in data.columns:
+        bor_missing = f"the cohort has no best-response column ({opts.column})"
+    elif data[opts.column].isna().all():
+        bor_missing = f"no patient has a best response recorded ({opts.column})"
+    if bor_missing:
+        out["response"] = _skipped(response.RESPONSE_COLUMNS, "Tumour response", bor_missing)
+        out["response_comparisons"] = _skipped(
+            response.COMPARISON_COLUMNS, "Response by arm", bor_missing
+        )
+        out["best_response"] = _skipped(
+            response.BEST_RESPONSE_COLUMNS, "Best overall response", bor_missing
+        )
+        out["response_subgroups"] = _skipped(
+            response.SUBGROUP_COLUMNS, "Response by subgroup", bor_missing
+        )
+    else:
+        t = response.summarize_response(data, arms, opts)
+        out["response"] = Table(t, format_response(t, opts, study))
+        if len(arms) > 1:
+            c = response.compare_response(data, arms, ref, opts)
+            out["response_comparisons"] = Table(c, format_comparisons(c, opts, study))
+        else:
+            out["response_comparisons"] = _skipped(
+                response.COMPARISON_COLUMNS,
+                "Response by arm",
+                "single-arm study, no between-arm comparison",
+            )
+        b = response.summarize_best_response(data, arms, opts)
+        out["best_response"] = Table(b, format_best_response(b, study))
+        subgroups = study.get("subgroups", [])
+        if subgroups:
+            s = response.summarize_response_subgroups(data, arms, subgroups, opts)
+            out["response_subgroups"] = Table(s, format_subgroups(s, opts, study))
+        else:
+            out["response_subgroups"] = _skipped(
+                response.SUBGROUP_COLUMNS,
+                "Response by subgroup",
+                "the study has no subgroups configured",
+            )
+
+    cats = study.get("adverse_event_categories", {})
+    if not has_adverse_event_file:
+        reason = "the study has no adverse-event file (studies.<name>.adverse_events)"
+        out["adverse_events"] = _skipped(
+            list(safety.empty_table("term").columns), "Adverse events", reason
+        )
+        out["adverse_events_by_category"] = _skipped(
+            list(safety.empty_table("category").columns), "Adverse events by category", reason
+        )
+    else:
+        for name, by in (("adverse_events", "term"), ("adverse_events_by_category", "category")):
+            t = safety.summarize_adverse_events(data, adverse_events, arms, by=by, categories=cats)
+            out[name] = Table(t, format_adverse_events(t, by, study))
+
+    variables = baseline.baseline_variables(data, study)
+    if variables:
+        t = baseline.summarize_baseline(data, arms, variables, "auto", opts.chisq_correct)
+        t.attrs["n"] = {
+            **data["arm"].astype(str).value_counts().to_dict(),
+            baseline.OVERALL: len(data),
+        }
+        out["baseline"] = Table(t, format_baseline(t, arms, study))
+    else:
+        cols = ["variable", "label", "level", "type", *arms, baseline.OVERALL, "p", "test", "smd"]
+        out["baseline"] = _skipped(
+            cols, "Baseline characteristics", "no baseline variables or covariates"
+        )
+    return out
+
+
+def log_lines(tables: Mapping[str, Table]) -> list[str]:
+    lines = []
+    for name, table in tables.items():
+        if table.skipped:
+            lines.append(f"{name}: skipped - {table.skipped}")
+        else:
+            lines.append(f"{name}: {len(table.frame)} rows")
+    return lines

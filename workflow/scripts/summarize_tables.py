@@ -1,0 +1,19 @@
+"""Write a study's response, adverse-event and baseline tables (CSV, unrounded; Markdown, formatted)."""
+
+import sys
+
+from her2rwe import io
+from her2rwe.study_tables import log_lines, summarize_study_tables
+
+sys.stderr = open(snakemake.log[0], "w", buffering=1)
+study = snakemake.params.study
+tables = summarize_study_tables(
+    study,
+    io.read_analysis_dataset(snakemake.input.dataset),
+    io.read_analysis_dataset(snakemake.input.adverse_events),
+    has_adverse_event_file=bool(study.get("adverse_events")),
+)
+for name, table in tables.items():
+    io.write_table(table.frame, snakemake.output[f"{name}_csv"])
+    io.write_text(table.markdown, snakemake.output[f"{name}_md"])
+print("\n".join(log_lines(tables)), file=sys.stderr)
