@@ -38,12 +38,26 @@ def cohort_inputs(wildcards):
     return files
 
 
+# response, safety and baseline tables written by tables.smk (CSV and Markdown each)
+TABLE_NAMES = [
+    "response",
+    "response_comparisons",
+    "best_response",
+    "response_subgroups",
+    "adverse_events",
+    "adverse_events_by_category",
+    "baseline",
+]
+
+
 def final_outputs(study):
     """Every final output of one study, stage by stage (what `rule all` asks for)."""
     return [
         # endpoints.smk
         f"results/{study}/analysis_dataset.parquet",
         f"results/{study}/tables/attrition.csv",
+        # tables.smk
+        *(f"results/{study}/tables/{name}.{ext}" for name in TABLE_NAMES for ext in ("csv", "md")),
     ]
 
 

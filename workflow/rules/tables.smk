@@ -1,14 +1,5 @@
 # Response, safety and baseline tables: one job per study (scipy is imported once).
 
-TABLE_NAMES = [
-    "response",
-    "response_comparisons",
-    "best_response",
-    "response_subgroups",
-    "adverse_events",
-    "adverse_events_by_category",
-    "baseline",
-]
 
 
 rule summarize_tables:
@@ -25,9 +16,3 @@ rule summarize_tables:
     script:
         "../scripts/summarize_tables.py"
 
-
-@register_final_output
-def table_outputs(study):
-    return [
-        f"results/{study}/tables/{name}.{ext}" for name in TABLE_NAMES for ext in ("csv", "md")
-    ]
