@@ -64,76 +64,131 @@ class CoxFit:
 
 
 class _RiskSets:
-    """Data sorted by (stratum, time) with the index structures of the risk sets and tied events."""
+    """Data sorted by (stratum, time), with the index structures of the risk sets and tied events.
+
+    Every per-event sum of the partial likelihood is reduced to per-group scalars. For a tied group g
+    (d_g events at one time in one stratum) with risk-set sums S0, S1, S2 (of w, w x, w x x') and
+    event sums E0, E1, E2, Efron's k-th event (k = 0..d-1, f = k/d) has s0_k = S0 - f E0 and mean
+    m_k = (S1 - f E1) / s0_k. With a = sum_k 1/s0_k, b = sum_k f/s0_k and c_j = sum_k f^j / s0_k^2:
+
+        sum_k m_k            = a S1 - b E1
+        sum_k S2_k / s0_k    = a S2 - b E2
+        sum_k m_k m_k'       = c0 S1 S1' - c1 (S1 E1' + E1 S1') + c2 E1 E1'
+
+    and sum_g h_g (a_g S2_g - b_g E2_g) = X' diag(w (A - B)) X, where A_i sums h_g a_g over the risk
+    sets that hold row i and B_i = h_g b_g on the event rows of group g. So only S0 and S1 need
+    cumulative sums and the second moments are one weighted X'X. Breslow is f = 0.
+    """
 
     def __init__(self, X: np.ndarray, time: np.ndarray, event: np.ndarray, strata: np.ndarray | None):
         n = len(time)
         s = np.zeros(n, dtype=np.int64) if strata is None else np.unique(strata, return_inverse=True)[1]
-        order = np.lexsort((time, s))
-        self.order = order
-        self.X = X[order] - X.mean(axis=0)  # centring changes nothing but protects exp() from overflow
+        order = np.lexsort((time, s)) if strata is not None else np.argsort(time, kind="stable")
+        self.X = X[order]
+        self.X -= self.X.mean(axis=0)  # centring changes nothing but protects exp() from overflow
         self.time = time[order]
         self.event = event[order]
         self.strata = s[order]
-        # stratum blocks (for the reverse cumulative sums)
         cut = np.flatnonzero(np.diff(self.strata)) + 1
         self.blocks = list(zip(np.r_[0, cut], np.r_[cut, n], strict=True))
-        # tied groups: same stratum and time
         new = np.r_[True, (np.diff(self.strata) != 0) | (np.diff(self.time) != 0)]
+        self.group_starts = np.flatnonzero(new)  # every tied group, with or without events
         group = np.cumsum(new) - 1
-        first_of_group = np.flatnonzero(new)
         ev = np.flatnonzero(self.event)
         self.ev = ev
         ev_group = group[ev]
-        starts = np.r_[0, np.flatnonzero(np.diff(ev_group)) + 1]  # event groups in the event list
-        self.ev_starts = starts
-        d = np.diff(np.r_[starts, len(ev)])
-        self.d = d
-        self.group_of_event = np.repeat(np.arange(len(starts)), d)
-        self.k = np.arange(len(ev)) - np.repeat(starts, d)  # rank within the tied events
-        self.first = first_of_group[ev_group[starts]]  # first row of each event group's risk set
-        p = X.shape[1]
-        self.p = p
-        self.iu = np.triu_indices(p)
+        starts = np.r_[0, np.flatnonzero(np.diff(ev_group)) + 1] if len(ev) else np.zeros(0, int)
+        self.ev_starts = starts  # event groups, as offsets into the event list
+        self.d = np.diff(np.r_[starts, len(ev)])
+        self.ev_group = ev_group[starts]  # tied-group number of each event group
+        self.first = self.group_starts[self.ev_group]  # first row of each event group
+        self.k = np.arange(len(ev)) - np.repeat(starts, self.d)
+        self.frac = self.k / np.repeat(self.d, self.d)
+        self.p = X.shape[1]
+        self.x_events = self.X[ev].sum(axis=0)
+        # with continuous times most groups are single rows: skip the reductions then
+        self.all_single = len(self.group_starts) == n
+        self.ev_single = bool(np.all(self.d == 1))
 
-    def moments(self, beta: np.ndarray, ties: str):
-        """Per event: Efron-adjusted s0, means (nev x p) and second moments (nev x p x p)."""
-        p = self.p
+    def _risk_sums(self, v: np.ndarray) -> np.ndarray:
+        """Sums of the columns of v over the risk set of each event group (stratum-wise)."""
+        grouped = v if self.all_single else np.add.reduceat(v, self.group_starts, axis=0)
+        gstrata = self.strata[self.group_starts]
+        out = np.empty_like(grouped)
+        cut = np.flatnonzero(np.diff(gstrata)) + 1
+        for a, b in zip(np.r_[0, cut], np.r_[cut, len(grouped)], strict=True):
+            out[a:b] = np.cumsum(grouped[a:b][::-1], axis=0)[::-1]
+        return out[self.ev_group]
+
+    def _row_cumsum(self, per_group: np.ndarray) -> np.ndarray:
+        """A_i = sum of per-group values over the event groups whose risk set holds row i."""
+        z = np.zeros(len(self.time))
+        z[self.first] = per_group
+        for a, b in self.blocks:
+            np.cumsum(z[a:b], out=z[a:b])
+        return z
+
+    def evaluate(self, beta: np.ndarray, ties: str, full: bool = False):
+        """Log partial likelihood, score and information at beta (and the pieces for cox_zph)."""
         eta = self.X @ beta
         w = np.exp(eta)
-        iu0, iu1 = self.iu
-        m = 1 + p + len(iu0)
-        Z = np.empty((m, len(w)))
-        Z[0] = w
-        Z[1 : 1 + p] = (self.X * w[:, None]).T
-        Z[1 + p :] = (self.X[:, iu0] * self.X[:, iu1] * w[:, None]).T
-        E = np.add.reduceat(Z[:, self.ev], self.ev_starts, axis=1) if len(self.ev) else Z[:, :0]
-        for a, b in self.blocks:  # reverse cumulative sums within each stratum, in place
-            blk = Z[:, a:b][:, ::-1]
-            np.cumsum(blk, axis=1, out=blk)
-        R = Z[:, self.first]
-        del Z
-        gi = self.group_of_event
-        if ties == "efron":
-            frac = self.k / self.d[gi]
-            S = R[:, gi] - frac * E[:, gi]
+        v = np.empty((len(w), 1 + self.p))
+        v[:, 0] = w
+        np.multiply(self.X, w[:, None], out=v[:, 1:])
+        R = self._risk_sums(v)
+        S0, S1 = R[:, 0], np.ascontiguousarray(R[:, 1:])
+        Ev = v[self.ev]
+        if not self.ev_single and len(self.ev):
+            Ev = np.add.reduceat(Ev, self.ev_starts, axis=0)
+        E0, E1 = Ev[:, 0], np.ascontiguousarray(Ev[:, 1:])
+        del v, R, Ev
+        if ties == "efron" and not self.ev_single:
+            f = self.frac
+            gi = np.repeat(np.arange(len(self.d)), self.d)
+            s0 = S0[gi] - f * E0[gi]
+        else:  # Breslow, or no tied events (Efron = Breslow then)
+            f = np.zeros(len(self.ev))
+            s0 = S0 if self.ev_single else np.repeat(S0, self.d)
+        inv = 1 / s0
+        if self.ev_single:
+            red = lambda v: v  # noqa: E731
+        elif len(self.ev):
+            red = lambda v: np.add.reduceat(v, self.ev_starts)  # noqa: E731
         else:
-            S = R[:, gi]
-        s0 = S[0]
-        mean = (S[1 : 1 + p] / s0).T
-        second = np.empty((len(s0), p, p))
-        packed = (S[1 + p :] / s0).T
-        second[:, iu0, iu1] = packed
-        second[:, iu1, iu0] = packed
-        return eta, s0, mean, second
-
-    def evaluate(self, beta: np.ndarray, ties: str):
-        """Log partial likelihood, score and information at beta."""
-        eta, s0, mean, second = self.moments(beta, ties)
+            red = lambda v: v[:0]  # noqa: E731
+        parts = {
+            "a": red(inv),
+            "b": red(f * inv),
+            "c0": red(inv**2),
+            "c1": red(f * inv**2),
+            "c2": red(f**2 * inv**2),
+            "S1": S1,
+            "E1": E1,
+            "w": w,
+        }
         loglik = float(eta[self.ev].sum() - np.log(s0).sum())
-        score = self.X[self.ev].sum(axis=0) - mean.sum(axis=0)
-        info = second.sum(axis=0) - mean.T @ mean
-        return loglik, score, info
+        score = self.x_events - self._sum_means(parts)
+        info = self.weighted_info(parts, np.ones(len(self.d)))
+        return (loglik, score, info, parts) if full else (loglik, score, info)
+
+    @staticmethod
+    def _sum_means(parts, h=None) -> np.ndarray:
+        a, b = parts["a"], parts["b"]
+        if h is not None:
+            a, b = a * h, b * h
+        return parts["S1"].T @ a - parts["E1"].T @ b
+
+    def weighted_info(self, parts, h: np.ndarray) -> np.ndarray:
+        """sum over event groups of h_g * sum_k V_k (Efron/Breslow risk-set covariances)."""
+        S1, E1 = parts["S1"], parts["E1"]
+        A = self._row_cumsum(h * parts["a"])
+        B = np.zeros(len(self.time))
+        B[self.ev] = np.repeat(h * parts["b"], self.d)
+        second = self.X.T @ (self.X * (parts["w"] * (A - B))[:, None])
+        c0, c1, c2 = h * parts["c0"], h * parts["c1"], h * parts["c2"]
+        cross = S1.T @ (E1 * c1[:, None])
+        means = S1.T @ (S1 * c0[:, None]) - cross - cross.T + E1.T @ (E1 * c2[:, None])
+        return second - means
 
 
 def _solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -257,13 +312,12 @@ def cox_zph(fit: CoxFit) -> dict[str, tuple[float, int, float]]:
     idx = np.searchsorted(km.time, rs.time, side="left")  # KM times strictly before t
     ttimes = 1 - np.r_[1.0, km.surv][idx]
     g_all = ttimes - ttimes[rs.ev].mean()
-    g = g_all[rs.ev]
-    _, s0, mean, second = rs.moments(fit.coef, fit.ties)
-    V = second - mean[:, :, None] * mean[:, None, :]
-    u2 = (g[:, None] * (rs.X[rs.ev] - mean)).sum(axis=0)
-    i11 = V.sum(axis=0)
-    i12 = (g[:, None, None] * V).sum(axis=0)
-    i22 = (g[:, None, None] ** 2 * V).sum(axis=0)
+    g = g_all[rs.first]  # one value per event group (constant over tied events)
+    _, _, i11, parts = rs.evaluate(fit.coef, fit.ties, full=True)
+    x_ev = np.add.reduceat(rs.X[rs.ev], rs.ev_starts, axis=0) if len(rs.ev) else np.zeros((0, p))
+    u2 = (g[:, None] * x_ev).sum(axis=0) - rs._sum_means(parts, g)
+    i12 = rs.weighted_info(parts, g)
+    i22 = rs.weighted_info(parts, g**2)
     imat = np.block([[i11, i12], [i12, i22]])
     u = np.r_[np.zeros(p), u2]
     out = {}

@@ -202,13 +202,17 @@ def km_at(fit: KMFit, times) -> dict[str, np.ndarray]:
     has already dropped to 0 (R's ``extend=TRUE`` would carry the last value forward).
     """
     times = np.atleast_1d(np.asarray(times, dtype=float))
+    if len(fit.time) == 0:
+        nan = np.full(len(times), np.nan)
+        return {"time": times, "n_risk": np.zeros(len(times)), "surv": nan, "std_err": nan.copy(),
+                "lower": nan.copy(), "upper": nan.copy()}  # fmt: skip
     j = np.searchsorted(fit.time, times, side="right") - 1
     k = np.searchsorted(fit.time, times, side="left")
     n_risk = np.where(k < len(fit.time), fit.n_risk[np.minimum(k, len(fit.time) - 1)], 0.0)
     before = j < 0
     jj = np.maximum(j, 0)
-    surv = np.where(before, 1.0, fit.surv[jj] if len(fit.time) else 1.0)
-    se = np.where(before, 0.0, fit.std_err[jj] if len(fit.time) else 0.0)
+    surv = np.where(before, 1.0, fit.surv[jj])
+    se = np.where(before, 0.0, fit.std_err[jj])
     lower, upper = confint(surv, se, fit.conf_type, fit.conf_level)
     # before the first observed time summary.survfit reports the band as (1, 1) for every type;
     # at a later time with S still 1 (censorings only) a log-log band stays undefined
@@ -216,7 +220,7 @@ def km_at(fit: KMFit, times) -> dict[str, np.ndarray]:
     upper[before] = 1.0
     with np.errstate(invalid="ignore"):
         se_surv = surv * se  # summary.survfit's std.err is on the survival scale
-    last = fit.time[-1] if len(fit.time) else -np.inf
+    last = fit.time[-1]
     beyond = (times > last) & (surv > 0)
     for arr in (surv, se_surv, lower, upper):
         arr[beyond] = np.nan
