@@ -42,7 +42,9 @@ def curves():
     return [(k, g) for k, g in steps.groupby(["dataset", "group", "conf_type"], sort=False)]
 
 
-@pytest.mark.parametrize("key,expected", curves(), ids=lambda v: "-".join(v) if isinstance(v, tuple) else "")
+@pytest.mark.parametrize(
+    "key,expected", curves(), ids=lambda v: "-".join(v) if isinstance(v, tuple) else ""
+)
 def test_km_steps_match_r_survfit(key, expected):
     # R: survfit(Surv(time, event) ~ 1, data, conf.type = <conf_type>)
     dataset, group, conf_type = key

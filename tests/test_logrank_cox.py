@@ -80,7 +80,9 @@ def test_cox_matches_r_coxph(case, ties):
     got = {"coef": fit.coef, "se": fit.se, "hr": fit.hr, "lower": lower, "upper": upper, "p": fit.p}
     for col, val in got.items():
         np.testing.assert_allclose(val, exp[col], rtol=RTOL, err_msg=f"{case} {ties} {col}")
-    np.testing.assert_allclose([fit.loglik0, fit.loglik], exp[["loglik0", "loglik1"]].iloc[0], rtol=1e-9)
+    np.testing.assert_allclose(
+        [fit.loglik0, fit.loglik], exp[["loglik0", "loglik1"]].iloc[0], rtol=1e-9
+    )
     assert fit.iterations == exp["iter"].iloc[0]
     assert fit.n == exp["n"].iloc[0] and fit.n_events == exp["nevent"].iloc[0]
     assert fit.converged and not fit.infinite.any()
@@ -107,7 +109,9 @@ LR_CASES = {
 }
 
 
-@pytest.mark.parametrize("row", pd.read_csv(FIX / "survival_logrank.csv").to_dict("records"), ids=lambda r: r["case"])
+@pytest.mark.parametrize(
+    "row", pd.read_csv(FIX / "survival_logrank.csv").to_dict("records"), ids=lambda r: r["case"]
+)
 def test_logrank_matches_r_survdiff(row):
     name, strata = LR_CASES.get(row["case"], (row["case"], None))
     d = load(name)
@@ -123,7 +127,11 @@ def test_logrank_matches_r_survdiff(row):
     assert res.df == row["df"]
 
 
-@pytest.mark.parametrize("row", pd.read_csv(FIX / "survival_interaction.csv").to_dict("records"), ids=lambda r: f"{r['case']}-{r['ties']}")
+@pytest.mark.parametrize(
+    "row",
+    pd.read_csv(FIX / "survival_interaction.csv").to_dict("records"),
+    ids=lambda r: f"{r['case']}-{r['ties']}",
+)
 def test_interaction_lrt_matches_r_anova(row):
     d = load("veteran")
     var = row["case"].split("_")[1]

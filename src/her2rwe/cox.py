@@ -80,9 +80,15 @@ class _RiskSets:
     cumulative sums and the second moments are one weighted X'X. Breslow is f = 0.
     """
 
-    def __init__(self, X: np.ndarray, time: np.ndarray, event: np.ndarray, strata: np.ndarray | None):
+    def __init__(
+        self, X: np.ndarray, time: np.ndarray, event: np.ndarray, strata: np.ndarray | None
+    ):
         n = len(time)
-        s = np.zeros(n, dtype=np.int64) if strata is None else np.unique(strata, return_inverse=True)[1]
+        s = (
+            np.zeros(n, dtype=np.int64)
+            if strata is None
+            else np.unique(strata, return_inverse=True)[1]
+        )
         order = np.lexsort((time, s)) if strata is not None else np.argsort(time, kind="stable")
         self.X = X[order]
         self.X -= self.X.mean(axis=0)  # centring changes nothing but protects exp() from overflow

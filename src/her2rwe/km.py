@@ -102,9 +102,7 @@ def confint(
     return lower, upper
 
 
-def kaplan_meier(
-    time, event, conf_type: str = "log-log", conf_level: float = 0.95
-) -> KMFit:
+def kaplan_meier(time, event, conf_type: str = "log-log", conf_level: float = 0.95) -> KMFit:
     """Kaplan-Meier estimate with Greenwood variance, as R ``survfit(Surv(time, event) ~ 1)``.
 
     Rows with a missing time or event are dropped. ``conf_type`` is ``log-log``, ``log`` or
@@ -300,8 +298,8 @@ def spss_quantile(
     below = s_ev <= lo
     if not below.any():
         return (float(estimate), np.nan, np.nan, np.nan)
-    l, s_l = t_ev[below][0], s_ev[below][0]
-    density = (s_u - s_l) / (l - u)
+    t_l, s_l = t_ev[below][0], s_ev[below][0]
+    density = (s_u - s_l) / (t_l - u)
     j = np.searchsorted(fit.time, estimate, side="right") - 1
     s_m, gw = (fit.surv[j], fit.greenwood[j]) if j >= 0 else (1.0, 0.0)
     se = float(np.sqrt(s_m**2 * gw) / density)

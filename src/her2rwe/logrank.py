@@ -55,7 +55,11 @@ def logrank_test(time, event, group, strata=None) -> LogRank:
     e = np.asarray(event, dtype=float)
     groups, g = np.unique(np.asarray(group), return_inverse=True)
     k = len(groups)
-    s = np.zeros(len(t), dtype=int) if strata is None else np.unique(np.asarray(strata), return_inverse=True)[1]
+    s = (
+        np.zeros(len(t), dtype=int)
+        if strata is None
+        else np.unique(np.asarray(strata), return_inverse=True)[1]
+    )
     observed = np.zeros(k)
     expected = np.zeros(k)
     var = np.zeros((k, k))

@@ -121,7 +121,11 @@ def summarize_group(
         fu = km.spss_quantile(rev, 0.5, settings.conf_level)[:3] if n else (np.nan,) * 3
     else:
         q = km.km_quantiles(fit, (0.5, 0.25, 0.75)) if n else np.full((3, 3), np.nan)
-        fu = km.followup(time, event, settings.ci_method, settings.conf_level) if n else (np.nan,) * 3
+        fu = (
+            km.followup(time, event, settings.ci_method, settings.conf_level)
+            if n
+            else (np.nan,) * 3
+        )
     for i, name in enumerate(("median", "q25", "q75")):
         row[name], row[f"{name}_lower"], row[f"{name}_upper"] = q[i]
     notes = [_nan_note(n, events)]
@@ -133,7 +137,9 @@ def summarize_group(
         row["rmst"], row["rmst_se"] = km.rmst(fit, tau)
         row["rmst_tau"] = tau
         if tau > fit.time[-1] and fit.surv[-1] > 0:
-            notes.append(f"RMST: tau {tau:g} is beyond this group's last follow-up ({fit.time[-1]:g})")
+            notes.append(
+                f"RMST: tau {tau:g} is beyond this group's last follow-up ({fit.time[-1]:g})"
+            )
     else:
         row["rmst"] = row["rmst_se"] = np.nan
         row["rmst_tau"] = tau if tau is not None else np.nan
@@ -169,6 +175,11 @@ def _column_values(data: pd.DataFrame, col: str) -> pd.Series:
     return data[col].astype("string")
 
 
+def _arm_array(data: pd.DataFrame) -> np.ndarray:
+    """The arm of every row as an object array, missing as '' (never a group of its own)."""
+    return _column_values(data, "arm").fillna("").to_numpy(dtype=object)
+
+
 def _match(data: pd.DataFrame, spec: Mapping[str, Any]) -> np.ndarray:
     """Rows where every column equals the value (or one of the values)."""
     mask = np.ones(len(data), dtype=bool)
@@ -186,9 +197,7 @@ def _levels(data: pd.DataFrame, sg: Mapping[str, Any]) -> list[str]:
     return sorted(s.dropna().unique().tolist())
 
 
-def study_groups(
-    data: pd.DataFrame, study: Mapping[str, Any]
-) -> list[tuple[str, str, np.ndarray]]:
+def study_groups(data: pd.DataFrame, study: Mapping[str, Any]) -> list[tuple[str, str, np.ndarray]]:
     """(split, group, row mask) for the arms, the whole cohort, and subgroups with km: true."""
     arms = _column_values(data, "arm")
     levels = arm_levels(study, sorted(arms.dropna().unique().tolist()))
@@ -208,7 +217,9 @@ def study_groups(
             in_level = (s == lev).fillna(False).to_numpy(bool)
             if multi:
                 for a in levels:
-                    groups.append((var, f"{lev}, {a}", in_level & (arms == a).fillna(False).to_numpy(bool)))
+                    groups.append(
+                        (var, f"{lev}, {a}", in_level & (arms == a).fillna(False).to_numpy(bool))
+                    )
             else:
                 groups.append((var, lev, in_level))
     return groups
@@ -217,8 +228,12 @@ def study_groups(
 def default_tau(data: pd.DataFrame, ep: str, study: Mapping[str, Any]) -> float | None:
     """The smallest of the arms' largest follow-up times (schema default of rmst_tau)."""
     t = data[f"{ep}_months"].to_numpy(dtype=float, na_value=np.nan)
-    arms = _column_values(data, "arm").to_numpy(dtype=object)
-    maxima = [np.nanmax(t[arms == a]) for a in pd.unique(arms) if np.isfinite(t[arms == a]).any()]
+    arms = _arm_array(data)
+    maxima = [
+        np.nanmax(t[arms == a])
+        for a in pd.unique(arms)
+        if a != "" and np.isfinite(t[arms == a]).any()
+    ]
     return float(min(maxima)) if maxima else None
 
 
@@ -272,7 +287,9 @@ def _level_key(v: str):
         return (1, 0.0, v)
 
 
-def _strata_codes(data: pd.DataFrame, strata: Sequence[str]) -> tuple[np.ndarray | None, np.ndarray]:
+def _strata_codes(
+    data: pd.DataFrame, strata: Sequence[str]
+) -> tuple[np.ndarray | None, np.ndarray]:
     if not strata:
         return None, np.ones(len(data), dtype=bool)
     frame = data[list(strata)].astype("string")
@@ -332,7 +349,7 @@ def compare_arms(
 ) -> dict[str, Any]:
     """Log-rank and Cox HR of `arm` vs `reference` (stratified when the study names strata)."""
     t, e, ok = _endpoint_arrays(data, ep)
-    arms = _column_values(data, "arm").to_numpy(dtype=object)
+    arms = _arm_array(data)
     sel = ok & np.isin(arms, [arm, reference])
     if mask is not None:
         sel &= mask
@@ -404,8 +421,18 @@ def cox_model_rows(
         n, events = int(sel.sum()), int(e[sel].sum())
         names = [f"{v}{lev}" for v, lev, _ in labels]
         Xs = X[sel]
-        fit, ph, why = (None, {}, "no complete cases") if n == 0 else fit_cox(
-            Xs, t[sel], e[sel], None if strata is None else strata[sel], settings.ties, names, terms
+        fit, ph, why = (
+            (None, {}, "no complete cases")
+            if n == 0
+            else fit_cox(
+                Xs,
+                t[sel],
+                e[sel],
+                None if strata is None else strata[sel],
+                settings.ties,
+                names,
+                terms,
+            )
         )
         if fit is not None:
             lo, hi = fit.ci(settings.conf_level)
@@ -444,7 +471,7 @@ def _median_of(t, e, sel, settings) -> tuple[float, float, float]:
 def _interaction_p(data, ep, arm, reference, variable, settings) -> float:
     """LRT of the arm x subgroup interaction: Cox(arm + level dummies + arm:levels) vs without."""
     t, e, ok = _endpoint_arrays(data, ep)
-    arms = _column_values(data, "arm").to_numpy(dtype=object)
+    arms = _arm_array(data)
     lev = _column_values(data, variable)
     sel = ok & np.isin(arms, [arm, reference]) & lev.notna().to_numpy(bool)
     strata, s_ok = _strata_codes(data, settings.strata)
@@ -474,8 +501,8 @@ def subgroup_rows(
 ) -> list[dict[str, Any]]:
     """Rows of subgroup_survival.csv for one endpoint (contract in docs/outputs.md)."""
     t, e, ok = _endpoint_arrays(data, ep)
-    arms = _column_values(data, "arm").to_numpy(dtype=object)
-    present = sorted(pd.unique(arms[ok]).tolist())
+    arms = _arm_array(data)
+    present = sorted(a for a in pd.unique(arms[ok]).tolist() if a != "")
     levels_arm = arm_levels(study, present)
     ref = reference_arm(study, present)
     others = [a for a in levels_arm if a != ref]
@@ -517,7 +544,11 @@ def subgroup_rows(
                 both = masks[g] | masks[gref]
                 overlap = masks[g] & masks[gref]
                 tmp = data.assign(arm=np.where(masks[g], g, np.where(masks[gref], gref, None)))
-                note = f"{int(overlap.sum())} patients in both groups counted in {g}" if overlap.any() else ""
+                note = (
+                    f"{int(overlap.sum())} patients in both groups counted in {g}"
+                    if overlap.any()
+                    else ""
+                )
                 cmp = compare_arms(tmp, ep, g, gref, settings, mask=both)
                 add(var, label, g, g, gref, masks[g], masks[gref] & ~masks[g], "compare", cmp, note)
             continue
@@ -529,16 +560,39 @@ def subgroup_rows(
                 for lev in levs:
                     in_lev = (s == lev).fillna(False).to_numpy(bool)
                     cmp = compare_arms(data, ep, a, ref, settings, mask=in_lev)
-                    add(var, label, lev, a, ref, in_lev & (arms == a), in_lev & (arms == ref), "arm", cmp)
+                    add(
+                        var,
+                        label,
+                        lev,
+                        a,
+                        ref,
+                        in_lev & (arms == a),
+                        in_lev & (arms == ref),
+                        "arm",
+                        cmp,
+                    )
                     rows[-1]["interaction_p"] = ip
         else:
             first = levs[0] if levs else None
             for lev in levs:
                 in_lev = (s == lev).fillna(False).to_numpy(bool)
                 if lev == first:
-                    add(var, label, lev, lev, first, in_lev, in_lev, "level", None, "reference level")
+                    add(
+                        var,
+                        label,
+                        lev,
+                        lev,
+                        first,
+                        in_lev,
+                        in_lev,
+                        "level",
+                        None,
+                        "reference level",
+                    )
                     continue
-                tag = np.where(in_lev, "L", np.where((s == first).fillna(False).to_numpy(bool), "R", None))
+                tag = np.where(
+                    in_lev, "L", np.where((s == first).fillna(False).to_numpy(bool), "R", None)
+                )
                 tmp = data.assign(arm=tag)
                 cmp = compare_arms(tmp, ep, "L", "R", settings)
                 ref_mask = (s == first).fillna(False).to_numpy(bool)
@@ -553,8 +607,8 @@ def subgroup_rows(
 def summarize_survival(data: pd.DataFrame, study: Mapping[str, Any]) -> SurvivalResults:
     """Every survival table of docs/outputs.md for one study (unrounded)."""
     settings = Settings.from_study(study)
-    arms = _column_values(data, "arm").to_numpy(dtype=object)
-    present = sorted(pd.unique(arms).tolist())
+    arms = _arm_array(data)
+    present = sorted(a for a in pd.unique(arms).tolist() if a != "")
     ref = reference_arm(study, present)
     levels = arm_levels(study, present)
     groups = study_groups(data, study)
@@ -563,7 +617,9 @@ def summarize_survival(data: pd.DataFrame, study: Mapping[str, Any]) -> Survival
     for ep in study["endpoints"]:
         t, e, ok = _endpoint_arrays(data, ep)
         tau = settings.rmst_tau if settings.rmst_tau is not None else default_tau(data, ep, study)
-        axis_end = settings.xmax if settings.xmax is not None else (np.nanmax(t) if ok.any() else 0.0)
+        axis_end = (
+            settings.xmax if settings.xmax is not None else (np.nanmax(t) if ok.any() else 0.0)
+        )
         ticks = np.arange(0.0, axis_end + 1e-9, settings.risk_interval)
         for split, group, mask in groups:
             sel = mask & ok
@@ -636,8 +692,15 @@ def format_tables(results: SurvivalResults, study: Mapping[str, Any]) -> dict[st
     tau_txt = ", ".join(f"{x:.1f}" for x in taus) or "-"
     survival_md = fm.markdown_table(
         rows,
-        ["Endpoint", "Group", "N", "Events", f"Median, months ({conf} CI)", "RMST (SE)",
-         f"Median follow-up ({conf} CI)"],  # fmt: skip
+        [
+            "Endpoint",
+            "Group",
+            "N",
+            "Events",
+            f"Median, months ({conf} CI)",
+            "RMST (SE)",
+            f"Median follow-up ({conf} CI)",
+        ],  # fmt: skip
         title=f"Kaplan-Meier estimates{': ' + title if title else ''}",
         footnotes=[
             f"Kaplan-Meier estimator with Greenwood variance; median {ci_text}. NR, not reached.",
@@ -657,13 +720,24 @@ def format_tables(results: SurvivalResults, study: Mapping[str, Any]) -> dict[st
     strata = "+".join(settings.strata)
     comparisons_md = fm.markdown_table(
         rows,
-        ["Endpoint", "Comparison", "N", "Events", f"HR ({conf} CI)", "Wald p", "Log-rank p",
-         "PH test p", "Note"],  # fmt: skip
+        [
+            "Endpoint",
+            "Comparison",
+            "N",
+            "Events",
+            f"HR ({conf} CI)",
+            "Wald p",
+            "Log-rank p",
+            "PH test p",
+            "Note",
+        ],  # fmt: skip
         title=f"Between-arm comparisons{': ' + title if title else ''}",
         footnotes=[
             f"Cox proportional-hazards model, {settings.ties.capitalize()} ties, Wald {conf} CI and p"
-            + (f", stratified by {strata}" if strata else "") + "; log-rank test"
-            + (f" stratified by {strata}" if strata else "") + ".",
+            + (f", stratified by {strata}" if strata else "")
+            + "; log-rank test"
+            + (f" stratified by {strata}" if strata else "")
+            + ".",
             "PH test: Schoenfeld residuals vs Kaplan-Meier-transformed time (as R cox.zph); "
             f"* p < {PH_ALPHA}.",
             *_footer(study),
@@ -680,12 +754,23 @@ def format_tables(results: SurvivalResults, study: Mapping[str, Any]) -> dict[st
         ])  # fmt: skip
     cox_md = fm.markdown_table(
         rows,
-        ["Endpoint", "Model", "Term", "N", "Events", f"HR ({conf} CI)", "Wald p", "PH test p", "Note"],
+        [
+            "Endpoint",
+            "Model",
+            "Term",
+            "N",
+            "Events",
+            f"HR ({conf} CI)",
+            "Wald p",
+            "PH test p",
+            "Note",
+        ],
         title=f"Cox proportional-hazards models{': ' + title if title else ''}",
         footnotes=[
             f"Cox proportional-hazards model, {settings.ties.capitalize()} ties, Wald {conf} CI; "
             "categorical covariates against their reference level; complete cases"
-            + (f"; stratified by {strata}" if strata else "") + ".",
+            + (f"; stratified by {strata}" if strata else "")
+            + ".",
             "PH test per term: Schoenfeld residuals vs Kaplan-Meier-transformed time (cox.zph); "
             f"* p < {PH_ALPHA}.",
             *_footer(study),

@@ -141,3 +141,71 @@ for (ties_m in c("efron", "breslow")) {
 }
 wcsv(do.call(rbind, it), "survival_interaction.csv")
 cat("survival", as.character(packageVersion("survival")), "fixtures written to", out, "\n")
+
+# ---- a whole study through the tables (tests/test_survival_tables.py) ------------------------------
+# veteran as a two-arm study: arm standard (reference) vs test, endpoint os (times as they are),
+# strata(prior), covariates karno + celltype (reference level squamous), subgroup celltype, log-log.
+vt <- vet; vt$arm <- factor(vt$group, levels = c("standard", "test"))
+vt$celltype <- relevel(factor(vt$celltype), ref = "squamous")
+tb <- list()
+put <- function(table, key, column, value) tb[[length(tb) + 1]] <<- data.frame(table = table,
+  key = key, column = column, value = if (length(value)) unname(value) else NA)
+tau <- min(tapply(vt$time, vt$arm, max))
+for (g in c("standard", "test", "All")) {
+  dd <- if (g == "All") vt else vt[vt$arm == g, ]
+  f <- survfit(Surv(time, event) ~ 1, data = dd, conf.type = "log-log")
+  q <- quantile(f, probs = c(0.5, 0.25, 0.75))
+  nm <- c("median", "q25", "q75")
+  for (i in 1:3) {
+    put("survival", g, nm[i], q$quantile[i]); put("survival", g, paste0(nm[i], "_lower"), q$lower[i])
+    put("survival", g, paste0(nm[i], "_upper"), q$upper[i])
+  }
+  put("survival", g, "n", nrow(dd)); put("survival", g, "events", sum(dd$event))
+  tab <- summary(f, rmean = tau)$table
+  put("survival", g, "rmst", tab["rmean"]); put("survival", g, "rmst_se", tab["se(rmean)"])
+  r <- quantile(survfit(Surv(time, 1 - event) ~ 1, data = dd, conf.type = "log-log"), probs = 0.5)
+  put("survival", g, "followup_median", r$quantile); put("survival", g, "followup_lower", r$lower)
+  put("survival", g, "followup_upper", r$upper)
+  s <- summary(f, times = c(30, 90, 180))
+  for (i in seq_along(s$time)) {
+    k <- paste(g, s$time[i])
+    put("landmarks", k, "n_risk", s$n.risk[i]); put("landmarks", k, "surv", s$surv[i])
+    put("landmarks", k, "surv_lower", s$lower[i]); put("landmarks", k, "surv_upper", s$upper[i])
+  }
+}
+fit <- coxph(Surv(time, event) ~ arm + strata(prior), data = vt)
+sd <- survdiff(Surv(time, event) ~ arm + strata(prior), data = vt)
+put("comparisons", "test", "hr", exp(coef(fit))); put("comparisons", "test", "hr_lower", exp(confint(fit))[1])
+put("comparisons", "test", "hr_upper", exp(confint(fit))[2])
+put("comparisons", "test", "hr_p", summary(fit)$coefficients[, 5])
+put("comparisons", "test", "logrank_chisq", sd$chisq)
+put("comparisons", "test", "logrank_p", pchisq(sd$chisq, 1, lower.tail = FALSE))
+put("comparisons", "test", "ph_p", cox.zph(fit)$table["GLOBAL", "p"])
+models <- list(univariable_arm = ~ arm, univariable_karno = ~ karno, univariable_celltype = ~ celltype,
+  multivariable = ~ arm + karno + celltype)
+for (m in names(models)) {
+  fo <- update(models[[m]], Surv(time, event) ~ . + strata(prior))
+  environment(fo) <- environment()
+  fit <- coxph(fo, data = vt)
+  ci <- exp(confint(fit)); z <- cox.zph(fit)$table
+  for (j in seq_along(coef(fit))) {
+    k <- paste(sub("_.*", "", m), names(coef(fit))[j])
+    put("cox_models", k, "hr", exp(coef(fit))[j]); put("cox_models", k, "hr_lower", ci[j, 1])
+    put("cox_models", k, "hr_upper", ci[j, 2]); put("cox_models", k, "p", summary(fit)$coefficients[j, 5])
+    term <- c("arm", "karno", "celltype")[sapply(c("arm", "karno", "celltype"), function(t) startsWith(names(coef(fit))[j], t))]
+    put("cox_models", k, "ph_p", z[term, "p"])
+  }
+}
+ia <- anova(coxph(Surv(time, event) ~ arm + celltype + strata(prior), data = vt),
+            coxph(Surv(time, event) ~ arm * celltype + strata(prior), data = vt))
+for (lev in levels(vt$celltype)) {
+  dd <- vt[vt$celltype == lev, ]
+  fit <- coxph(Surv(time, event) ~ arm + strata(prior), data = dd)
+  put("subgroup", lev, "hr", exp(coef(fit))); put("subgroup", lev, "hr_lower", exp(confint(fit))[1])
+  put("subgroup", lev, "hr_upper", exp(confint(fit))[2])
+  put("subgroup", lev, "interaction_p", ia[2, "Pr(>|Chi|)"])
+  q <- quantile(survfit(Surv(time, event) ~ 1, data = dd[dd$arm == "test", ], conf.type = "log-log"), probs = 0.5)
+  put("subgroup", lev, "median", q$quantile); put("subgroup", lev, "median_lower", q$lower)
+  put("subgroup", lev, "median_upper", q$upper)
+}
+wcsv(do.call(rbind, tb), "survival_tables_veteran.csv")

@@ -1,0 +1,36 @@
+# Survival: Kaplan-Meier summaries, landmarks, log-rank, Cox models and subgroups, one job per study.
+
+SURVIVAL_TABLES = ["survival", "landmarks", "comparisons", "cox_models", "subgroup_survival"]
+SURVIVAL_MARKDOWN = ["survival", "comparisons", "cox_models"]
+
+
+rule summarize_survival:
+    input:
+        dataset="results/{study}/analysis_dataset.parquet",
+    output:
+        survival="results/{study}/tables/survival.csv",
+        landmarks="results/{study}/tables/landmarks.csv",
+        comparisons="results/{study}/tables/comparisons.csv",
+        cox_models="results/{study}/tables/cox_models.csv",
+        subgroup_survival="results/{study}/tables/subgroup_survival.csv",
+        survival_md="results/{study}/tables/survival.md",
+        comparisons_md="results/{study}/tables/comparisons.md",
+        cox_models_md="results/{study}/tables/cox_models.md",
+        km_curves="results/{study}/survival/km_curves.parquet",
+        risk_table="results/{study}/survival/risk_table.csv",
+    params:
+        study=study_block,
+    log:
+        "results/{study}/logs/summarize_survival.log",
+    script:
+        "../scripts/summarize_survival.py"
+
+
+@register_final_output
+def survival_outputs(study):
+    return [f"results/{study}/tables/{name}.csv" for name in SURVIVAL_TABLES] + [
+        f"results/{study}/tables/{name}.md" for name in SURVIVAL_MARKDOWN
+    ] + [
+        f"results/{study}/survival/km_curves.parquet",
+        f"results/{study}/survival/risk_table.csv",
+    ]
