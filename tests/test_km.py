@@ -162,3 +162,27 @@ def test_km_invariants_row_order_and_monotone():
     assert np.all(np.diff(fit.surv) <= 0) and fit.surv.min() >= 0 and fit.surv.max() <= 1
     ok = ~np.isnan(fit.lower)
     assert np.all(fit.lower[ok] <= fit.surv[ok]) and np.all(fit.surv[ok] <= fit.upper[ok])
+
+
+# R: x <- c(0.5, 3.84, 10, 40, 150); pchisq(x, df, lower.tail = FALSE) for df in 1, 2, 3, 6, 9
+R_PCHISQ = {
+    1: [0.47950012218695348, 0.050043521248705224, 0.0015654022580025519, 2.5396285894708649e-10, 1.733643245717827e-34],
+    2: [0.77880078307140488, 0.14660696213035015, 0.006737946999085467, 2.0611536224385579e-09, 2.6786369618080778e-33],
+    3: [0.91889141165467592, 0.27926761711861031, 0.018566135463043233, 1.0655090334255863e-08, 2.6349139284880449e-32],
+    6: [0.99783850331023749, 0.6983182820192837, 0.12465201948308116, 4.5551495055892125e-07, 7.7372428641826348e-30],
+    9: [0.99996956625883882, 0.92162405617649346, 0.35048521232336138, 7.5985252294642758e-06, 8.8196299548054152e-28],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("df", list(R_PCHISQ))
+def test_chisq_sf_matches_r_pchisq(df):
+    got = [km.chisq_sf(x, df) for x in (0.5, 3.84, 10, 40, 150)]
+    np.testing.assert_allclose(got, R_PCHISQ[df], rtol=1e-12)
+
+
+def test_z_value_matches_r_qnorm():
+    # R: qnorm(c(0.975, 0.95, 0.995))
+    got = [km.z_value(c) for c in (0.95, 0.90, 0.99)]
+    np.testing.assert_allclose(
+        got, [1.9599639845400536, 1.6448536269514715, 2.5758293035488999], rtol=1e-14
+    )

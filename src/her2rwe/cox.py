@@ -58,9 +58,9 @@ class CoxFit:
     @property
     def p(self) -> np.ndarray:
         """Wald p-value per coefficient, as summary(coxph)'s Pr(>|z|)."""
-        from scipy.special import chdtrc
+        from her2rwe.km import chisq_sf
 
-        return chdtrc(1, (self.coef / self.se) ** 2)
+        return np.array([chisq_sf(z2, 1) for z2 in (self.coef / self.se) ** 2])
 
 
 class _RiskSets:
@@ -99,6 +99,8 @@ class _RiskSets:
         self.blocks = list(zip(np.r_[0, cut], np.r_[cut, n], strict=True))
         new = np.r_[True, (np.diff(self.strata) != 0) | (np.diff(self.time) != 0)]
         self.group_starts = np.flatnonzero(new)  # every tied group, with or without events
+        gcut = np.flatnonzero(np.diff(self.strata[self.group_starts])) + 1
+        self.gblocks = list(zip(np.r_[0, gcut], np.r_[gcut, len(self.group_starts)], strict=True))
         group = np.cumsum(new) - 1
         ev = np.flatnonzero(self.event)
         self.ev = ev
@@ -119,10 +121,10 @@ class _RiskSets:
     def _risk_sums(self, v: np.ndarray) -> np.ndarray:
         """Sums of the columns of v over the risk set of each event group (stratum-wise)."""
         grouped = v if self.all_single else np.add.reduceat(v, self.group_starts, axis=0)
-        gstrata = self.strata[self.group_starts]
+        if len(self.gblocks) == 1:
+            return np.cumsum(grouped[::-1], axis=0)[::-1][self.ev_group]
         out = np.empty_like(grouped)
-        cut = np.flatnonzero(np.diff(gstrata)) + 1
-        for a, b in zip(np.r_[0, cut], np.r_[cut, len(grouped)], strict=True):
+        for a, b in self.gblocks:
             out[a:b] = np.cumsum(grouped[a:b][::-1], axis=0)[::-1]
         return out[self.ev_group]
 
@@ -289,11 +291,11 @@ def cox_ph(
 
 def lr_test(reduced: CoxFit, full: CoxFit) -> tuple[float, int, float]:
     """Likelihood-ratio test of nested fits on the same rows: (chisq, df, p), as anova(f0, f1)."""
-    from scipy.special import chdtrc
+    from her2rwe.km import chisq_sf
 
     chisq = 2 * (full.loglik - reduced.loglik)
     df = len(full.coef) - len(reduced.coef)
-    return float(chisq), int(df), float(chdtrc(df, chisq)) if df > 0 else np.nan
+    return float(chisq), int(df), chisq_sf(chisq, df) if df > 0 else np.nan
 
 
 def cox_zph(fit: CoxFit) -> dict[str, tuple[float, int, float]]:
@@ -306,9 +308,7 @@ def cox_zph(fit: CoxFit) -> dict[str, tuple[float, int, float]]:
     [[sum V, sum g V], [sum g V, sum g^2 V]]. Returns {term: (chisq, df, p)} plus "GLOBAL".
     The fit needs ``keep_data=True``.
     """
-    from scipy.special import chdtrc
-
-    from her2rwe.km import kaplan_meier
+    from her2rwe.km import chisq_sf, kaplan_meier
 
     rs = fit._data
     if rs is None:
@@ -331,7 +331,7 @@ def cox_zph(fit: CoxFit) -> dict[str, tuple[float, int, float]]:
         kk = np.r_[np.arange(p), np.asarray(cols) + p]
         uu = u[kk]
         chisq = float(uu @ _solve(imat[np.ix_(kk, kk)], uu))
-        out[name] = (chisq, len(cols), float(chdtrc(len(cols), chisq)))
+        out[name] = (chisq, len(cols), chisq_sf(chisq, len(cols)))
     chisq = float(u @ _solve(imat, u))
-    out["GLOBAL"] = (chisq, p, float(chdtrc(p, chisq)))
+    out["GLOBAL"] = (chisq, p, chisq_sf(chisq, p))
     return out

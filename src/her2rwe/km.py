@@ -28,9 +28,46 @@ R_TOLERANCE = float(np.sqrt(np.finfo(float).eps))  # quantile.survfit's default 
 
 
 def z_value(conf_level: float) -> float:
-    from scipy.special import ndtri
+    """The two-sided normal quantile, qnorm(1 - (1 - conf_level) / 2).
 
-    return float(ndtri(1 - (1 - conf_level) / 2))
+    Python's NormalDist.inv_cdf (Wichura's AS 241, about 1e-16 relative) is as exact as
+    scipy.special.ndtri and spares each job the scipy import.
+    """
+    from statistics import NormalDist
+
+    return NormalDist().inv_cdf(1 - (1 - conf_level) / 2)
+
+
+def chisq_sf(x: float, df: int) -> float:
+    """Upper tail of the chi-square distribution for an integer df, pchisq(x, df, lower=FALSE).
+
+    Closed forms (Abramowitz and Stegun 26.4.4-26.4.5), sums of positive terms: for even df,
+    exp(-x/2) sum_{j<df/2} (x/2)^j / j!; for odd df, erfc(sqrt(x/2)) + sqrt(2x/pi) exp(-x/2)
+    sum_{j=1}^{(df-1)/2} x^(j-1) / (1 * 3 * ... * (2j - 1)).
+    """
+    import math
+
+    if not (df >= 1 and float(df).is_integer()):
+        raise ValueError(f"df must be a positive integer, not {df!r}")
+    if math.isnan(x):
+        return math.nan
+    if x <= 0:
+        return 1.0
+    df = int(df)
+    if df % 2 == 0:
+        term = total = 1.0
+        for j in range(1, df // 2):
+            term *= (x / 2) / j
+            total += term
+        return min(1.0, math.exp(-x / 2) * total)
+    tail = math.erfc(math.sqrt(x / 2))
+    if df == 1:
+        return tail
+    term = total = 1.0
+    for j in range(2, (df - 1) // 2 + 1):
+        term *= x / (2 * j - 1)
+        total += term
+    return min(1.0, tail + math.sqrt(2 * x / math.pi) * math.exp(-x / 2) * total)
 
 
 @dataclass(frozen=True)
@@ -49,6 +86,11 @@ class KMFit:
     upper: np.ndarray
     conf_type: str
     conf_level: float
+
+    @property
+    def n_risk_counts(self) -> np.ndarray:
+        """Rows at each distinct time (events and censorings)."""
+        return self.n_event + self.n_censor
 
     @property
     def events(self) -> int:
@@ -110,9 +152,24 @@ def kaplan_meier(time, event, conf_type: str = "log-log", conf_level: float = 0.
     percentiles.
     """
     t, e = _as_arrays(time, event)
-    times, inverse = np.unique(t, return_inverse=True)
-    n_total = np.bincount(inverse, minlength=len(times)).astype(float)
-    n_event = np.bincount(inverse, weights=e.astype(float), minlength=len(times))
+    order = np.argsort(t)
+    ts = t[order]
+    new = np.r_[True, ts[1:] != ts[:-1]] if len(ts) else np.zeros(0, bool)
+    starts = np.flatnonzero(new)
+    times = ts[starts]
+    n_total = np.diff(np.r_[starts, len(ts)]).astype(float)
+    n_event = np.add.reduceat(e[order].astype(float), starts) if len(ts) else np.zeros(0)
+    return km_from_counts(times, n_total, n_event, conf_type, conf_level)
+
+
+def km_from_counts(
+    times: np.ndarray,
+    n_total: np.ndarray,
+    n_event: np.ndarray,
+    conf_type: str = "log-log",
+    conf_level: float = 0.95,
+) -> KMFit:
+    """Kaplan-Meier from the counts at each distinct time (all rows, events)."""
     n_censor = n_total - n_event
     n_risk = np.cumsum(n_total[::-1])[::-1]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -122,7 +179,7 @@ def kaplan_meier(time, event, conf_type: str = "log-log", conf_level: float = 0.
     std_err = np.sqrt(greenwood)
     lower, upper = confint(surv, std_err, conf_type, conf_level)
     return KMFit(
-        n=int(len(t)),
+        n=int(n_total.sum()),
         time=times,
         n_risk=n_risk,
         n_event=n_event,
@@ -137,43 +194,57 @@ def kaplan_meier(time, event, conf_type: str = "log-log", conf_level: float = 0.
     )
 
 
-def _findq(x: np.ndarray, y: np.ndarray, p: float, tol: float = R_TOLERANCE) -> float:
-    """``survival:::findq`` for one probability: the first x where the distribution y reaches p.
+def _findq(x: np.ndarray, y: np.ndarray, probs, tol: float = R_TOLERANCE) -> np.ndarray:
+    """``survival:::findq``: for each p the first x where the distribution y reaches p.
 
     y = 1 - S (with 0 prepended at the start time). When y sits at p on a flat stretch the result is
     the midpoint of that stretch; when y ends at p it is the midpoint to the last time; NA values of
     y (undefined band points) are skipped; NaN when y never reaches p.
     """
-    if np.all(np.isnan(y)) or np.nanmax(y) < p:
-        return np.nan
+    probs = np.asarray(probs, dtype=float)
+    out = np.full(len(probs), np.nan)
+    if np.all(np.isnan(y)) or np.nanmax(y) < probs.min():
+        return out
     xmax = x[-1]
     # drop duplicated y values, keeping the first (R's duplicated(); NaNs count as equal)
-    _, first = np.unique(y, return_index=True, equal_nan=True)
-    first.sort()
+    nan = np.isnan(y)
+    vals = y[~nan]
+    if np.all(vals[1:] >= vals[:-1]):  # the usual, monotone case: no sort needed
+        keep = np.zeros(len(y), dtype=bool)
+        pos = np.flatnonzero(~nan)
+        keep[pos] = np.r_[True, vals[1:] != vals[:-1]]
+        if nan.any():
+            keep[np.argmax(nan)] = True
+        first = np.flatnonzero(keep)
+    else:
+        _, first = np.unique(y, return_index=True, equal_nan=True)
+        first.sort()
     x, y = x[first], y[first]
-    n = len(y)
-    if p == 0:
-        return float(x[0])
     valid = ~np.isnan(y)
-    idx = np.arange(n)[valid]
+    idx = np.flatnonzero(valid)
     yv = y[valid]
-    order = np.argsort(yv, kind="stable")
-    yv, idx = yv[order], idx[order]
+    if not np.all(yv[1:] >= yv[:-1]):
+        order = np.argsort(yv, kind="stable")
+        yv, idx = yv[order], idx[order]
 
-    def constant_f1(knots: np.ndarray) -> float:
+    def constant_f1(knots: np.ndarray, p: float) -> float:
         # approx(knots, idx, p, method="constant", f=1): the first knot >= p; NA outside the range
         if p < knots[0] or p > knots[-1]:
-            return -1
-        return int(idx[np.searchsorted(knots, p, side="left")])
+            return np.nan
+        return x[idx[np.searchsorted(knots, p, side="left")]]
 
-    i1 = constant_f1(yv + tol)
-    i2 = constant_f1(yv - tol)
-    x1 = x[i1] if i1 >= 0 else np.nan
-    x2 = x[i2] if i2 >= 0 else np.nan
-    quant = (x1 + x2) / 2
-    if not np.isnan(y[-1]) and abs(p - y[-1]) < tol:
-        quant = (x1 + xmax) / 2
-    return float(quant)
+    for i, p in enumerate(probs):
+        if np.nanmax(y) < p:
+            continue
+        if p == 0:
+            out[i] = x[0]
+            continue
+        x1 = constant_f1(yv + tol, p)
+        x2 = constant_f1(yv - tol, p)
+        out[i] = (x1 + x2) / 2
+        if not np.isnan(y[-1]) and abs(p - y[-1]) < tol:
+            out[i] = (x1 + xmax) / 2
+    return out
 
 
 def km_quantiles(fit: KMFit, probs=(0.25, 0.5, 0.75), start_time: float = 0.0) -> np.ndarray:
@@ -185,10 +256,8 @@ def km_quantiles(fit: KMFit, probs=(0.25, 0.5, 0.75), start_time: float = 0.0) -
     """
     x = np.concatenate([[start_time], fit.time])
     out = np.full((len(probs), 3), np.nan)
-    for i, p in enumerate(probs):
-        for j, curve in enumerate((fit.surv, fit.lower, fit.upper)):
-            y = np.concatenate([[0.0], 1.0 - curve])
-            out[i, j] = _findq(x, y, float(p))
+    for j, curve in enumerate((fit.surv, fit.lower, fit.upper)):
+        out[:, j] = _findq(x, np.concatenate([[0.0], 1.0 - curve]), probs)
     return out
 
 
@@ -260,9 +329,12 @@ def rmst(fit: KMFit, tau: float, start_time: float = 0.0) -> tuple[float, float]
 
 def followup(time, event, conf_type: str = "log-log", conf_level: float = 0.95) -> np.ndarray:
     """Median follow-up by reverse Kaplan-Meier (censoring as the event): estimate, lower, upper."""
-    t, e = _as_arrays(time, event)
-    rev = kaplan_meier(t, ~e, conf_type, conf_level)
-    return km_quantiles(rev, probs=(0.5,))[0]
+    return km_quantiles(reverse_km(kaplan_meier(time, event, conf_type, conf_level)), (0.5,))[0]
+
+
+def reverse_km(fit: KMFit) -> KMFit:
+    """The reverse Kaplan-Meier curve (censoring as the event) from a fit's counts."""
+    return km_from_counts(fit.time, fit.n_risk_counts, fit.n_censor, fit.conf_type, fit.conf_level)
 
 
 def spss_quantile(

@@ -49,7 +49,7 @@ def _observed_expected(
 
 def logrank_test(time, event, group, strata=None) -> LogRank:
     """Log-rank (Mantel-Haenszel) test over all groups, stratified when ``strata`` is given."""
-    from scipy.special import chdtrc
+    from her2rwe.km import chisq_sf
 
     t = np.asarray(time, dtype=float)
     e = np.asarray(event, dtype=float)
@@ -77,4 +77,4 @@ def logrank_test(time, event, group, strata=None) -> LogRank:
     diff = (observed - expected)[rest]
     vv = var[np.ix_(rest, rest)]
     chisq = float(diff @ np.linalg.solve(vv, diff))
-    return LogRank(chisq, int(df), float(chdtrc(df, chisq)), observed, expected, groups)
+    return LogRank(chisq, int(df), chisq_sf(chisq, df), observed, expected, groups)

@@ -115,17 +115,13 @@ def summarize_group(
     fit = km.kaplan_meier(time, event, settings.band_type, settings.conf_level)
     n, events = fit.n, fit.events
     row: dict[str, Any] = {"n": n, "events": events, "censored": n - events}
+    rev = km.reverse_km(fit)
     if settings.ci_method == "spss":
         q = np.array([km.spss_quantile(fit, p, settings.conf_level)[:3] for p in (0.5, 0.25, 0.75)])
-        rev = km.kaplan_meier(time, 1 - np.asarray(event), "plain", settings.conf_level)
         fu = km.spss_quantile(rev, 0.5, settings.conf_level)[:3] if n else (np.nan,) * 3
     else:
         q = km.km_quantiles(fit, (0.5, 0.25, 0.75)) if n else np.full((3, 3), np.nan)
-        fu = (
-            km.followup(time, event, settings.ci_method, settings.conf_level)
-            if n
-            else (np.nan,) * 3
-        )
+        fu = km.km_quantiles(rev, (0.5,))[0] if n else (np.nan,) * 3
     for i, name in enumerate(("median", "q25", "q75")):
         row[name], row[f"{name}_lower"], row[f"{name}_upper"] = q[i]
     notes = [_nan_note(n, events)]
@@ -171,8 +167,17 @@ def _risk_ticks(time: np.ndarray, event: np.ndarray, ticks: np.ndarray) -> dict[
 # groups of a study
 
 
+def _labels(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Integer codes (-1 = missing) and the text of each level, by hashing (no string ops)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes, [str(u) for u in uniques]
+
+
 def _column_values(data: pd.DataFrame, col: str) -> pd.Series:
-    return data[col].astype("string")
+    """A column as text labels (object dtype, None where missing), as it prints."""
+    codes, names = _labels(data[col])
+    lookup = np.array([*names, None], dtype=object)
+    return pd.Series(lookup[codes], index=data.index, dtype=object)
 
 
 def _arm_array(data: pd.DataFrame) -> np.ndarray:
@@ -259,16 +264,16 @@ def _design(
         s = data[var]
         numeric = pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
         if var in categorical or not numeric:
-            txt = s.astype("string")
-            ok &= txt.notna().to_numpy(bool)
-            present = sorted(txt.dropna().unique().tolist(), key=_level_key)
+            codes, names = _labels(s)
+            ok &= codes >= 0
+            present = sorted(names, key=_level_key)
             ref = refs.get(var, present[0] if present else "")
             terms[var] = []
             for lev in present:
                 if lev == ref:
                     continue
                 terms[var].append(len(cols))
-                cols.append((txt == lev).fillna(False).to_numpy(float))
+                cols.append((codes == names.index(lev)).astype(float))
                 labels.append((var, lev, ref))
         else:
             x = s.to_numpy(dtype=float, na_value=np.nan)
@@ -292,9 +297,12 @@ def _strata_codes(
 ) -> tuple[np.ndarray | None, np.ndarray]:
     if not strata:
         return None, np.ones(len(data), dtype=bool)
-    frame = data[list(strata)].astype("string")
-    ok = frame.notna().all(axis=1).to_numpy(bool)
-    key = frame.fillna("").agg("\x1f".join, axis=1).to_numpy(dtype=object)
+    key = np.zeros(len(data), dtype=np.int64)
+    ok = np.ones(len(data), dtype=bool)
+    for col in strata:
+        codes, names = _labels(data[col])
+        ok &= codes >= 0
+        key = key * (len(names) + 1) + (codes + 1)
     return key, ok
 
 
@@ -314,7 +322,7 @@ def fit_cox(
     # a dummy column with no events on one side has an infinite MLE (R: "may be infinite")
     for j, nm in enumerate(names):
         x = X[:, j]
-        if set(np.unique(x)) <= {0.0, 1.0}:
+        if np.all((x == 0) | (x == 1)):
             for side in (0.0, 1.0):
                 if np.any(x == side) and not np.any(event[x == side] > 0):
                     where = "in the level" if side else "outside the level"
@@ -602,6 +610,20 @@ def subgroup_rows(
 
 # ------------------------------------------------------------------------------------------------
 # the study
+
+
+def analysis_columns(study: Mapping[str, Any], available: Sequence[str]) -> list[str]:
+    """The analysis-dataset columns the survival tables use (reading only these saves time)."""
+    wanted = ["arm"]
+    for ep in study["endpoints"]:
+        wanted += [f"{ep}_months", f"{ep}_event"]
+    wanted += list(study.get("covariates", []) or []) + list(study.get("strata", []) or [])
+    for sg in study.get("subgroups", []) or []:
+        wanted.append(sg["variable"])
+        for spec in ((sg.get("compare") or {}).get("groups") or {}).values():
+            wanted += list(spec)
+    present = set(available)
+    return [c for c in dict.fromkeys(wanted) if c in present]
 
 
 def summarize_survival(data: pd.DataFrame, study: Mapping[str, Any]) -> SurvivalResults:

@@ -2,11 +2,15 @@
 
 import sys
 
+import pandas as pd
+import pyarrow.parquet as pq
+
 from her2rwe import io, survival
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
 study = snakemake.params.study
-data = io.read_analysis_dataset(snakemake.input.dataset)
+path = snakemake.input.dataset
+data = pd.read_parquet(path, columns=survival.analysis_columns(study, pq.read_schema(path).names))
 results = survival.summarize_survival(data, study)
 out = snakemake.output
 for name in ("survival", "landmarks", "comparisons", "cox_models", "subgroup_survival"):
