@@ -89,7 +89,7 @@ class _RiskSets:
             if strata is None
             else np.unique(strata, return_inverse=True)[1]
         )
-        order = np.lexsort((time, s)) if strata is not None else np.argsort(time, kind="stable")
+        order = np.lexsort((time, s)) if strata is not None else np.argsort(time)
         self.X = X[order]
         self.X -= self.X.mean(axis=0)  # centring changes nothing but protects exp() from overflow
         self.time = time[order]
