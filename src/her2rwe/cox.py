@@ -39,6 +39,7 @@ class CoxFit:
     infinite: np.ndarray  # R's "coefficient may be infinite" flag, per coefficient
     terms: dict[str, list[int]] = field(default_factory=dict)
     _data: _RiskSets | None = field(default=None, repr=False)
+    _final: tuple | None = field(default=None, repr=False)  # (information, parts) at coef
 
     @property
     def se(self) -> np.ndarray:
@@ -145,18 +146,17 @@ class _RiskSets:
         np.multiply(self.X, w[:, None], out=v[:, 1:])
         R = self._risk_sums(v)
         S0, S1 = R[:, 0], np.ascontiguousarray(R[:, 1:])
-        Ev = v[self.ev]
-        if not self.ev_single and len(self.ev):
-            Ev = np.add.reduceat(Ev, self.ev_starts, axis=0)
-        E0, E1 = Ev[:, 0], np.ascontiguousarray(Ev[:, 1:])
-        del v, R, Ev
-        if ties == "efron" and not self.ev_single:
-            f = self.frac
+        efron = ties == "efron" and not self.ev_single
+        if efron:  # sums over the tied events (only Efron needs them)
+            Ev = np.add.reduceat(v[self.ev], self.ev_starts, axis=0)
+            E0, E1 = Ev[:, 0], np.ascontiguousarray(Ev[:, 1:])
             gi = np.repeat(np.arange(len(self.d)), self.d)
+            f = self.frac
             s0 = S0[gi] - f * E0[gi]
         else:  # Breslow, or no tied events (Efron = Breslow then)
-            f = np.zeros(len(self.ev))
+            E1 = None
             s0 = S0 if self.ev_single else np.repeat(S0, self.d)
+        del v, R
         inv = 1 / s0
         if self.ev_single:
             red = lambda v: v  # noqa: E731
@@ -164,16 +164,10 @@ class _RiskSets:
             red = lambda v: np.add.reduceat(v, self.ev_starts)  # noqa: E731
         else:
             red = lambda v: v[:0]  # noqa: E731
-        parts = {
-            "a": red(inv),
-            "b": red(f * inv),
-            "c0": red(inv**2),
-            "c1": red(f * inv**2),
-            "c2": red(f**2 * inv**2),
-            "S1": S1,
-            "E1": E1,
-            "w": w,
-        }
+        inv2 = inv * inv
+        parts = {"a": red(inv), "c0": red(inv2), "S1": S1, "E1": E1, "w": w}
+        if efron:
+            parts.update(b=red(f * inv), c1=red(f * inv2), c2=red(f * f * inv2))
         loglik = float(eta[self.ev].sum() - np.log(s0).sum())
         score = self.x_events - self._sum_means(parts)
         info = self.weighted_info(parts, np.ones(len(self.d)))
@@ -181,21 +175,25 @@ class _RiskSets:
 
     @staticmethod
     def _sum_means(parts, h=None) -> np.ndarray:
-        a, b = parts["a"], parts["b"]
-        if h is not None:
-            a, b = a * h, b * h
-        return parts["S1"].T @ a - parts["E1"].T @ b
+        a = parts["a"] if h is None else parts["a"] * h
+        out = parts["S1"].T @ a
+        if parts["E1"] is not None:
+            b = parts["b"] if h is None else parts["b"] * h
+            out -= parts["E1"].T @ b
+        return out
 
     def weighted_info(self, parts, h: np.ndarray) -> np.ndarray:
         """sum over event groups of h_g * sum_k V_k (Efron/Breslow risk-set covariances)."""
         S1, E1 = parts["S1"], parts["E1"]
-        A = self._row_cumsum(h * parts["a"])
-        B = np.zeros(len(self.time))
-        B[self.ev] = np.repeat(h * parts["b"], self.d)
-        second = self.X.T @ (self.X * (parts["w"] * (A - B))[:, None])
-        c0, c1, c2 = h * parts["c0"], h * parts["c1"], h * parts["c2"]
-        cross = S1.T @ (E1 * c1[:, None])
-        means = S1.T @ (S1 * c0[:, None]) - cross - cross.T + E1.T @ (E1 * c2[:, None])
+        weight = self._row_cumsum(h * parts["a"])
+        if E1 is not None:
+            weight[self.ev] -= np.repeat(h * parts["b"], self.d)
+        weight *= parts["w"]
+        second = self.X.T @ (self.X * weight[:, None])
+        means = S1.T @ (S1 * (h * parts["c0"])[:, None])
+        if E1 is not None:
+            cross = S1.T @ (E1 * (h * parts["c1"])[:, None])
+            means += E1.T @ (E1 * (h * parts["c2"])[:, None]) - cross - cross.T
         return second - means
 
 
@@ -251,7 +249,7 @@ def cox_ph(
     converged = False
     it = 0
     for it in range(1, iter_max + 1):  # R coxfit6's main loop
-        newlk, score, info = rs.evaluate(newbeta, ties)
+        newlk, score, info, parts = rs.evaluate(newbeta, ties, full=True)
         if np.isfinite(newlk) and abs(1 - best / newlk) <= eps and not halving:
             converged = True
             best = newlk
@@ -286,6 +284,7 @@ def cox_ph(
         infinite=infinite,
         terms=terms,
         _data=rs if keep_data else None,
+        _final=(info, parts) if keep_data else None,
     )
 
 
@@ -319,7 +318,10 @@ def cox_zph(fit: CoxFit) -> dict[str, tuple[float, int, float]]:
     ttimes = 1 - np.r_[1.0, km.surv][idx]
     g_all = ttimes - ttimes[rs.ev].mean()
     g = g_all[rs.first]  # one value per event group (constant over tied events)
-    _, _, i11, parts = rs.evaluate(fit.coef, fit.ties, full=True)
+    if fit._final is not None:  # the last iteration evaluated the model at the final coef
+        i11, parts = fit._final
+    else:
+        _, _, i11, parts = rs.evaluate(fit.coef, fit.ties, full=True)
     x_ev = np.add.reduceat(rs.X[rs.ev], rs.ev_starts, axis=0) if len(rs.ev) else np.zeros((0, p))
     u2 = (g[:, None] * x_ev).sum(axis=0) - rs._sum_means(parts, g)
     i12 = rs.weighted_info(parts, g)

@@ -341,7 +341,7 @@ def fit_cox(
             ph = cox.cox_zph(fit)
         except np.linalg.LinAlgError:
             ph = {}
-        fit._data = None
+        fit._data = fit._final = None
     return fit, ph, ""
 
 
