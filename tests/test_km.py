@@ -186,3 +186,14 @@ def test_z_value_matches_r_qnorm():
     np.testing.assert_allclose(
         got, [1.9599639845400536, 1.6448536269514715, 2.5758293035488999], rtol=1e-14
     )
+
+
+def test_timefix_merges_times_equal_up_to_rounding_as_r():
+    # R aeqSurv: gap <= sqrt(eps) (absolute) or <= sqrt(eps) * mean(|distinct times|) is a tie.
+    # distinct times 10, 10.00000001, 20, 20.0000001, 30, 30.000001: mean 20.0000002;
+    # gaps 1e-8 (absolute tie), 1e-7 / 20 = 5e-9 (relative tie), 1e-6 / 20 = 5e-8 (no tie)
+    t = [20.0000001, 10.00000001, 10, 20, 30, 30.000001]
+    np.testing.assert_array_equal(km.timefix(t), [20, 10, 10, 20, 30, 30.000001])
+    d = subset("neartie", "A")  # survfit reports 7 distinct times here (fixture), not 9
+    assert len(km.kaplan_meier(d["time"], d["event"]).time) == 7
+    assert len(km.kaplan_meier(d["time"], d["event"], fix_times=False).time) == 9

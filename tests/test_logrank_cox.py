@@ -58,6 +58,7 @@ CASES = {
     "ties": (load("ties"), [("grp", "group"), ("num", "x")], None),
     "flat05": (load("flat05"), [("grp", "group")], None),
     "drop0": (load("drop0"), [("grp", "group")], None),
+    "neartie": (load("neartie"), [("grp", "group")], None),
 }
 
 

@@ -222,6 +222,7 @@ def cox_ph(
     iter_max: int = ITER_MAX,
     eps: float = EPS,
     keep_data: bool = False,
+    fix_times: bool = True,
 ) -> CoxFit:
     """Fit a Cox model as ``coxph(Surv(time, event) ~ X [+ strata(strata)], ties=ties)``.
 
@@ -235,6 +236,10 @@ def cox_ph(
     if X.ndim == 1:
         X = X[:, None]
     t = np.asarray(time, dtype=float)
+    if fix_times:  # coxph.control(timefix = TRUE)
+        from her2rwe.km import timefix
+
+        t = timefix(t)
     e = np.asarray(event, dtype=float) > 0
     p = X.shape[1]
     names = list(names) if names is not None else [f"x{i + 1}" for i in range(p)]
@@ -313,7 +318,7 @@ def cox_zph(fit: CoxFit) -> dict[str, tuple[float, int, float]]:
     if rs is None:
         raise ValueError("fit the model with keep_data=True to test proportional hazards")
     p = len(fit.coef)
-    km = kaplan_meier(rs.time, rs.event)
+    km = kaplan_meier(rs.time, rs.event, fix_times=False)
     idx = np.searchsorted(km.time, rs.time, side="left")  # KM times strictly before t
     ttimes = 1 - np.r_[1.0, km.surv][idx]
     g_all = ttimes - ttimes[rs.ev].mean()

@@ -144,14 +144,41 @@ def confint(
     return lower, upper
 
 
-def kaplan_meier(time, event, conf_type: str = "log-log", conf_level: float = 0.95) -> KMFit:
+def timefix(time, tolerance: float = R_TOLERANCE) -> np.ndarray:
+    """Merge times equal up to rounding, as R survival's ``aeqSurv`` (``timefix = TRUE``).
+
+    survfit, survdiff and coxph call it on the response first: sorted distinct finite times whose
+    gap is <= tolerance, or <= tolerance * mean(|distinct times|), are chained into one tie and
+    replaced by the first (smallest) time of the chain. Without it, times that differ only by
+    floating-point noise would count as distinct.
+    """
+    t = np.array(time, dtype=float)
+    finite = np.isfinite(t)
+    y = np.unique(t[finite])
+    if len(y) < 2:
+        return t
+    dy = np.diff(y)
+    tied = (dy <= tolerance) | (dy / np.mean(np.abs(y)) <= tolerance)
+    if not tied.any():
+        return t
+    cuts = y[np.r_[True, ~tied]]
+    t[finite] = cuts[np.searchsorted(cuts, t[finite], side="right") - 1]
+    return t
+
+
+def kaplan_meier(
+    time, event, conf_type: str = "log-log", conf_level: float = 0.95, fix_times: bool = True
+) -> KMFit:
     """Kaplan-Meier estimate with Greenwood variance, as R ``survfit(Surv(time, event) ~ 1)``.
 
-    Rows with a missing time or event are dropped. ``conf_type`` is ``log-log``, ``log`` or
+    Rows with a missing time or event are dropped; times equal up to rounding are merged first
+    (:func:`timefix`, as R; ``fix_times=False`` when the caller has done it). ``conf_type`` is ``log-log``, ``log`` or
     ``plain``; for the ``spss`` method use ``log-log`` bands here and :func:`spss_quantile` for the
     percentiles.
     """
     t, e = _as_arrays(time, event)
+    if fix_times:
+        t = timefix(t)
     order = np.argsort(t)
     ts = t[order]
     new = np.r_[True, ts[1:] != ts[:-1]] if len(ts) else np.zeros(0, bool)

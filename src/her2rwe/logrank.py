@@ -47,11 +47,16 @@ def _observed_expected(
     return observed, expected, var
 
 
-def logrank_test(time, event, group, strata=None) -> LogRank:
-    """Log-rank (Mantel-Haenszel) test over all groups, stratified when ``strata`` is given."""
-    from her2rwe.km import chisq_sf
+def logrank_test(time, event, group, strata=None, fix_times: bool = True) -> LogRank:
+    """Log-rank (Mantel-Haenszel) test over all groups, stratified when ``strata`` is given.
+
+    Times equal up to rounding are merged first (``km.timefix``, as survdiff's timefix).
+    """
+    from her2rwe.km import chisq_sf, timefix
 
     t = np.asarray(time, dtype=float)
+    if fix_times:
+        t = timefix(t)
     e = np.asarray(event, dtype=float)
     groups, g = np.unique(np.asarray(group), return_inverse=True)
     k = len(groups)

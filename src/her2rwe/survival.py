@@ -112,7 +112,7 @@ def summarize_group(
     time: np.ndarray, event: np.ndarray, settings: Settings, tau: float | None
 ) -> tuple[dict[str, Any], km.KMFit]:
     """n, events, percentiles with CI, RMST and reverse-KM follow-up of one group."""
-    fit = km.kaplan_meier(time, event, settings.band_type, settings.conf_level)
+    fit = km.kaplan_meier(time, event, settings.band_type, settings.conf_level, fix_times=False)
     n, events = fit.n, fit.events
     row: dict[str, Any] = {"n": n, "events": events, "censored": n - events}
     rev = km.reverse_km(fit)
@@ -329,7 +329,7 @@ def fit_cox(
                     return None, {}, f"{nm}: no events {where}; hazard ratio not estimable"
         if np.all(x == x[0]):
             return None, {}, f"{nm}: no variation; hazard ratio not estimable"
-    fit = cox.cox_ph(X, time, event, strata, ties, names, terms, keep_data=ph_test)
+    fit = cox.cox_ph(X, time, event, strata, ties, names, terms, keep_data=ph_test, fix_times=False)
     if not fit.converged:
         return None, {}, f"Cox model did not converge in {fit.iterations} iterations"
     if fit.infinite.any():
@@ -380,7 +380,7 @@ def compare_arms(
         notes.append("one of the two arms has no patients: not comparable")
         row["note"] = "; ".join(notes)
         return row
-    lr = logrank.logrank_test(t[sel], e[sel], x, s)
+    lr = logrank.logrank_test(t[sel], e[sel], x, s, fix_times=False)
     if lr.df > 0:
         row.update(logrank_chisq=lr.chisq, logrank_df=lr.df, logrank_p=lr.p)
     else:
@@ -497,8 +497,8 @@ def _interaction_p(data, ep, arm, reference, variable, settings) -> float:
     if np.linalg.matrix_rank(X1) < X1.shape[1] or np.linalg.matrix_rank(X1) == X0.shape[1]:
         return np.nan
     s = None if strata is None else strata[sel]
-    f0 = cox.cox_ph(X0, t[sel], e[sel], s, settings.ties)
-    f1 = cox.cox_ph(X1, t[sel], e[sel], s, settings.ties)
+    f0 = cox.cox_ph(X0, t[sel], e[sel], s, settings.ties, fix_times=False)
+    f1 = cox.cox_ph(X1, t[sel], e[sel], s, settings.ties, fix_times=False)
     if not (f0.converged and f1.converged):
         return np.nan
     return cox.lr_test(f0, f1)[2]
@@ -626,9 +626,22 @@ def analysis_columns(study: Mapping[str, Any], available: Sequence[str]) -> list
     return [c for c in dict.fromkeys(wanted) if c in present]
 
 
+def fix_times(data: pd.DataFrame, endpoints: Sequence[str]) -> pd.DataFrame:
+    """Merge each endpoint's times that are equal up to rounding, over the whole cohort, as R's
+    survfit/survdiff/coxph do with ``timefix = TRUE`` (``km.timefix``). The functions of this
+    module take times as given (``fix_times=False``), so this runs once per endpoint."""
+    fixed = {f"{ep}_months": km.timefix(data[f"{ep}_months"].to_numpy(float, na_value=np.nan))
+             for ep in endpoints}  # fmt: skip
+    return data.assign(**fixed)
+
+
 def summarize_survival(data: pd.DataFrame, study: Mapping[str, Any]) -> SurvivalResults:
-    """Every survival table of docs/outputs.md for one study (unrounded)."""
+    """Every survival table of docs/outputs.md for one study (unrounded).
+
+    Near-equal times are merged first (:func:`fix_times`), then every estimate uses them as given.
+    """
     settings = Settings.from_study(study)
+    data = fix_times(data, study["endpoints"])
     arms = _arm_array(data)
     present = sorted(a for a in pd.unique(arms).tolist() if a != "")
     ref = reference_arm(study, present)

@@ -32,15 +32,19 @@ drop0 <- data.frame(  # curve drops to 0 (last observation is an event)
   time = c(1,2,2,3,4, 2,3,5,6,8), event = c(1,1,0,1,1, 1,1,0,1,1), group = rep(c("A", "B"), each = 5))
 single <- data.frame(  # a single-patient arm
   time = c(3,4,6,8,9,12, 5), event = c(1,0,1,1,0,1, 1), group = c(rep("A", 6), "B"))
+neartie <- data.frame(  # times equal up to rounding: survival's timefix (aeqSurv) merges them
+  time = c(5, 10, 10.00000001, 15, 20, 20.0000001, 30, 30.000001, 40,
+           6, 10.00000001, 12, 20.0000001, 20, 25, 30.000001, 35, 38),
+  event = c(1,1,1,0,1,1,1,1,0, 1,1,0,1,1,1,0,1,1), group = rep(c("A", "B"), c(9, 9)))
 sets <- list(lung = lung2, veteran = vet, ovarian = ova, aml = aml2, ties = ties,
-             noevent = noevent, flat05 = flat05, drop0 = drop0, single = single)
+             noevent = noevent, flat05 = flat05, drop0 = drop0, single = single, neartie = neartie)
 for (nm in names(sets)) wcsv(sets[[nm]], paste0("survival_data_", nm, ".csv"))
 
 landmark_times <- list(lung = c(180, 365, 730), veteran = c(30, 90, 180), ovarian = c(180, 365, 730),
   aml = c(6, 12, 24), ties = c(2, 4.5, 8), noevent = c(3, 6, 10), flat05 = c(1.5, 2, 4),
-  drop0 = c(1, 3, 5), single = c(1, 5, 10))
+  drop0 = c(1, 3, 5), single = c(1, 5, 10), neartie = c(10, 20, 30))
 rmst_tau <- list(lung = 700, veteran = 300, ovarian = 900, aml = 40, ties = 7, noevent = 10,
-  flat05 = 4, drop0 = 4.5, single = 5)
+  flat05 = 4, drop0 = 4.5, single = 5, neartie = 30)
 
 km <- list(); qs <- list(); lm <- list(); rm <- list(); fu <- list()
 for (nm in names(sets)) {
@@ -88,7 +92,7 @@ add_lr <- function(case, data, formula, strata = "") {
   lr[[length(lr) + 1]] <<- data.frame(case = case, strata = strata, chisq = s$chisq, df = df,
     p = pchisq(s$chisq, df, lower.tail = FALSE))
 }
-for (nm in c("lung", "veteran", "ovarian", "aml", "ties", "noevent", "flat05", "drop0", "single"))
+for (nm in c("lung", "veteran", "ovarian", "aml", "ties", "noevent", "flat05", "drop0", "single", "neartie"))
   add_lr(nm, sets[[nm]], Surv(time, event) ~ group)
 add_lr("veteran_strat", vet, Surv(time, event) ~ group + strata(celltype), "celltype")
 add_lr("lung_strat", lung2[!is.na(lung2$ph_ecog), ], Surv(time, event) ~ group + strata(ph_ecog), "ph_ecog")
@@ -122,6 +126,7 @@ add_cox("aml", aml2, Surv(time, event) ~ group)
 add_cox("ties", ties, Surv(time, event) ~ group + x)
 add_cox("flat05", flat05, Surv(time, event) ~ group)
 add_cox("drop0", drop0, Surv(time, event) ~ group)
+add_cox("neartie", neartie, Surv(time, event) ~ group)
 wcsv(do.call(rbind, cx), "survival_cox.csv")
 wcsv(do.call(rbind, zp), "survival_zph.csv")
 
