@@ -119,7 +119,9 @@ def run_pipeline(path: str, full: bool) -> dict:
     spec = {**STUDY, "reference_levels": {"arm": "HP+C"}, "categorical": ["arm"]}
     X, labels, terms, cc = survival._design(data, ["arm", *STUDY["covariates"]], spec)
     names = [f"{v}{lev}" for v, lev, _ in labels]
-    fit4, ph4, _ = survival.fit_cox(X[cc], t[cc], e[cc], None, "efron", names, terms, ph_test=False)
+    if not cc.all():
+        X, t, e = X[cc], t[cc], e[cc]
+    fit4, ph4, _ = survival.fit_cox(X, t, e, None, "efron", names, terms, ph_test=False)
     t5 = time.perf_counter()
     stages["Cox arm + 3 covariates"] = t5 - t4
     lo, hi = fit1.ci()

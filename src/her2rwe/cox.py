@@ -86,7 +86,7 @@ class _RiskSets:
     ):
         n = len(time)
         s = (
-            np.zeros(n, dtype=np.int64)
+            np.zeros(n, dtype=np.int8)
             if strata is None
             else np.unique(strata, return_inverse=True)[1]
         )
@@ -119,15 +119,16 @@ class _RiskSets:
         self.all_single = len(self.group_starts) == n
         self.ev_single = bool(np.all(self.d == 1))
 
-    def _risk_sums(self, v: np.ndarray) -> np.ndarray:
-        """Sums of the columns of v over the risk set of each event group (stratum-wise)."""
+    def _risk_sums(self, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Sums of w and w x over the risk set of each event group (stratum-wise): S0, S1.
+
+        Overwrites v (with its reverse cumulative sums, when every group is a single row).
+        """
         grouped = v if self.all_single else np.add.reduceat(v, self.group_starts, axis=0)
-        if len(self.gblocks) == 1:
-            return np.cumsum(grouped[::-1], axis=0)[::-1][self.ev_group]
-        out = np.empty_like(grouped)
-        for a, b in self.gblocks:
-            out[a:b] = np.cumsum(grouped[a:b][::-1], axis=0)[::-1]
-        return out[self.ev_group]
+        for a, b in self.gblocks:  # in place, from the end of each stratum
+            blk = grouped[a:b][::-1]
+            np.cumsum(blk, axis=0, out=blk)
+        return grouped[self.ev_group, 0], grouped[self.ev_group, 1:]
 
     def _row_cumsum(self, per_group: np.ndarray) -> np.ndarray:
         """A_i = sum of per-group values over the event groups whose risk set holds row i."""
@@ -144,19 +145,19 @@ class _RiskSets:
         v = np.empty((len(w), 1 + self.p))
         v[:, 0] = w
         np.multiply(self.X, w[:, None], out=v[:, 1:])
-        R = self._risk_sums(v)
-        S0, S1 = R[:, 0], np.ascontiguousarray(R[:, 1:])
         efron = ties == "efron" and not self.ev_single
-        if efron:  # sums over the tied events (only Efron needs them)
+        if efron:  # sums over the tied events (only Efron needs them), before v is overwritten
             Ev = np.add.reduceat(v[self.ev], self.ev_starts, axis=0)
             E0, E1 = Ev[:, 0], np.ascontiguousarray(Ev[:, 1:])
+        S0, S1 = self._risk_sums(v)
+        del v
+        if efron:
             gi = np.repeat(np.arange(len(self.d)), self.d)
             f = self.frac
             s0 = S0[gi] - f * E0[gi]
         else:  # Breslow, or no tied events (Efron = Breslow then)
             E1 = None
             s0 = S0 if self.ev_single else np.repeat(S0, self.d)
-        del v, R
         inv = 1 / s0
         if self.ev_single:
             red = lambda v: v  # noqa: E731
@@ -254,6 +255,7 @@ def cox_ph(
     converged = False
     it = 0
     for it in range(1, iter_max + 1):  # R coxfit6's main loop
+        parts = None  # free the previous iteration's arrays first
         newlk, score, info, parts = rs.evaluate(newbeta, ties, full=True)
         if np.isfinite(newlk) and abs(1 - best / newlk) <= eps and not halving:
             converged = True

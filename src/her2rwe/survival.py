@@ -428,7 +428,7 @@ def cox_model_rows(
         sel = ok & s_ok & cc
         n, events = int(sel.sum()), int(e[sel].sum())
         names = [f"{v}{lev}" for v, lev, _ in labels]
-        Xs = X[sel]
+        Xs = X if sel.all() else X[sel]
         fit, ph, why = (
             (None, {}, "no complete cases")
             if n == 0
