@@ -100,8 +100,6 @@ class _RiskSets:
         self.blocks = list(zip(np.r_[0, cut], np.r_[cut, n], strict=True))
         new = np.r_[True, (np.diff(self.strata) != 0) | (np.diff(self.time) != 0)]
         self.group_starts = np.flatnonzero(new)  # every tied group, with or without events
-        gcut = np.flatnonzero(np.diff(self.strata[self.group_starts])) + 1
-        self.gblocks = list(zip(np.r_[0, gcut], np.r_[gcut, len(self.group_starts)], strict=True))
         group = np.cumsum(new) - 1
         ev = np.flatnonzero(self.event)
         self.ev = ev
@@ -112,23 +110,39 @@ class _RiskSets:
         self.ev_group = ev_group[starts]  # tied-group number of each event group
         self.first = self.group_starts[self.ev_group]  # first row of each event group
         self.k = np.arange(len(ev)) - np.repeat(starts, self.d)
+        self.gi = np.repeat(np.arange(len(self.d)), self.d)  # event group of each event
+        self.ev_first = ev[starts]  # first event row of each event group
+        self.ev_extra = ev[self.k > 0]  # the other tied events
         self.frac = self.k / np.repeat(self.d, self.d)
+        self.multi = np.flatnonzero(self.d > 1)  # event groups with tied events
+        self.in_multi = self.d[self.gi] > 1  # events in such groups
         self.p = X.shape[1]
         self.x_events = self.X[ev].sum(axis=0)
-        # with continuous times most groups are single rows: skip the reductions then
-        self.all_single = len(self.group_starts) == n
+        # with continuous times most event groups are single events: skip the reductions then
         self.ev_single = bool(np.all(self.d == 1))
 
     def _risk_sums(self, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Sums of w and w x over the risk set of each event group (stratum-wise): S0, S1.
 
-        Overwrites v (with its reverse cumulative sums, when every group is a single row).
+        The reverse cumulative sum over rows (within each stratum), read at each event group's
+        first row. Overwrites v.
         """
-        grouped = v if self.all_single else np.add.reduceat(v, self.group_starts, axis=0)
-        for a, b in self.gblocks:  # in place, from the end of each stratum
-            blk = grouped[a:b][::-1]
+        for a, b in self.blocks:
+            blk = v[a:b][::-1]
             np.cumsum(blk, axis=0, out=blk)
-        return grouped[self.ev_group, 0], grouped[self.ev_group, 1:]
+        rows = v[self.first]
+        return rows[:, 0], rows[:, 1:]
+
+    def _event_sums(self, v: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
+        """Sums of the rows of v over the tied events of each event group (or of `groups`)."""
+        if groups is None:
+            out = v[self.ev_first]
+            if self.ev_extra.size:
+                np.add.at(out, self.gi[self.k > 0], v[self.ev_extra])
+            return out
+        rows = self.ev[self.in_multi]
+        starts = np.r_[0, np.cumsum(self.d[groups])[:-1]]
+        return np.add.reduceat(v[rows], starts, axis=0)
 
     def _row_cumsum(self, per_group: np.ndarray) -> np.ndarray:
         """A_i = sum of per-group values over the event groups whose risk set holds row i."""
@@ -139,25 +153,26 @@ class _RiskSets:
         return z
 
     def evaluate(self, beta: np.ndarray, ties: str, full: bool = False):
-        """Log partial likelihood, score and information at beta (and the pieces for cox_zph)."""
+        """Log partial likelihood, score and information at beta (and the pieces for cox_zph).
+
+        Efron's correction only touches groups with tied events (f = 0 for the first event of a
+        group), so the event sums E and the b, c1, c2 terms are kept for those groups only.
+        """
         eta = self.X @ beta
         w = np.exp(eta)
         v = np.empty((len(w), 1 + self.p))
         v[:, 0] = w
         np.multiply(self.X, w[:, None], out=v[:, 1:])
         efron = ties == "efron" and not self.ev_single
-        if efron:  # sums over the tied events (only Efron needs them), before v is overwritten
-            Ev = np.add.reduceat(v[self.ev], self.ev_starts, axis=0)
+        if efron:  # sums over the tied events, before v is overwritten
+            Ev = self._event_sums(v, self.multi)
             E0, E1 = Ev[:, 0], np.ascontiguousarray(Ev[:, 1:])
         S0, S1 = self._risk_sums(v)
         del v
+        s0 = S0[self.gi] if not self.ev_single else S0
         if efron:
-            gi = np.repeat(np.arange(len(self.d)), self.d)
-            f = self.frac
-            s0 = S0[gi] - f * E0[gi]
-        else:  # Breslow, or no tied events (Efron = Breslow then)
-            E1 = None
-            s0 = S0 if self.ev_single else np.repeat(S0, self.d)
+            f = self.frac[self.in_multi]
+            s0[self.in_multi] -= f * np.repeat(E0, self.d[self.multi])
         inv = 1 / s0
         if self.ev_single:
             red = lambda v: v  # noqa: E731
@@ -166,20 +181,26 @@ class _RiskSets:
         else:
             red = lambda v: v[:0]  # noqa: E731
         inv2 = inv * inv
-        parts = {"a": red(inv), "c0": red(inv2), "S1": S1, "E1": E1, "w": w}
+        parts = {"a": red(inv), "c0": red(inv2), "S1": S1, "E1": None, "w": w}
         if efron:
-            parts.update(b=red(f * inv), c1=red(f * inv2), c2=red(f * f * inv2))
+            mstarts = np.r_[0, np.cumsum(self.d[self.multi])[:-1]]
+            im, im2 = inv[self.in_multi], inv2[self.in_multi]
+            parts.update(
+                E1=E1,
+                b=np.add.reduceat(f * im, mstarts),
+                c1=np.add.reduceat(f * im2, mstarts),
+                c2=np.add.reduceat(f * f * im2, mstarts),
+            )
         loglik = float(eta[self.ev].sum() - np.log(s0).sum())
         score = self.x_events - self._sum_means(parts)
         info = self.weighted_info(parts, np.ones(len(self.d)))
         return (loglik, score, info, parts) if full else (loglik, score, info)
 
-    @staticmethod
-    def _sum_means(parts, h=None) -> np.ndarray:
+    def _sum_means(self, parts, h=None) -> np.ndarray:
         a = parts["a"] if h is None else parts["a"] * h
         out = parts["S1"].T @ a
         if parts["E1"] is not None:
-            b = parts["b"] if h is None else parts["b"] * h
+            b = parts["b"] if h is None else parts["b"] * h[self.multi]
             out -= parts["E1"].T @ b
         return out
 
@@ -188,13 +209,15 @@ class _RiskSets:
         S1, E1 = parts["S1"], parts["E1"]
         weight = self._row_cumsum(h * parts["a"])
         if E1 is not None:
-            weight[self.ev] -= np.repeat(h * parts["b"], self.d)
+            hm = h[self.multi]
+            weight[self.ev[self.in_multi]] -= np.repeat(hm * parts["b"], self.d[self.multi])
         weight *= parts["w"]
         second = self.X.T @ (self.X * weight[:, None])
         means = S1.T @ (S1 * (h * parts["c0"])[:, None])
         if E1 is not None:
-            cross = S1.T @ (E1 * (h * parts["c1"])[:, None])
-            means += E1.T @ (E1 * (h * parts["c2"])[:, None]) - cross - cross.T
+            Sm = S1[self.multi]
+            cross = Sm.T @ (E1 * (hm * parts["c1"])[:, None])
+            means += E1.T @ (E1 * (hm * parts["c2"])[:, None]) - cross - cross.T
         return second - means
 
 
@@ -329,7 +352,7 @@ def cox_zph(fit: CoxFit) -> dict[str, tuple[float, int, float]]:
         i11, parts = fit._final
     else:
         _, _, i11, parts = rs.evaluate(fit.coef, fit.ties, full=True)
-    x_ev = np.add.reduceat(rs.X[rs.ev], rs.ev_starts, axis=0) if len(rs.ev) else np.zeros((0, p))
+    x_ev = rs._event_sums(rs.X) if len(rs.ev) else np.zeros((0, p))
     u2 = (g[:, None] * x_ev).sum(axis=0) - rs._sum_means(parts, g)
     i12 = rs.weighted_info(parts, g)
     i22 = rs.weighted_info(parts, g**2)

@@ -153,16 +153,20 @@ def timefix(time, tolerance: float = R_TOLERANCE) -> np.ndarray:
     floating-point noise would count as distinct.
     """
     t = np.array(time, dtype=float)
-    finite = np.isfinite(t)
-    y = np.unique(t[finite])
+    finite = np.flatnonzero(np.isfinite(t))
+    order = finite[np.argsort(t[finite])]
+    ts = t[order]
+    new = np.r_[True, ts[1:] != ts[:-1]]
+    y = ts[new]  # the sorted distinct times
     if len(y) < 2:
         return t
     dy = np.diff(y)
     tied = (dy <= tolerance) | (dy / np.mean(np.abs(y)) <= tolerance)
     if not tied.any():
         return t
-    cuts = y[np.r_[True, ~tied]]
-    t[finite] = cuts[np.searchsorted(cuts, t[finite], side="right") - 1]
+    keep = np.r_[True, ~tied]
+    chain = np.cumsum(keep) - 1  # chain of each distinct time
+    t[order] = y[keep][chain[np.cumsum(new) - 1]]
     return t
 
 
