@@ -315,7 +315,8 @@ def render(results: dict, args) -> str:
         " (`resource.getrusage`).",
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()},"
-        f" numpy {np.__version__}. Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
+        f" numpy {np.__version__}. Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+        f" at commit {_commit()}.",
         "",
         "Reproduce:",
         "",
@@ -382,6 +383,13 @@ FULL_NOTE = (
     "very table of docs/outputs.md, including univariable Cox models with PH tests and the 1,000,000"
     "-row curve table) is for information and is not within the budget at this size."
 )
+
+
+def _commit() -> str:
+    proc = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
+    )
+    return proc.stdout.strip() or "unknown"
 
 
 def write_section(path: Path, text: str) -> None:

@@ -668,7 +668,7 @@ def summarize_survival(data: pd.DataFrame, study: Mapping[str, Any]) -> Survival
                 lm_parts.append(pd.DataFrame({**key, "time": at["time"], "n_risk": at["n_risk"],
                     "surv": at["surv"], "surv_lower": at["lower"], "surv_upper": at["upper"],
                     "surv_se": at["std_err"]}))  # fmt: skip
-            curve_parts.append(pd.DataFrame({**key, **_curve_rows(fit)}))
+            curve_parts.append((key, _curve_rows(fit)))
             risk_parts.append(pd.DataFrame({**key, **_risk_ticks(t[sel], e[sel], ticks)}))
         for a in levels:
             if a != ref:
@@ -683,9 +683,7 @@ def summarize_survival(data: pd.DataFrame, study: Mapping[str, Any]) -> Survival
             out = pd.DataFrame(rows_or_parts)
         return out.reindex(columns=columns)
 
-    curves = frame(curve_parts, CURVE_COLUMNS, True)
-    for c in ("n_risk", "n_event", "n_censor"):
-        curves[c] = curves[c].astype("int64")
+    curves = _stack_curves(curve_parts)
     return SurvivalResults(
         survival=frame(surv_rows, SURVIVAL_COLUMNS),
         landmarks=frame(lm_parts, LANDMARK_COLUMNS, True),
@@ -695,6 +693,19 @@ def summarize_survival(data: pd.DataFrame, study: Mapping[str, Any]) -> Survival
         km_curves=curves,
         risk_table=frame(risk_parts, RISK_COLUMNS, True),
     )
+
+
+def _stack_curves(parts: list[tuple[dict[str, str], dict[str, np.ndarray]]]) -> pd.DataFrame:
+    """One long frame of KM steps, built column by column (key columns as repeated labels)."""
+    lengths = [len(rows["time"]) for _, rows in parts]
+    out: dict[str, Any] = {}
+    for col in ("endpoint", "split", "group"):
+        labels = [key[col] for key, _ in parts]
+        out[col] = np.repeat(np.array(labels, dtype=object), lengths)
+    for col in CURVE_COLUMNS[3:]:
+        values = np.concatenate([rows[col] for _, rows in parts]) if parts else np.zeros(0)
+        out[col] = values.astype("int64") if col in ("n_risk", "n_event", "n_censor") else values
+    return pd.DataFrame(out, columns=CURVE_COLUMNS)
 
 
 # ------------------------------------------------------------------------------------------------
