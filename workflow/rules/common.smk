@@ -38,6 +38,10 @@ def cohort_inputs(wildcards):
     return files
 
 
+# survival tables written by survival.smk
+SURVIVAL_TABLES = ["survival", "landmarks", "comparisons", "cox_models", "subgroup_survival"]
+SURVIVAL_MARKDOWN = ["survival", "comparisons", "cox_models"]
+
 # response, safety and baseline tables written by tables.smk (CSV and Markdown each)
 TABLE_NAMES = [
     "response",
@@ -56,6 +60,11 @@ def final_outputs(study):
         # endpoints.smk
         f"results/{study}/analysis_dataset.parquet",
         f"results/{study}/tables/attrition.csv",
+        # survival.smk
+        *(f"results/{study}/tables/{name}.csv" for name in SURVIVAL_TABLES),
+        *(f"results/{study}/tables/{name}.md" for name in SURVIVAL_MARKDOWN),
+        f"results/{study}/survival/km_curves.parquet",
+        f"results/{study}/survival/risk_table.csv",
         # tables.smk
         *(f"results/{study}/tables/{name}.{ext}" for name in TABLE_NAMES for ext in ("csv", "md")),
     ]

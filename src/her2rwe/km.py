@@ -1,0 +1,410 @@
+"""Kaplan-Meier estimation as R survival 3.5 computes it.
+
+Every function here reproduces a named R computation, to a relative 1e-6 (see docs/methods.md):
+
+- :func:`kaplan_meier` - ``survfit(Surv(time, event) ~ 1, conf.type=...)``: one row per distinct
+  time (event or censoring), Greenwood variance, ``std.err`` on the log-survival scale, and the
+  pointwise CI of ``survival:::survfit_confint`` (``log-log``, ``log`` or ``plain``);
+- :func:`km_quantiles` - ``quantile.survfit`` (``survival:::findq``): the flat-at-p midpoint rule,
+  the last-point rule, NA when not reached, CI limits read off the pointwise bands (NA band values,
+  such as log-log where S is 0 or 1, are skipped);
+- :func:`km_at` - ``summary(fit, times=...)`` for landmarks;
+- :func:`rmst` - the ``rmean`` and ``se(rmean)`` of ``print(fit, rmean=tau)`` (``survival:::survmean``);
+- :func:`followup` - median follow-up by reverse Kaplan-Meier, ``survfit(Surv(time, 1 - event) ~ 1)``;
+- :func:`spss_quantile` - SPSS's symmetric interval, estimate +/- z * SE with the Klein-Moeschberger
+  (Collett) large-sample SE of a percentile.
+
+All functions take plain numpy arrays and are vectorised: the cost is one sort of the times.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+CONF_TYPES = ("log-log", "log", "plain")
+R_TOLERANCE = float(np.sqrt(np.finfo(float).eps))  # quantile.survfit's default `tolerance`
+
+
+def z_value(conf_level: float) -> float:
+    """The two-sided normal quantile, qnorm(1 - (1 - conf_level) / 2).
+
+    Python's NormalDist.inv_cdf (Wichura's AS 241, about 1e-16 relative) is as exact as
+    scipy.special.ndtri and spares each job the scipy import.
+    """
+    from statistics import NormalDist
+
+    return NormalDist().inv_cdf(1 - (1 - conf_level) / 2)
+
+
+def chisq_sf(x: float, df: int) -> float:
+    """Upper tail of the chi-square distribution for an integer df, pchisq(x, df, lower=FALSE).
+
+    Closed forms (Abramowitz and Stegun 26.4.4-26.4.5), sums of positive terms: for even df,
+    exp(-x/2) sum_{j<df/2} (x/2)^j / j!; for odd df, erfc(sqrt(x/2)) + sqrt(2x/pi) exp(-x/2)
+    sum_{j=1}^{(df-1)/2} x^(j-1) / (1 * 3 * ... * (2j - 1)).
+    """
+    import math
+
+    if not (df >= 1 and float(df).is_integer()):
+        raise ValueError(f"df must be a positive integer, not {df!r}")
+    if math.isnan(x):
+        return math.nan
+    if x <= 0:
+        return 1.0
+    df = int(df)
+    if df % 2 == 0:
+        term = total = 1.0
+        for j in range(1, df // 2):
+            term *= (x / 2) / j
+            total += term
+        return min(1.0, math.exp(-x / 2) * total)
+    tail = math.erfc(math.sqrt(x / 2))
+    if df == 1:
+        return tail
+    term = total = 1.0
+    for j in range(2, (df - 1) // 2 + 1):
+        term *= x / (2 * j - 1)
+        total += term
+    return min(1.0, tail + math.sqrt(2 * x / math.pi) * math.exp(-x / 2) * total)
+
+
+@dataclass(frozen=True)
+class KMFit:
+    """A Kaplan-Meier curve in the layout of an R survfit object (one row per distinct time)."""
+
+    n: int
+    time: np.ndarray
+    n_risk: np.ndarray
+    n_event: np.ndarray
+    n_censor: np.ndarray
+    surv: np.ndarray
+    std_err: np.ndarray  # SE of -log S (Greenwood), as survfit's std.err
+    greenwood: np.ndarray  # cumulative sum of d / (n (n - d))
+    lower: np.ndarray
+    upper: np.ndarray
+    conf_type: str
+    conf_level: float
+
+    @property
+    def n_risk_counts(self) -> np.ndarray:
+        """Rows at each distinct time (events and censorings)."""
+        return self.n_event + self.n_censor
+
+    @property
+    def events(self) -> int:
+        return int(self.n_event.sum())
+
+
+def _as_arrays(time, event) -> tuple[np.ndarray, np.ndarray]:
+    t = np.asarray(time, dtype=float)
+    e = np.asarray(event, dtype=float)
+    if t.shape != e.shape:
+        raise ValueError("time and event must have the same length")
+    keep = ~(np.isnan(t) | np.isnan(e))
+    return t[keep], e[keep] > 0
+
+
+def confint(
+    surv: np.ndarray, std_err: np.ndarray, conf_type: str, conf_level: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pointwise CI of S as ``survival:::survfit_confint`` (logse=TRUE, conf.lower="usual").
+
+    log-log: exp(-exp(log(-log S) -/+ z se / log S)), undefined where S is 0 or 1;
+    log: S exp(-/+ z se), upper capped at 1, undefined where S is 0;
+    plain: S -/+ z se S, clipped to [0, 1].
+    """
+    z = z_value(conf_level)
+    p = np.asarray(surv, dtype=float)
+    se = np.asarray(std_err, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        # R: scale <- ifelse(selow == 0, 1, selow / se); here selow == se, so 1 (NaN where se is Inf)
+        scale = np.where(se == 0, 1.0, se / se)
+        if conf_type == "plain":
+            se2 = se * p * z
+            lower = np.fmax(p - se2 * scale, 0.0)
+            upper = np.fmin(p + se2, 1.0)
+            bad = np.isnan(se2)
+            lower[bad | np.isnan(scale)] = np.nan
+            upper[bad] = np.nan
+        elif conf_type == "log":
+            xx = np.where(p == 0, np.nan, p)
+            se2 = z * se
+            lower = np.exp(np.log(xx) - se2 * scale)
+            upper = np.fmin(np.exp(np.log(xx) + se2), 1.0)
+            upper[np.isnan(xx)] = np.nan
+        elif conf_type == "log-log":
+            xx = np.where((p == 0) | (p == 1), np.nan, p)
+            se2 = z * se / np.log(xx)
+            lower = np.exp(-np.exp(np.log(-np.log(xx)) - se2 * scale))
+            upper = np.exp(-np.exp(np.log(-np.log(xx)) + se2))
+        else:
+            raise ValueError(f"unknown conf_type {conf_type!r} (expected one of {CONF_TYPES})")
+    return lower, upper
+
+
+def timefix(time, tolerance: float = R_TOLERANCE) -> np.ndarray:
+    """Merge times equal up to rounding, as R survival's ``aeqSurv`` (``timefix = TRUE``).
+
+    survfit, survdiff and coxph call it on the response first: sorted distinct finite times whose
+    gap is <= tolerance, or <= tolerance * mean(|distinct times|), are chained into one tie and
+    replaced by the first (smallest) time of the chain. Without it, times that differ only by
+    floating-point noise would count as distinct.
+    """
+    t = np.array(time, dtype=float)
+    finite = np.flatnonzero(np.isfinite(t))
+    order = finite[np.argsort(t[finite])]
+    ts = t[order]
+    new = np.r_[True, ts[1:] != ts[:-1]]
+    y = ts[new]  # the sorted distinct times
+    if len(y) < 2:
+        return t
+    dy = np.diff(y)
+    tied = (dy <= tolerance) | (dy / np.mean(np.abs(y)) <= tolerance)
+    if not tied.any():
+        return t
+    keep = np.r_[True, ~tied]
+    chain = np.cumsum(keep) - 1  # chain of each distinct time
+    t[order] = y[keep][chain[np.cumsum(new) - 1]]
+    return t
+
+
+def kaplan_meier(
+    time, event, conf_type: str = "log-log", conf_level: float = 0.95, fix_times: bool = True
+) -> KMFit:
+    """Kaplan-Meier estimate with Greenwood variance, as R ``survfit(Surv(time, event) ~ 1)``.
+
+    Rows with a missing time or event are dropped; times equal up to rounding are merged first
+    (:func:`timefix`, as R; ``fix_times=False`` when the caller has done it). ``conf_type`` is ``log-log``, ``log`` or
+    ``plain``; for the ``spss`` method use ``log-log`` bands here and :func:`spss_quantile` for the
+    percentiles.
+    """
+    t, e = _as_arrays(time, event)
+    if fix_times:
+        t = timefix(t)
+    order = np.argsort(t)
+    ts = t[order]
+    new = np.r_[True, ts[1:] != ts[:-1]] if len(ts) else np.zeros(0, bool)
+    starts = np.flatnonzero(new)
+    times = ts[starts]
+    n_total = np.diff(np.r_[starts, len(ts)]).astype(float)
+    n_event = np.add.reduceat(e[order].astype(float), starts) if len(ts) else np.zeros(0)
+    return km_from_counts(times, n_total, n_event, conf_type, conf_level)
+
+
+def km_from_counts(
+    times: np.ndarray,
+    n_total: np.ndarray,
+    n_event: np.ndarray,
+    conf_type: str = "log-log",
+    conf_level: float = 0.95,
+) -> KMFit:
+    """Kaplan-Meier from the counts at each distinct time (all rows, events)."""
+    n_censor = n_total - n_event
+    n_risk = np.cumsum(n_total[::-1])[::-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        surv = np.cumprod(1.0 - n_event / n_risk)
+        term = np.where(n_event > 0, n_event / (n_risk * (n_risk - n_event)), 0.0)
+    greenwood = np.cumsum(term)
+    std_err = np.sqrt(greenwood)
+    lower, upper = confint(surv, std_err, conf_type, conf_level)
+    return KMFit(
+        n=int(n_total.sum()),
+        time=times,
+        n_risk=n_risk,
+        n_event=n_event,
+        n_censor=n_censor,
+        surv=surv,
+        std_err=std_err,
+        greenwood=greenwood,
+        lower=lower,
+        upper=upper,
+        conf_type=conf_type,
+        conf_level=conf_level,
+    )
+
+
+def _findq(x: np.ndarray, y: np.ndarray, probs, tol: float = R_TOLERANCE) -> np.ndarray:
+    """``survival:::findq``: for each p the first x where the distribution y reaches p.
+
+    y = 1 - S (with 0 prepended at the start time). When y sits at p on a flat stretch the result is
+    the midpoint of that stretch; when y ends at p it is the midpoint to the last time; NA values of
+    y (undefined band points) are skipped; NaN when y never reaches p.
+    """
+    probs = np.asarray(probs, dtype=float)
+    out = np.full(len(probs), np.nan)
+    if np.all(np.isnan(y)) or np.nanmax(y) < probs.min():
+        return out
+    xmax = x[-1]
+    # drop duplicated y values, keeping the first (R's duplicated(); NaNs count as equal)
+    nan = np.isnan(y)
+    vals = y[~nan]
+    if np.all(vals[1:] >= vals[:-1]):  # the usual, monotone case: no sort needed
+        keep = np.zeros(len(y), dtype=bool)
+        pos = np.flatnonzero(~nan)
+        keep[pos] = np.r_[True, vals[1:] != vals[:-1]]
+        if nan.any():
+            keep[np.argmax(nan)] = True
+        first = np.flatnonzero(keep)
+    else:
+        _, first = np.unique(y, return_index=True, equal_nan=True)
+        first.sort()
+    x, y = x[first], y[first]
+    valid = ~np.isnan(y)
+    idx = np.flatnonzero(valid)
+    yv = y[valid]
+    if not np.all(yv[1:] >= yv[:-1]):
+        order = np.argsort(yv, kind="stable")
+        yv, idx = yv[order], idx[order]
+
+    def constant_f1(knots: np.ndarray, p: float) -> float:
+        # approx(knots, idx, p, method="constant", f=1): the first knot >= p; NA outside the range
+        if p < knots[0] or p > knots[-1]:
+            return np.nan
+        return x[idx[np.searchsorted(knots, p, side="left")]]
+
+    for i, p in enumerate(probs):
+        if np.nanmax(y) < p:
+            continue
+        if p == 0:
+            out[i] = x[0]
+            continue
+        x1 = constant_f1(yv + tol, p)
+        x2 = constant_f1(yv - tol, p)
+        out[i] = (x1 + x2) / 2
+        if not np.isnan(y[-1]) and abs(p - y[-1]) < tol:
+            out[i] = (x1 + xmax) / 2
+    return out
+
+
+def km_quantiles(fit: KMFit, probs=(0.25, 0.5, 0.75), start_time: float = 0.0) -> np.ndarray:
+    """Quantiles of the event-time distribution with CI, as R ``quantile.survfit``.
+
+    Returns an array of shape (len(probs), 3): estimate, lower, upper. ``probs`` are of the
+    distribution function: 0.5 is the median, 0.25 the time by which 25% had the event. NaN
+    where not reached.
+    """
+    x = np.concatenate([[start_time], fit.time])
+    out = np.full((len(probs), 3), np.nan)
+    for j, curve in enumerate((fit.surv, fit.lower, fit.upper)):
+        out[:, j] = _findq(x, np.concatenate([[0.0], 1.0 - curve]), probs)
+    return out
+
+
+def km_at(fit: KMFit, times) -> dict[str, np.ndarray]:
+    """Survival, its Greenwood SE (survival scale) and CI at given times with the number at risk, as ``summary(fit, times=)``.
+
+    S(t) is the estimate at the last time <= t (1 before the first time); n_risk counts patients
+    with time >= t. Beyond the last observed time S(t) is not estimable and is NaN, unless the curve
+    has already dropped to 0 (R's ``extend=TRUE`` would carry the last value forward).
+    """
+    times = np.atleast_1d(np.asarray(times, dtype=float))
+    if len(fit.time) == 0:
+        nan = np.full(len(times), np.nan)
+        return {"time": times, "n_risk": np.zeros(len(times)), "surv": nan, "std_err": nan.copy(),
+                "lower": nan.copy(), "upper": nan.copy()}  # fmt: skip
+    j = np.searchsorted(fit.time, times, side="right") - 1
+    k = np.searchsorted(fit.time, times, side="left")
+    n_risk = np.where(k < len(fit.time), fit.n_risk[np.minimum(k, len(fit.time) - 1)], 0.0)
+    before = j < 0
+    jj = np.maximum(j, 0)
+    surv = np.where(before, 1.0, fit.surv[jj])
+    se = np.where(before, 0.0, fit.std_err[jj])
+    lower, upper = confint(surv, se, fit.conf_type, fit.conf_level)
+    # before the first observed time summary.survfit reports the band as (1, 1) for every type;
+    # at a later time with S still 1 (censorings only) a log-log band stays undefined
+    lower[before] = 1.0
+    upper[before] = 1.0
+    with np.errstate(invalid="ignore"):
+        se_surv = surv * se  # summary.survfit's std.err is on the survival scale
+    last = fit.time[-1]
+    beyond = (times > last) & (surv > 0)
+    for arr in (surv, se_surv, lower, upper):
+        arr[beyond] = np.nan
+    return {
+        "time": times,
+        "n_risk": n_risk,
+        "surv": surv,
+        "std_err": se_surv,
+        "lower": lower,
+        "upper": upper,
+    }
+
+
+def rmst(fit: KMFit, tau: float, start_time: float = 0.0) -> tuple[float, float]:
+    """Restricted mean survival time up to ``tau`` and its SE, as ``print(survfit, rmean=tau)``.
+
+    RMST = integral of S from 0 to tau (area of the step function). Its variance is
+    sum_i A_i^2 d_i / (n_i (n_i - d_i)) over times t_i <= tau, where A_i is the area under S from
+    t_i to tau (terms with n_i = d_i count 0), as ``survival:::survmean``.
+    """
+    keep = fit.time <= tau
+    if not keep.any():
+        return float(tau - start_time), 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        hh = np.where(
+            fit.n_risk - fit.n_event == 0,
+            0.0,
+            fit.n_event / (fit.n_risk * (fit.n_risk - fit.n_event)),
+        )[keep]
+    temptime = np.append(fit.time[keep], tau)
+    tempsurv = np.append(fit.surv[keep], fit.surv[keep][-1])
+    delta = np.diff(np.concatenate([[start_time], temptime]))
+    rectangles = delta * np.concatenate([[1.0], tempsurv[:-1]])
+    # area from each time t_i (i < n) to tau, paired with hh_i
+    tail = np.cumsum(rectangles[1:][::-1])[::-1]
+    var = float(np.sum(tail**2 * hh))
+    return float(rectangles.sum() + start_time), float(np.sqrt(var))
+
+
+def followup(time, event, conf_type: str = "log-log", conf_level: float = 0.95) -> np.ndarray:
+    """Median follow-up by reverse Kaplan-Meier (censoring as the event): estimate, lower, upper."""
+    return km_quantiles(reverse_km(kaplan_meier(time, event, conf_type, conf_level)), (0.5,))[0]
+
+
+def reverse_km(fit: KMFit) -> KMFit:
+    """The reverse Kaplan-Meier curve (censoring as the event) from a fit's counts."""
+    return km_from_counts(fit.time, fit.n_risk_counts, fit.n_censor, fit.conf_type, fit.conf_level)
+
+
+def spss_quantile(
+    fit: KMFit, prob: float = 0.5, conf_level: float = 0.95, estimate: float | None = None
+) -> tuple[float, float, float, float]:
+    """Percentile with the symmetric SE-based CI that SPSS prints: estimate +/- z * SE.
+
+    SE (Klein and Moeschberger 1997, sec. 4.5; Collett 1994, sec. 2.4) of the percentile t_p
+    (S(t_p) = 1 - p):
+
+        SE(t_p) = sqrt(Var S(t_p)) / f(t_p),   Var S(t_p) = S(t_p)^2 * sum_{t_j <= t_p} d_j / (n_j (n_j - d_j))
+
+    with the density from a uniform kernel between the 1 - p + 0.05 and 1 - p - 0.05 survival
+    levels (the 45th and 55th percentiles for the median):
+
+        f(t_p) = (S(u) - S(l)) / (l - u),
+        u = max{t_j event time: S(t_j) >= 1 - p + 0.05}  (the origin, S = 1, when there is none),
+        l = min{t_j event time: S(t_j) <= 1 - p - 0.05}.
+
+    The estimate is R's percentile (``quantile.survfit``) unless given. The interval is not
+    truncated at 0. Returns (estimate, lower, upper, se); NaN where not estimable (percentile not
+    reached, or S never falls to 1 - p - 0.05).
+    """
+    if estimate is None:
+        estimate = km_quantiles(fit, probs=(prob,))[0, 0]
+    if np.isnan(estimate):
+        return (np.nan, np.nan, np.nan, np.nan)
+    ev = fit.n_event > 0
+    t_ev, s_ev = fit.time[ev], fit.surv[ev]
+    hi, lo = 1 - prob + 0.05, 1 - prob - 0.05
+    above = s_ev >= hi
+    u, s_u = (t_ev[above][-1], s_ev[above][-1]) if above.any() else (0.0, 1.0)
+    below = s_ev <= lo
+    if not below.any():
+        return (float(estimate), np.nan, np.nan, np.nan)
+    t_l, s_l = t_ev[below][0], s_ev[below][0]
+    density = (s_u - s_l) / (t_l - u)
+    j = np.searchsorted(fit.time, estimate, side="right") - 1
+    s_m, gw = (fit.surv[j], fit.greenwood[j]) if j >= 0 else (1.0, 0.0)
+    se = float(np.sqrt(s_m**2 * gw) / density)
+    z = z_value(conf_level)
+    return (float(estimate), float(estimate - z * se), float(estimate + z * se), se)

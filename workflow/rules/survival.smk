@@ -1,0 +1,25 @@
+# Survival: Kaplan-Meier summaries, landmarks, log-rank, Cox models and subgroups, one job per study.
+
+
+
+rule summarize_survival:
+    input:
+        dataset="results/{study}/analysis_dataset.parquet",
+    output:
+        survival="results/{study}/tables/survival.csv",
+        landmarks="results/{study}/tables/landmarks.csv",
+        comparisons="results/{study}/tables/comparisons.csv",
+        cox_models="results/{study}/tables/cox_models.csv",
+        subgroup_survival="results/{study}/tables/subgroup_survival.csv",
+        survival_md="results/{study}/tables/survival.md",
+        comparisons_md="results/{study}/tables/comparisons.md",
+        cox_models_md="results/{study}/tables/cox_models.md",
+        km_curves="results/{study}/survival/km_curves.parquet",
+        risk_table="results/{study}/survival/risk_table.csv",
+    params:
+        study=study_block,
+    log:
+        "results/{study}/logs/summarize_survival.log",
+    script:
+        "../scripts/summarize_survival.py"
+
