@@ -12,7 +12,7 @@ Single-arm study (``single_arm_forest``): either a forest of medians with their 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -65,12 +65,14 @@ def forest_table(
     *,
     single_arm: bool,
     single_arm_forest: str = "medians",
-    colors: Mapping[str, str] | None = None,
+    colors: Callable[[str, str], str] | None = None,
     endpoint_label: str = "",
     conf_level: float = 0.95,
 ) -> ForestTable:
-    """Arrange the rows of one endpoint of ``subgroup_survival.csv`` for drawing (file order kept)."""
-    colors = dict(colors or {})
+    """Arrange the rows of one endpoint of ``subgroup_survival.csv`` for drawing (file order kept).
+
+    `colors(variable, group)` gives the marker colour of a row (default: neutral grey).
+    """
     rows_in = subgroups[subgroups["endpoint"] == endpoint]
     level_pct = f"{conf_level * 100:g}%"
     medians = single_arm and single_arm_forest == "medians"
@@ -101,7 +103,7 @@ def forest_table(
                 text = ""
             else:
                 text = fmt_estimate_ci(est, lo, hi, 2, missing="NE")
-        color = colors.get(str(r["group"]), style.NEUTRAL)
+        color = colors(variable, str(r["group"])) if colors else style.NEUTRAL
         if overall:
             out.append(ForestRow("overall", "Overall", cells, est, lo, hi, events, text, "", style.NEUTRAL))
             continue

@@ -70,6 +70,7 @@ class KMPanel:
     medians: dict[str, tuple[Any, Any, Any]]
     comparisons: list[str] = field(default_factory=list)
     xmax: float = 0.0
+    title: str = ""
 
 
 def _float(x: Any) -> float:
@@ -84,6 +85,7 @@ def select_panel(
     split: str = "arm",
     comparisons: Sequence[str] = (),
     xmax: float | None = None,
+    title: str = "",
 ) -> KMPanel:
     """Pick the rows of one endpoint and split out of the results tables, in display order.
 
@@ -127,6 +129,7 @@ def select_panel(
         medians=medians,
         comparisons=list(comparisons),
         xmax=end,
+        title=title,
     )
 
 
@@ -142,7 +145,7 @@ def arm_comparison_lines(comparisons: pd.DataFrame, endpoint: str, conf_level: f
 
 
 def subgroup_comparison_lines(
-    subgroups: pd.DataFrame, endpoint: str, variable: str, conf_level: float = 0.95
+    subgroups: pd.DataFrame, endpoint: str, variable: str, conf_level: float = 0.95, label: str = ""
 ) -> list[str]:
     """HR lines of a subgroup split, from ``subgroup_survival.csv`` (Cox Wald p; no log-rank there)."""
     rows = subgroups[(subgroups["endpoint"] == endpoint) & (subgroups["variable"] == variable)]
@@ -157,7 +160,7 @@ def subgroup_comparison_lines(
             lines.append(f"{r['group']} vs {r['reference']}: {text}")
     p_int = rows["interaction_p"].dropna() if "interaction_p" in rows else []
     if len(p_int):
-        lines.append(f"Treatment x {variable} interaction: {p_text(p_int.iloc[0])}")
+        lines.append(f"Treatment x {label or variable} interaction: {p_text(p_int.iloc[0])}")
     return lines
 
 
@@ -188,7 +191,8 @@ def plot_km(
     from matplotlib.ticker import FixedLocator, MultipleLocator
 
     groups = panel.groups
-    n_head = len(groups) + len(panel.comparisons)
+    lead = 1 if panel.title else 0
+    n_head = lead + len(groups) + len(panel.comparisons)
     head_mm = n_head * _LINE + 1.5
     main_mm = 62.0 if width == "double" else 52.0
     axis_mm = 10.5  # tick labels and x label
@@ -199,7 +203,7 @@ def plot_km(
     fig = style.new_figure(width, height)
     fw = style.WIDTH_MM[width]
     label_len = max(len(g) for g in groups)
-    left = max(17.0, 6.0 + label_len * _CHAR)
+    left = max(17.0, 7.0 + label_len * 1.3)
     right = 5.0
 
     def box(y_top_mm: float, h_mm: float) -> tuple[float, float, float, float]:
@@ -251,15 +255,18 @@ def plot_km(
     ax_head.set_axis_off()
     ax_head.set_xlim(0, 1)
     ax_head.set_ylim(n_head, 0)
-    for i, g in enumerate(groups):
+    if panel.title:
+        ax_head.text(0.0, 0.5, panel.title, va="center", ha="left", fontsize=6.5, fontweight="bold")
+    handle = 7.0 / (fw - left - right)  # a 7-mm line sample before each group's text
+    for i, g in enumerate(groups, start=lead):
         st = styles[g]
         ax_head.add_line(
-            Line2D([0.0, 0.035], [i + 0.5, i + 0.5], color=st["color"], linestyle=st["linestyle"], lw=1.2)
+            Line2D([0.0, handle], [i + 0.5, i + 0.5], color=st["color"], linestyle=st["linestyle"], lw=1.2)
         )
         text = f"{g}: {median_text(*panel.medians[g], conf_level=conf_level)}"
-        ax_head.text(0.045, i + 0.5, text, va="center", ha="left", fontsize=6.5, gid=f"median_text:{g}")
-    for j, line in enumerate(panel.comparisons):
-        ax_head.text(0.0, len(groups) + j + 0.5, line, va="center", ha="left", fontsize=6.5, gid="comparison")
+        ax_head.text(handle * 1.3, i + 0.5, text, va="center", ha="left", fontsize=6.5, gid=f"median_text:{g}")
+    for j, line in enumerate(panel.comparisons, start=lead + len(groups)):
+        ax_head.text(0.0, j + 0.5, line, va="center", ha="left", fontsize=6.5, gid="comparison")
 
     axes_mm = fw - left - right
 
