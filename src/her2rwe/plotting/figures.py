@@ -116,64 +116,111 @@ def draw_study_figures(
     for name in names:
         kind = figure_kind(name)
         if kind in ("km", "km_subgroup"):
-            endpoint = next(ep for ep in study["endpoints"] if name == f"km_{ep}" or name.startswith(f"km_{ep}_"))
+            endpoint = next(
+                ep
+                for ep in study["endpoints"]
+                if name == f"km_{ep}" or name.startswith(f"km_{ep}_")
+            )
             split = "arm" if kind == "km" else name.removeprefix(f"km_{endpoint}_")
             label, origin = _endpoint_text(study, endpoint)
             if kind == "km":
-                lines = [] if single_arm else km.arm_comparison_lines(tables["comparisons"], endpoint, conf)
+                lines = (
+                    []
+                    if single_arm
+                    else km.arm_comparison_lines(tables["comparisons"], endpoint, conf)
+                )
             else:
                 sg_label = (subgroups.get(split) or {}).get("label") or split
                 lines = km.subgroup_comparison_lines(sub, endpoint, split, conf, sg_label)
             title = "" if kind == "km" else f"{label} by {sg_label}"
-            panel = km.select_panel(curves, risk, surv, endpoint, split, lines, fig_cfg.get("xmax"), title)
+            panel = km.select_panel(
+                curves, risk, surv, endpoint, split, lines, fig_cfg.get("xmax"), title
+            )
             if not panel.groups or all(len(c) == 0 for c in panel.curves.values()):
                 what = "the arms" if kind == "km" else f"subgroup {split}"
-                yield name, style.placeholder(f"No Kaplan-Meier estimates of {label} for {what}.", label)
+                yield (
+                    name,
+                    style.placeholder(f"No Kaplan-Meier estimates of {label} for {what}.", label),
+                )
                 continue
             styles = split_styles(split, endpoint)
             for g in panel.groups:
                 styles.setdefault(g, {"color": style.NEUTRAL, "linestyle": "-"})
-            yield name, km.plot_km(
-                panel, styles, ylabel=label, xlabel=km.time_axis_label(origin), conf_level=conf,
-                ci_band=bool(fig_cfg.get("ci_band", False)),
-                cumulative_events=bool(fig_cfg.get("cumulative_events", False)), width=width,
+            yield (
+                name,
+                km.plot_km(
+                    panel,
+                    styles,
+                    ylabel=label,
+                    xlabel=km.time_axis_label(origin),
+                    conf_level=conf,
+                    ci_band=bool(fig_cfg.get("ci_band", False)),
+                    cumulative_events=bool(fig_cfg.get("cumulative_events", False)),
+                    width=width,
+                ),
             )
         elif kind == "forest":
             endpoint = name.removeprefix("forest_")
             label, _ = _endpoint_text(study, endpoint)
             rows = sub[sub["endpoint"] == endpoint]
             if not (rows["level"].astype(str) != "Overall").any():
-                yield name, style.placeholder(f"No subgroup estimates of {label}.", f"Forest plot: {label}")
+                yield (
+                    name,
+                    style.placeholder(
+                        f"No subgroup estimates of {label}.", f"Forest plot: {label}"
+                    ),
+                )
                 continue
             color_of = {}
             for var in dict.fromkeys(rows["variable"].astype(str)):
                 for g, st in split_styles(var, endpoint).items():
                     color_of[(var, g)] = st["color"]
             table = forest.forest_table(
-                rows, endpoint, single_arm=single_arm,
+                rows,
+                endpoint,
+                single_arm=single_arm,
                 single_arm_forest=study.get("single_arm_forest", "medians"),
-                colors=lambda var, group: color_of.get((var, group), colors.get(group, style.NEUTRAL)),
-                endpoint_label=endpoint.upper(), conf_level=conf,
+                colors=lambda var, group, cmap=color_of: cmap.get(
+                    (var, group), colors.get(group, style.NEUTRAL)
+                ),
+                endpoint_label=endpoint.upper(),
+                conf_level=conf,
             )
             yield name, forest.plot_forest(table, width)
         elif kind == "response":
             best = tables["best_response"]
             if not len(best) or float(best["n"].fillna(0).sum()) == 0:
-                yield name, style.placeholder("No best overall response recorded.", "Best overall response")
+                yield (
+                    name,
+                    style.placeholder(
+                        "No best overall response recorded.", "Best overall response"
+                    ),
+                )
                 continue
             rates = tables["response"]
             resp_arms = [a for a in arms if a in set(best["arm"].astype(str))] or list(
                 dict.fromkeys(best["arm"].astype(str))
             )
             cbr_weeks = (study.get("response") or {}).get("cbr_min_weeks", 24)
-            yield name, response.plot_response(
-                best, rates, resp_arms, style.arm_colors(resp_arms) if not arms else colors,
-                cbr_weeks=cbr_weeks, conf_level=conf, width=width,
+            yield (
+                name,
+                response.plot_response(
+                    best,
+                    rates,
+                    resp_arms,
+                    style.arm_colors(resp_arms) if not arms else colors,
+                    cbr_weeks=cbr_weeks,
+                    conf_level=conf,
+                    width=width,
+                ),
             )
         elif kind == "toxicity":
             ae = tables["adverse_events"]
             if not len(ae):
-                yield name, style.placeholder("No adverse events recorded.", "Adverse events by grade")
+                yield (
+                    name,
+                    style.placeholder("No adverse events recorded.", "Adverse events by grade"),
+                )
                 continue
             ae_arms = [a for a in arms if a in set(ae["arm"].astype(str))]
             yield name, toxicity.plot_toxicity(ae, ae_arms, colors, width=width)

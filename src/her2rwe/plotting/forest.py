@@ -91,7 +91,10 @@ def forest_table(
         if single_arm:
             cells = [_events_n(r["events"], r["n"])]
         else:
-            cells = [_events_n(r["events"], r["n"]), _events_n(r.get("events_reference"), r.get("n_reference"))]
+            cells = [
+                _events_n(r["events"], r["n"]),
+                _events_n(r.get("events_reference"), r.get("n_reference")),
+            ]
         if medians:
             est, lo, hi = _num(r["median"]), _num(r["median_lower"]), _num(r["median_upper"])
             text = fmt_estimate_ci(est, lo, hi, 1)
@@ -105,7 +108,9 @@ def forest_table(
                 text = fmt_estimate_ci(est, lo, hi, 2, missing="NE")
         color = colors(variable, str(r["group"])) if colors else style.NEUTRAL
         if overall:
-            out.append(ForestRow("overall", "Overall", cells, est, lo, hi, events, text, "", style.NEUTRAL))
+            out.append(
+                ForestRow("overall", "Overall", cells, est, lo, hi, events, text, "", style.NEUTRAL)
+            )
             continue
         if variable not in seen:
             seen.add(variable)
@@ -132,15 +137,26 @@ def forest_table(
     name = endpoint_label or endpoint.upper()
     if medians:
         overall_median = _num(first["median"].iloc[0]) if len(first) else math.nan
-        return ForestTable(out, columns, "median", f"Median, mo ({level_pct} CI)",
-                           f"Median {name} (months)", None, overall_median)
-    xlabel = "Hazard ratio (log scale)" if not single_arm else "Hazard ratio vs first level (log scale)"
+        return ForestTable(
+            out,
+            columns,
+            "median",
+            f"Median, mo ({level_pct} CI)",
+            f"Median {name} (months)",
+            None,
+            overall_median,
+        )
+    xlabel = (
+        "Hazard ratio (log scale)" if not single_arm else "Hazard ratio vs first level (log scale)"
+    )
     return ForestTable(out, columns, "hr", f"HR ({level_pct} CI)", xlabel, favours, 1.0)
 
 
 def _hr_limits(rows: list[ForestRow]) -> tuple[float, float]:
     lows = [r.lower for r in rows if r.lower > 0] + [r.estimate for r in rows if r.estimate > 0]
-    highs = [r.upper for r in rows if math.isfinite(r.upper)] + [r.estimate for r in rows if r.estimate > 0]
+    highs = [r.upper for r in rows if math.isfinite(r.upper)] + [
+        r.estimate for r in rows if r.estimate > 0
+    ]
     lo = min(lows + [1.0]) / 1.15
     hi = max(highs + [1.0]) * 1.15
     return max(lo, 0.05), min(hi, 20.0)
@@ -148,6 +164,7 @@ def _hr_limits(rows: list[ForestRow]) -> tuple[float, float]:
 
 _ROW = 4.2
 _CHAR = 1.25
+_MARKER_AREA = 60.0  # points^2 of the square of the level with the most events
 
 
 def _widths(table: ForestTable, width: str) -> tuple[float, float, list[float], float, float]:
@@ -188,7 +205,12 @@ def plot_forest(table: ForestTable, width: str = "double") -> Figure:
     plot_left = x0 + label_mm + sum(col_mm) + 2.0
     plot_right = fw - 2.0 - est_mm - pint_mm - 2.0
     ax = fig.add_axes(
-        (plot_left / fw, (bottom + axis_mm) / height, (plot_right - plot_left) / fw, n * _ROW / height)
+        (
+            plot_left / fw,
+            (bottom + axis_mm) / height,
+            (plot_right - plot_left) / fw,
+            n * _ROW / height,
+        )
     )
     ax.set_ylim(n - 0.5, -0.5)
     ax.yaxis.set_major_locator(NullLocator())
@@ -205,13 +227,30 @@ def plot_forest(table: ForestTable, width: str = "double") -> Figure:
     centers = []
     for h, w in zip(table.columns, col_mm, strict=True):
         centers.append(xc + w / 2)
-        fig.text((xc + w / 2) / fw, head_y, h, ha="center", va="center", fontsize=fs, fontweight="bold")
+        fig.text(
+            (xc + w / 2) / fw, head_y, h, ha="center", va="center", fontsize=fs, fontweight="bold"
+        )
         xc += w
     est_x = plot_right + 2.0
-    fig.text(est_x / fw, head_y, table.estimate_header, ha="left", va="center", fontsize=fs, fontweight="bold")
+    fig.text(
+        est_x / fw,
+        head_y,
+        table.estimate_header,
+        ha="left",
+        va="center",
+        fontsize=fs,
+        fontweight="bold",
+    )
     if pint_mm:
-        fig.text((fw - 2.0) / fw, head_y, "P interaction", ha="right", va="center", fontsize=fs,
-                 fontweight="bold")
+        fig.text(
+            (fw - 2.0) / fw,
+            head_y,
+            "P interaction",
+            ha="right",
+            va="center",
+            fontsize=fs,
+            fontweight="bold",
+        )
 
     # rows
     if table.measure == "hr":
@@ -237,18 +276,27 @@ def plot_forest(table: ForestTable, width: str = "double") -> Figure:
             continue
         left = r.lower if math.isfinite(r.lower) else lo
         right = r.upper if math.isfinite(r.upper) else hi
-        ax.plot([max(left, lo), min(right, hi)], [i, i], color=r.color, lw=0.9, zorder=2,
-                solid_capstyle="butt")
+        ax.plot(
+            [max(left, lo), min(right, hi)],
+            [i, i],
+            color=r.color,
+            lw=0.9,
+            zorder=2,
+            solid_capstyle="butt",
+        )
         for end, edge, marker in ((right, hi, ">"), (left, lo, "<")):
             if end >= hi if marker == ">" else end <= lo:
-                ax.plot([edge], [i], marker=marker, color=r.color, markersize=3, zorder=3, clip_on=False)
+                ax.plot(
+                    [edge], [i], marker=marker, color=r.color, markersize=3, zorder=3, clip_on=False
+                )
         if r.kind == "overall":
             xs = [max(left, lo), r.estimate, min(right, hi), r.estimate]
             ax.fill(xs, [i, i - 0.32, i, i + 0.32], color=style.NEUTRAL, zorder=3, gid="overall")
         else:
-            size = 8 + 52 * r.events / max_events
-            ax.scatter([r.estimate], [i], s=size, marker="s", color=r.color, zorder=3, lw=0,
-                       gid="level")
+            size = _MARKER_AREA * r.events / max_events  # area proportional to the events
+            ax.scatter(
+                [r.estimate], [i], s=size, marker="s", color=r.color, zorder=3, lw=0, gid="level"
+            )
     if math.isfinite(table.reference_value):
         ref_style = "-" if table.measure == "hr" else "--"
         ax.axvline(table.reference_value, color=style.NEUTRAL, lw=0.6, ls=ref_style, zorder=1)
@@ -265,8 +313,22 @@ def plot_forest(table: ForestTable, width: str = "double") -> Figure:
     if table.favours:
         g, ref = table.favours
         y = (bottom + 0.8) / height
-        fig.text((plot_left + 1) / fw, y, f"\u2190 favours {g}", ha="left", va="center", fontsize=fs - 0.5,
-                 color=style.NEUTRAL)
-        fig.text((plot_right - 1) / fw, y, f"favours {ref} \u2192", ha="right", va="center",
-                 fontsize=fs - 0.5, color=style.NEUTRAL)
+        fig.text(
+            (plot_left + 1) / fw,
+            y,
+            f"\u2190 favours {g}",
+            ha="left",
+            va="center",
+            fontsize=fs - 0.5,
+            color=style.NEUTRAL,
+        )
+        fig.text(
+            (plot_right - 1) / fw,
+            y,
+            f"favours {ref} \u2192",
+            ha="right",
+            va="center",
+            fontsize=fs - 0.5,
+            color=style.NEUTRAL,
+        )
     return fig

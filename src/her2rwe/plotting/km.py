@@ -41,13 +41,19 @@ def p_text(p: Any, name: str = "p") -> str:
 
 
 def median_text(median: Any, lower: Any, upper: Any, conf_level: float = 0.95) -> str:
-    """``median 7.0 mo (95% CI 5.6-8.9)``; NR where not reached."""
+    """``median 7.0 mo (95% CI 5.6-8.9)``; ``median NR (95% CI 9.5-NR)`` where not reached."""
     level = f"{conf_level * 100:g}%"
-    return f"median {fmt_num(median)} mo ({level} CI {fmt_ci(lower, upper)})"
+    head = "median NR" if is_missing(median) else f"median {fmt_num(median)} mo"
+    return f"{head} ({level} CI {fmt_ci(lower, upper)})"
 
 
 def hr_text(
-    hr: Any, lower: Any, upper: Any, p: Any = None, p_name: str = "log-rank p", conf_level: float = 0.95
+    hr: Any,
+    lower: Any,
+    upper: Any,
+    p: Any = None,
+    p_name: str = "log-rank p",
+    conf_level: float = 0.95,
 ) -> str:
     """``HR 0.72 (95% CI 0.50-1.04); log-rank p = 0.081``; ``HR NE`` when not estimable."""
     if is_missing(hr):
@@ -116,7 +122,9 @@ def select_panel(
     for g in groups:
         row = surv[surv["group"].astype(str) == g]
         medians[g] = (
-            tuple(row.iloc[0][["median", "median_lower", "median_upper"]]) if len(row) else (None,) * 3
+            tuple(row.iloc[0][["median", "median_lower", "median_upper"]])
+            if len(row)
+            else (None,) * 3
         )
     return KMPanel(
         groups=groups,
@@ -133,7 +141,9 @@ def select_panel(
     )
 
 
-def arm_comparison_lines(comparisons: pd.DataFrame, endpoint: str, conf_level: float = 0.95) -> list[str]:
+def arm_comparison_lines(
+    comparisons: pd.DataFrame, endpoint: str, conf_level: float = 0.95
+) -> list[str]:
     """One line per non-reference arm: ``ADC vs HP+C: HR ... ; log-rank p = ...``."""
     rows = comparisons[comparisons["endpoint"] == endpoint]
     many = len(rows) > 1
@@ -231,16 +241,38 @@ def plot_km(
             ax.fill_between(t, lo, hi, step="post", color=st["color"], alpha=0.15, lw=0, zorder=1)
         cens = c["n_censor"].to_numpy(dtype=float) > 0
         ax.plot(
-            t[cens], s[cens], linestyle="none", marker="|", markersize=4, mew=0.8,
-            color=st["color"], zorder=4, gid=f"censor:{g}",
+            t[cens],
+            s[cens],
+            linestyle="none",
+            marker="|",
+            markersize=4,
+            mew=0.8,
+            color=st["color"],
+            zorder=4,
+            gid=f"censor:{g}",
         )
     # dashed median lines: one horizontal at 0.5 to the largest median, one drop per group
     finite = [(g, _float(panel.medians[g][0])) for g in groups]
     finite = [(g, m) for g, m in finite if not math.isnan(m) and m <= panel.xmax]
     if finite:
-        ax.plot([0, max(m for _, m in finite)], [0.5, 0.5], ls="--", lw=0.6, color=style.NEUTRAL, zorder=2)
+        ax.plot(
+            [0, max(m for _, m in finite)],
+            [0.5, 0.5],
+            ls="--",
+            lw=0.6,
+            color=style.NEUTRAL,
+            zorder=2,
+        )
         for g, m in finite:
-            ax.plot([m, m], [0, 0.5], ls="--", lw=0.6, color=styles[g]["color"], zorder=2, gid=f"median:{g}")
+            ax.plot(
+                [m, m],
+                [0, 0.5],
+                ls="--",
+                lw=0.6,
+                color=styles[g]["color"],
+                zorder=2,
+                gid=f"median:{g}",
+            )
 
     ax.set_xlim(0, panel.xmax)
     ax.set_ylim(0, 1.02)
@@ -261,10 +293,24 @@ def plot_km(
     for i, g in enumerate(groups, start=lead):
         st = styles[g]
         ax_head.add_line(
-            Line2D([0.0, handle], [i + 0.5, i + 0.5], color=st["color"], linestyle=st["linestyle"], lw=1.2)
+            Line2D(
+                [0.0, handle],
+                [i + 0.5, i + 0.5],
+                color=st["color"],
+                linestyle=st["linestyle"],
+                lw=1.2,
+            )
         )
         text = f"{g}: {median_text(*panel.medians[g], conf_level=conf_level)}"
-        ax_head.text(handle * 1.3, i + 0.5, text, va="center", ha="left", fontsize=6.5, gid=f"median_text:{g}")
+        ax_head.text(
+            handle * 1.3,
+            i + 0.5,
+            text,
+            va="center",
+            ha="left",
+            fontsize=6.5,
+            gid=f"median_text:{g}",
+        )
     for j, line in enumerate(panel.comparisons, start=lead + len(groups)):
         ax_head.text(0.0, j + 0.5, line, va="center", ha="left", fontsize=6.5, gid="comparison")
 
@@ -275,14 +321,38 @@ def plot_km(
         for sp in axis.spines.values():
             sp.set_visible(False)
         axis.tick_params(axis="both", length=0, labelbottom=False, labelleft=False)
-        axis.text(-(left - 2.0) / axes_mm, -1.0, title, transform=axis.get_yaxis_transform(),
-                  ha="left", va="center", fontsize=6.5, fontweight="bold")
+        axis.text(
+            -(left - 2.0) / axes_mm,
+            -1.0,
+            title,
+            transform=axis.get_yaxis_transform(),
+            ha="left",
+            va="center",
+            fontsize=6.5,
+            fontweight="bold",
+        )
         for i, g in enumerate(groups):
-            axis.text(-4.0 / axes_mm, i, g, transform=axis.get_yaxis_transform(), ha="right", va="center",
-                      fontsize=6.5, color=styles[g]["color"])
+            axis.text(
+                -4.0 / axes_mm,
+                i,
+                g,
+                transform=axis.get_yaxis_transform(),
+                ha="right",
+                va="center",
+                fontsize=6.5,
+                color=styles[g]["color"],
+            )
             for t, v in zip(panel.ticks, values[g], strict=True):
-                axis.text(t, i, "" if v is None else str(v), ha="center", va="center", fontsize=6.5,
-                          gid=f"{kind}:{g}", clip_on=False)
+                axis.text(
+                    t,
+                    i,
+                    "" if v is None else str(v),
+                    ha="center",
+                    va="center",
+                    fontsize=6.5,
+                    gid=f"{kind}:{g}",
+                    clip_on=False,
+                )
 
     table(ax_risk, panel.at_risk, "Number at risk", "at_risk")
     if ax_cum is not None:

@@ -46,7 +46,11 @@ def plot_response(
     """Stacked bars of best overall response per arm (percent of the arm), ORR and CBR marked."""
     from matplotlib.patches import Patch
 
-    cats = [c for c in CATEGORIES if c in set(best["response"]) and best.loc[best["response"] == c, "n"].sum() > 0]
+    cats = [
+        c
+        for c in CATEGORIES
+        if c in set(best["response"]) and best.loc[best["response"] == c, "n"].sum() > 0
+    ]
     n_arms = len(arms)
     fw = style.WIDTH_MM[width]
     legend_rows = 1 if width == "double" else 2
@@ -66,13 +70,32 @@ def plot_response(
         rows = best[best["arm"] == arm].set_index("response")
         bottom = 0.0
         for c in cats:
-            pct = float(rows.at[c, "pct"]) if c in rows.index and not is_missing(rows.at[c, "pct"]) else 0.0
-            ax.bar(x, pct, width=1.0, bottom=bottom, color=style.RESPONSE_COLORS[c], edgecolor="white",
-                   lw=0.5, gid=f"bar:{arm}:{c}")
+            pct = (
+                float(rows.at[c, "pct"])
+                if c in rows.index and not is_missing(rows.at[c, "pct"])
+                else 0.0
+            )
+            ax.bar(
+                x,
+                pct,
+                width=1.0,
+                bottom=bottom,
+                color=style.RESPONSE_COLORS[c],
+                edgecolor="white",
+                lw=0.5,
+                gid=f"bar:{arm}:{c}",
+            )
             if pct >= 6:
                 dark = c in ("CR", "PR")
-                ax.text(x, bottom + pct / 2, f"{c} {fmt_num(pct)}%", ha="center", va="center", fontsize=5.5,
-                        color="white" if dark else "black")
+                ax.text(
+                    x,
+                    bottom + pct / 2,
+                    f"{c} {fmt_num(pct)}%",
+                    ha="center",
+                    va="center",
+                    fontsize=5.5,
+                    color="white" if dark else "black",
+                )
             bottom += pct
         r = rates[rates["arm"] == arm]
         if not len(r):
@@ -86,8 +109,15 @@ def plot_response(
             if is_missing(pct):
                 continue
             y = float(pct)
-            ax.plot([x + 0.5, x + 0.68], [y, y], color=colors[arm], lw=1.4, zorder=4, gid=f"{name}:{arm}",
-                    solid_capstyle="butt")
+            ax.plot(
+                [x + 0.5, x + 0.68],
+                [y, y],
+                color=colors[arm],
+                lw=1.4,
+                zorder=4,
+                gid=f"{name}:{arm}",
+                solid_capstyle="butt",
+            )
             gap = 12 if two_lines else 7
             ty = y
             for other in placed:  # keep the two labels apart when the rates are close
@@ -97,9 +127,16 @@ def plot_response(
             text = rate_text(name, pct, lo, hi, conf_level)
             if two_lines:
                 text = text.replace(" (", "\n(", 1)
-            ax.annotate(text, xy=(x + 0.68, y), xytext=(x + 0.8, ty),
-                        ha="left", va="center", fontsize=5.8, color=colors[arm],
-                        arrowprops={"arrowstyle": "-", "color": colors[arm], "lw": 0.5})
+            ax.annotate(
+                text,
+                xy=(x + 0.68, y),
+                xytext=(x + 0.8, ty),
+                ha="left",
+                va="center",
+                fontsize=5.8,
+                color=colors[arm],
+                arrowprops={"arrowstyle": "-", "color": colors[arm], "lw": 0.5},
+            )
     ax.set_xlim(-0.8, xs[-1] + slot - 0.7)
     ax.set_ylim(0, 100)
     ax.set_ylabel("Patients (%)")
@@ -113,8 +150,18 @@ def plot_response(
     ax.tick_params(axis="x", length=0)
     handles = [Patch(facecolor=style.RESPONSE_COLORS[c], label=LABELS[c]) for c in cats]
     ncol = len(cats) if legend_rows == 1 else (len(cats) + 1) // 2
-    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(left_mm / fw - 0.01, 1.0), ncol=ncol,
-               frameon=False, fontsize=6.0, handlelength=1.2, columnspacing=1.0)
+    fig.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(left_mm / fw - 0.01, 1.0),
+        ncol=ncol,
+        frameon=False,
+        fontsize=6.0,
+        handlelength=1.2,
+        columnspacing=1.0,
+    )
     note = f"ORR = CR + PR; CBR = CR + PR + SD \u2265 {cbr_weeks:g} weeks"
-    fig.text(2.0 / fw, 1.5 / height, note, ha="left", va="bottom", fontsize=5.5, color=style.NEUTRAL)
+    fig.text(
+        2.0 / fw, 1.5 / height, note, ha="left", va="bottom", fontsize=5.5, color=style.NEUTRAL
+    )
     return fig

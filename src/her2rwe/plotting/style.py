@@ -121,10 +121,12 @@ def figure_size(width: str = "double", height_mm: float = 90.0) -> tuple[float, 
 # are drawn with "DejaVu Sans Lite": DejaVu Sans cut once to Latin, Greek, punctuation, arrows and
 # the comparison signs, without the OpenType layout tables, cached in Matplotlib's cache folder.
 # Glyphs outside it fall back to the full DejaVu Sans.
-LITE_UNICODES = (
-    [*range(0x20, 0x7F), *range(0xA0, 0x250), *range(0x370, 0x400), *range(0x2010, 0x2060)]
-    + [*range(0x2190, 0x2196), 0x2212, 0x2248, 0x2260, 0x2264, 0x2265, 0x221E]
-)
+LITE_UNICODES = [
+    *range(0x20, 0x7F),
+    *range(0xA0, 0x250),
+    *range(0x370, 0x400),
+    *range(0x2010, 0x2060),
+] + [*range(0x2190, 0x2196), 0x2212, 0x2248, 0x2260, 0x2264, 0x2265, 0x221E]
 _LITE_VERSION = "1"
 
 
@@ -135,7 +137,9 @@ def _lite_font(weight: str) -> Path:
     import matplotlib
     from matplotlib import font_manager
 
-    src = Path(font_manager.findfont(font_manager.FontProperties(family="DejaVu Sans", weight=weight)))
+    src = Path(
+        font_manager.findfont(font_manager.FontProperties(family="DejaVu Sans", weight=weight))
+    )
     key = hashlib.sha256(src.read_bytes() + _LITE_VERSION.encode()).hexdigest()[:16]
     out = Path(matplotlib.get_cachedir()) / "her2rwe-fonts" / f"DejaVuSansLite-{weight}-{key}.ttf"
     if out.is_file():
@@ -146,8 +150,12 @@ def _lite_font(weight: str) -> Path:
     from her2rwe.io import atomic_path
 
     options = subset.Options(
-        glyph_names=True, recommended_glyphs=True, notdef_outline=True, name_IDs=["*"],
-        name_languages=["*"], layout_features=[],
+        glyph_names=True,
+        recommended_glyphs=True,
+        notdef_outline=True,
+        name_IDs=["*"],
+        name_languages=["*"],
+        layout_features=[],
     )
     options.drop_tables += ["GSUB", "GPOS", "GDEF", "FFTM"]
     font = TTFont(src)
@@ -157,7 +165,9 @@ def _lite_font(weight: str) -> Path:
     for rec in font["name"].names:
         if rec.nameID in (1, 3, 4, 6, 16):
             text = rec.toUnicode()
-            rec.string = text.replace("DejaVu Sans", "DejaVu Sans Lite").replace("DejaVuSans", "DejaVuSansLite")
+            rec.string = text.replace("DejaVu Sans", "DejaVu Sans Lite").replace(
+                "DejaVuSans", "DejaVuSansLite"
+            )
     with atomic_path(out) as tmp:
         font.save(str(tmp))
     return out
@@ -205,7 +215,9 @@ def save(fig: Figure, pdf: str | Path | None = None, png: str | Path | None = No
             fig.savefig(tmp, format="png", dpi=DPI, metadata=PNG_METADATA)
 
 
-def placeholder(message: str, title: str = "", width: str = "single", height_mm: float = 45.0) -> Figure:
+def placeholder(
+    message: str, title: str = "", width: str = "single", height_mm: float = 45.0
+) -> Figure:
     """A clearly labelled figure that says there is nothing to draw, and why."""
     fig = new_figure(width, height_mm)
     ax = fig.add_axes((0, 0, 1, 1))

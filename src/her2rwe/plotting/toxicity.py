@@ -55,7 +55,12 @@ def plot_toxicity(
     fig = style.new_figure(width, height)
     label_mm = max(len(t) for t in terms) * 1.2 + 4.0
     ax = fig.add_axes(
-        (label_mm / fw, 12.0 / height, (fw - label_mm - legend_mm - 4.0) / fw, len(terms) * row_mm / height)
+        (
+            label_mm / fw,
+            12.0 / height,
+            (fw - label_mm - legend_mm - 4.0) / fw,
+            len(terms) * row_mm / height,
+        )
     )
     for j, arm in enumerate(arms):
         rows = ae[ae["arm"] == arm].set_index("term")
@@ -67,8 +72,15 @@ def plot_toxicity(
             g3 = float(rows.at[term, "grade3plus_pct"]) if "grade3plus_pct" in rows else 0.0
             g3 = 0.0 if g3 != g3 else g3  # NaN: none
             ax.barh(y, g3, height=band * 0.92, color=colors[arm], lw=0, gid=f"g3:{arm}:{term}")
-            ax.barh(y, anyg - g3, left=g3, height=band * 0.92, color=tint(colors[arm]), lw=0,
-                    gid=f"g12:{arm}:{term}")
+            ax.barh(
+                y,
+                anyg - g3,
+                left=g3,
+                height=band * 0.92,
+                color=tint(colors[arm]),
+                lw=0,
+                gid=f"g12:{arm}:{term}",
+            )
     ax.set_yticks(range(len(terms)))
     ax.set_yticklabels(terms)
     ax.set_ylim(len(terms) - 0.5, -0.5)
@@ -87,9 +99,25 @@ def plot_toxicity(
             Patch(facecolor=tint(colors[arm]), label=f"{label}, grade 1-2"),
         ]
     if side:
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
-                  fontsize=6.0, title="CTCAE grade", title_fontsize=6.5, alignment="left")
+        ax.legend(
+            handles=handles,
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            frameon=False,
+            fontsize=6.0,
+            title="CTCAE grade",
+            title_fontsize=6.5,
+            alignment="left",
+        )
     else:
-        fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.01, 1.0), ncol=2, frameon=False,
-                   fontsize=6.0, handlelength=1.2, columnspacing=1.0)
+        fig.legend(
+            handles=handles,
+            loc="upper left",
+            bbox_to_anchor=(0.01, 1.0),
+            ncol=2,
+            frameon=False,
+            fontsize=6.0,
+            handlelength=1.2,
+            columnspacing=1.0,
+        )
     return fig
