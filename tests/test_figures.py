@@ -362,3 +362,23 @@ def test_plot_figures_rule_writes_every_figure(tmp_path):
                 assert (
                     project / "results" / name / "figures" / f"{fig}.{ext}"
                 ).stat().st_size > 1000
+
+
+def test_overall_rows_and_unrecorded_responses_are_not_drawn_as_arms():
+    t = tables("two_arm")
+    study = study_config("two_arm")
+    # the tables stage adds an "Overall" row per category / term; it is not an arm
+    overall = t["best_response"][t["best_response"]["arm"] == "ADC"].assign(arm="Overall")
+    t["best_response"] = pd.concat([t["best_response"], overall], ignore_index=True)
+    t["adverse_events"] = pd.concat(
+        [t["adverse_events"], t["adverse_events"].assign(arm="Overall")], ignore_index=True
+    )
+    [(_, resp), (_, tox)] = list(figures.draw_study_figures(t, study, ["response", "toxicity"]))
+    assert not [p for ax in resp.axes for p in ax.patches if "Overall" in str(p.get_gid())]
+    assert not [p for ax in tox.axes for p in ax.patches if "Overall" in str(p.get_gid())]
+    # no best response recorded at all (every patient "missing"): a placeholder, not a bar of 100%
+    t["best_response"] = pd.DataFrame(
+        {"arm": ["HP+C", "ADC"], "response": ["missing"] * 2, "n": [36, 40], "pct": [100.0] * 2}
+    )
+    [(_, resp)] = list(figures.draw_study_figures(t, study, ["response"]))
+    assert "No data" in texts(resp)

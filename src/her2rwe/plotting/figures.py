@@ -189,7 +189,8 @@ def draw_study_figures(
             yield name, forest.plot_forest(table, width)
         elif kind == "response":
             best = tables["best_response"]
-            if not len(best) or float(best["n"].fillna(0).sum()) == 0:
+            recorded = best[best["response"].astype(str) != "missing"]
+            if not len(recorded) or float(recorded["n"].fillna(0).sum()) == 0:
                 yield (
                     name,
                     style.placeholder(
@@ -216,13 +217,14 @@ def draw_study_figures(
             )
         elif kind == "toxicity":
             ae = tables["adverse_events"]
-            if not len(ae):
+            ae_arms = [a for a in arms if a in set(ae["arm"].astype(str))]
+            ae = ae[ae["arm"].astype(str).isin(ae_arms)]  # drops an "Overall" row if present
+            if not len(ae) or not (ae["any_grade_n"].fillna(0) > 0).any():
                 yield (
                     name,
                     style.placeholder("No adverse events recorded.", "Adverse events by grade"),
                 )
                 continue
-            ae_arms = [a for a in arms if a in set(ae["arm"].astype(str))]
             yield name, toxicity.plot_toxicity(ae, ae_arms, colors, width=width)
         else:  # pragma: no cover - figure_names only makes the kinds above
             raise ValueError(f"unknown figure {name!r}")
