@@ -382,3 +382,30 @@ def test_overall_rows_and_unrecorded_responses_are_not_drawn_as_arms():
     )
     [(_, resp)] = list(figures.draw_study_figures(t, study, ["response"]))
     assert "No data" in texts(resp)
+
+
+def test_empty_subgroup_groups_are_left_out_of_the_km_figure():
+    # a "<level>, <arm>" group with no patients (the level occurs in the other arm only), as the
+    # survival stage writes it: n = 0, no curve rows, HR not estimable with a note
+    t = tables("two_arm")
+    empty = {
+        "endpoint": "pfs",
+        "split": "visceral_mets",
+        "group": "maybe, ADC",
+        "n": 0,
+        "events": 0,
+    }
+    t["survival"] = pd.concat([t["survival"], pd.DataFrame([empty])], ignore_index=True)
+    note = "one of the two arms has no patients: not comparable"
+    row = {"endpoint": "pfs", "variable": "visceral_mets", "label": "Visceral metastases",
+           "level": "maybe", "group": "ADC", "reference": "HP+C", "n": 0, "events": 0,
+           "n_reference": 5, "events_reference": 3, "contrast": "arm", "note": note}  # fmt: skip
+    t["subgroup_survival"] = pd.concat([t["subgroup_survival"], pd.DataFrame([row])])
+    [(_, fig)] = list(
+        figures.draw_study_figures(t, study_config("two_arm"), ["km_pfs_visceral_mets"])
+    )
+    lines = texts(fig)
+    assert not [s for s in lines if "maybe" in s]
+    assert "no, ADC" in lines and "yes, HP+C" in lines
+    table = forest.forest_table(t["subgroup_survival"], "pfs", single_arm=False)
+    assert [r.estimate_text for r in table.rows if r.label == "maybe"] == ["NE"]

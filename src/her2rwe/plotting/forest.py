@@ -105,7 +105,7 @@ def forest_table(
             elif single_arm and overall:
                 text = ""
             else:
-                text = fmt_estimate_ci(est, lo, hi, 2, missing="NE")
+                text = "NE" if math.isnan(est) else fmt_estimate_ci(est, lo, hi, 2, missing="NE")
         color = colors(variable, str(r["group"])) if colors else style.NEUTRAL
         if overall:
             out.append(

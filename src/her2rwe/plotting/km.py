@@ -99,10 +99,16 @@ def select_panel(
     table's times up to the axis end; the axis ends at `xmax` or at the last time of the curves.
     """
     surv = survival[(survival["endpoint"] == endpoint) & (survival["split"] == split)]
-    groups = [str(g) for g in dict.fromkeys(surv["group"])]
     cur = curves[(curves["endpoint"] == endpoint) & (curves["split"] == split)]
     rsk = risk[(risk["endpoint"] == endpoint) & (risk["split"] == split)]
-    groups += [g for g in dict.fromkeys(cur["group"].astype(str)) if g not in groups]
+    drawn = set(cur["group"].astype(str))
+    # groups in display order; a group without patients (e.g. "<level>, <arm>" where the level
+    # occurs in one arm only) has no curve and is left out
+    empty = set(surv.loc[surv["n"].fillna(0) == 0, "group"].astype(str)) if "n" in surv else set()
+    groups = [g for g in dict.fromkeys(surv["group"].astype(str)) if g in drawn and g not in empty]
+    groups += [
+        g for g in dict.fromkeys(cur["group"].astype(str)) if g not in groups and g not in empty
+    ]
     end = float(xmax) if xmax else float(cur["time"].max()) if len(cur) else 1.0
     ticks = sorted(t for t in set(rsk["time"].astype(float)) if t <= end + 1e-9)
     if not xmax and ticks:
@@ -161,8 +167,12 @@ def subgroup_comparison_lines(
     rows = subgroups[(subgroups["endpoint"] == endpoint) & (subgroups["variable"] == variable)]
     lines = []
     for _, r in rows.iterrows():
-        if is_missing(r.get("hr")) and str(r.get("note", "")) == "reference level":
-            continue
+        if is_missing(r.get("hr")) and (
+            str(r.get("note", "")) == "reference level"
+            or r.get("n") == 0
+            or r.get("n_reference") == 0
+        ):
+            continue  # no comparison to show: the reference level itself, or an empty group
         text = hr_text(r["hr"], r["hr_lower"], r["hr_upper"], r.get("hr_p"), "p", conf_level)
         if r["contrast"] == "arm":
             lines.append(f"{r['level']}: {r['group']} vs {r['reference']}, {text}")
