@@ -409,3 +409,14 @@ def test_empty_subgroup_groups_are_left_out_of_the_km_figure():
     assert "no, ADC" in lines and "yes, HP+C" in lines
     table = forest.forest_table(t["subgroup_survival"], "pfs", single_arm=False)
     assert [r.estimate_text for r in table.rows if r.label == "maybe"] == ["NE"]
+
+
+def test_any_adverse_event_summary_row_is_not_a_term():
+    ae = pd.read_csv(FIX / "two_arm" / "tables" / "adverse_events.csv")
+    summary = (
+        ae.groupby("arm", as_index=False)
+        .first()
+        .assign(term="Any adverse event", any_grade_pct=90.0)
+    )
+    terms = toxicity.select_terms(pd.concat([summary, ae], ignore_index=True))
+    assert "Any adverse event" not in terms and terms[0] == "Nausea"

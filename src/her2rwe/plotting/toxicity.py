@@ -25,8 +25,16 @@ def tint(color: str, amount: float = 0.55) -> str:
     return "#" + "".join(f"{v:02X}" for v in mix)
 
 
+# a summary row of the safety table (each patient once, at the worst grade over all terms), not a term
+SUMMARY_TERMS = frozenset({"Any adverse event"})
+
+
 def select_terms(ae: pd.DataFrame, max_terms: int = 15) -> list[str]:
-    """Terms ordered by their highest any-grade percentage over arms (ties: name), at most `max_terms`."""
+    """Terms ordered by their highest any-grade percentage over arms (ties: name), at most `max_terms`.
+
+    The summary row "Any adverse event" is not a term and is left out.
+    """
+    ae = ae[~ae["term"].astype(str).isin(SUMMARY_TERMS)]
     top = ae.groupby("term")["any_grade_pct"].max().reset_index()
     top = top.sort_values(["any_grade_pct", "term"], ascending=[False, True], kind="stable")
     return [str(t) for t in top["term"].head(max_terms)]
@@ -85,7 +93,8 @@ def plot_toxicity(
     ax.set_yticklabels(terms)
     ax.set_ylim(len(terms) - 0.5, -0.5)
     ax.tick_params(axis="y", length=0)
-    xmax = float(ae["any_grade_pct"].max()) if len(ae) else 1.0
+    shown = ae[ae["term"].astype(str).isin(terms)]
+    xmax = float(shown["any_grade_pct"].max()) if len(shown) else 1.0
     ax.set_xlim(0, min(100.0, xmax * 1.1 + 1))
     ax.set_xlabel("Patients with the adverse event (%)")
     ax.grid(axis="x", color=style.GRID, lw=0.4)
