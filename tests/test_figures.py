@@ -136,7 +136,7 @@ def test_single_arm_figure_has_no_comparison():
 
 
 def test_subgroup_figure_annotation():
-    lines = texts(draw("two_arm", "km_os_regimen"))
+    lines = texts(draw("two_arm", "km_os_regimen"))  # drawable on request
     # survival.csv os/regimen: T-DXd 22.7 (12.2-NR); subgroup_survival.csv: HR 0.6929 (0.3090-1.5537), p 0.3732
     assert "T-DXd: median 22.7 mo (95% CI 12.2-NR)" in lines
     assert "T-DXd vs HP+C: HR 0.69 (95% CI 0.31-1.55); p = 0.373" in lines
@@ -278,9 +278,18 @@ def test_figure_names_from_config():
         "forest_pfs",
         "forest_os",
         "response",
-    ]
-    names = figures.figure_names(study_config("two_arm"))
-    assert names[-2:] == ["response", "toxicity"] and "km_os_regimen" in names
+    ]  # the fixture config sets figures.subgroup_endpoints: [pfs, os]
+    two_arm = study_config("two_arm")
+    assert figures.figure_names(two_arm) == [
+        "km_pfs",
+        "km_pfs_visceral_mets",
+        "km_pfs_regimen",
+        "km_os",
+        "forest_pfs",
+        "forest_os",
+        "response",
+        "toxicity",
+    ]  # default: subgroup KM figures for the first endpoint only
 
 
 # --------------------------------------------------------------------------------------------

@@ -40,11 +40,17 @@ def km_subgroups(study: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 
 def figure_names(study: Mapping[str, Any]) -> list[str]:
-    """File stems under ``figures/`` (each written as .pdf and .png), in drawing order."""
+    """File stems under ``figures/`` (each written as .pdf and .png), in drawing order.
+
+    Subgroup KM figures are drawn for ``figures.subgroup_endpoints`` (default: the first endpoint).
+    """
     names = []
+    chosen = (study.get("figures") or {}).get("subgroup_endpoints")
+    sub_eps = study["endpoints"][:1] if chosen is None else chosen
     for ep in study["endpoints"]:
         names.append(f"km_{ep}")
-        names += [f"km_{ep}_{sg['variable']}" for sg in km_subgroups(study)]
+        if ep in sub_eps:
+            names += [f"km_{ep}_{sg['variable']}" for sg in km_subgroups(study)]
     if study.get("subgroups"):
         names += [f"forest_{ep}" for ep in study["endpoints"]]
     names.append("response")
