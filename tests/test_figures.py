@@ -429,3 +429,30 @@ def test_any_adverse_event_summary_row_is_not_a_term():
     )
     terms = toxicity.select_terms(pd.concat([summary, ae], ignore_index=True))
     assert "Any adverse event" not in terms and terms[0] == "Nausea"
+
+
+def test_single_arm_forest_of_medians_shows_both_compare_groups():
+    # a single-arm study with a compare subgroup (e.g. PFS by reason for discontinuation):
+    # subgroup_survival.csv has the non-reference group's row; the reference comes from survival.csv
+    sub = pd.DataFrame(
+        [
+            {"endpoint": "pfs", "variable": "", "label": "Overall", "level": "Overall",
+             "group": "All", "reference": "", "n": 30, "events": 20, "median": 4.1,
+             "median_lower": 3.0, "median_upper": 5.5, "contrast": "level"},
+            {"endpoint": "pfs", "variable": "reason", "label": "Reason", "level": "AE",
+             "group": "AE", "reference": "progression", "n": 10, "events": 6, "median": 7.3,
+             "median_lower": 4.0, "median_upper": np.nan, "hr": 0.5, "hr_lower": 0.2,
+             "hr_upper": 1.1, "contrast": "compare"},
+        ]
+    )  # fmt: skip
+    surv = pd.DataFrame(
+        [{"endpoint": "pfs", "split": "reason", "group": "progression", "n": 20, "events": 14,
+          "median": 3.5, "median_lower": 2.1, "median_upper": 4.4}]
+    )  # fmt: skip
+    table = forest.forest_table(sub, "pfs", single_arm=True, survival=surv)
+    assert [(r.label, r.cells, r.estimate_text) for r in table.rows] == [
+        ("Overall", ["20/30"], "4.1 (3.0-5.5)"),
+        ("Reason", [], ""),
+        ("AE", ["6/10"], "7.3 (4.0-NR)"),
+        ("progression", ["14/20"], "3.5 (2.1-4.4)"),
+    ]

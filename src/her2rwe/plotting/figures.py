@@ -191,6 +191,7 @@ def draw_study_figures(
                 ),
                 endpoint_label=endpoint.upper(),
                 conf_level=conf,
+                survival=surv,
             )
             yield name, forest.plot_forest(table, width)
         elif kind == "response":

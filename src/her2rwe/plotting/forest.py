@@ -68,10 +68,14 @@ def forest_table(
     colors: Callable[[str, str], str] | None = None,
     endpoint_label: str = "",
     conf_level: float = 0.95,
+    survival: pd.DataFrame | None = None,
 ) -> ForestTable:
     """Arrange the rows of one endpoint of ``subgroup_survival.csv`` for drawing (file order kept).
 
-    `colors(variable, group)` gives the marker colour of a row (default: neutral grey).
+    `colors(variable, group)` gives the marker colour of a row (default: neutral grey). In a forest
+    of medians, a ``compare`` subgroup shows each group's median; the reference group, which has no
+    row of its own in ``subgroup_survival.csv``, is taken from `survival` (``survival.csv``,
+    split = the subgroup variable) when given.
     """
     rows_in = subgroups[subgroups["endpoint"] == endpoint]
     level_pct = f"{conf_level * 100:g}%"
@@ -119,12 +123,19 @@ def forest_table(
                 p_int = fmt_p(r["interaction_p"])
             out.append(ForestRow("header", str(r["label"]), p_interaction=p_int))
         if r["contrast"] == "compare":
-            label = f"{r['group']} vs {r['reference']}"
+            label = str(r["group"]) if medians else f"{r['group']} vs {r['reference']}"
         elif r["contrast"] == "arm" and n_arm_groups > 1:
             label = f"{r['level']} ({r['group']})"
         else:
             label = str(r["level"])
         out.append(ForestRow("level", label, cells, est, lo, hi, events, text, "", color))
+        if medians and r["contrast"] == "compare" and survival is not None:
+            last_of_variable = rows_in.loc[rows_in["variable"].astype(str) == variable].index[-1]
+            if r.name == last_of_variable:
+                ref_row = _survival_row(survival, endpoint, variable, str(r["reference"]))
+                if ref_row is not None:
+                    ref_color = colors(variable, str(r["reference"])) if colors else style.NEUTRAL
+                    out.append(_median_row(ref_row, str(r["reference"]), ref_color))
     first = rows_in[rows_in["level"].astype(str) == "Overall"]
     if single_arm:
         columns = ["Events/n"]
@@ -150,6 +161,23 @@ def forest_table(
         "Hazard ratio (log scale)" if not single_arm else "Hazard ratio vs first level (log scale)"
     )
     return ForestTable(out, columns, "hr", f"HR ({level_pct} CI)", xlabel, favours, 1.0)
+
+
+def _survival_row(survival: pd.DataFrame, endpoint: str, split: str, group: str):
+    rows = survival[
+        (survival["endpoint"] == endpoint)
+        & (survival["split"].astype(str) == split)
+        & (survival["group"].astype(str) == group)
+    ]
+    return rows.iloc[0] if len(rows) else None
+
+
+def _median_row(r: Any, label: str, color: str) -> ForestRow:
+    """A forest-of-medians row from a ``survival.csv`` record."""
+    est, lo, hi = _num(r["median"]), _num(r["median_lower"]), _num(r["median_upper"])
+    cells = [_events_n(r["events"], r["n"])]
+    text = fmt_estimate_ci(est, lo, hi, 1)
+    return ForestRow("level", label, cells, est, lo, hi, _num(r["events"]), text, "", color)
 
 
 def _hr_limits(rows: list[ForestRow]) -> tuple[float, float]:
