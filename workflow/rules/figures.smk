@@ -80,6 +80,7 @@ for _study in STUDIES:
 
 
 rule plot_figures:
+    localrule: True
     input:
         [path for study in STUDIES for path in figure_outputs(study).values()],
 
