@@ -456,3 +456,21 @@ def test_single_arm_forest_of_medians_shows_both_compare_groups():
         ("AE", ["6/10"], "7.3 (4.0-NR)"),
         ("progression", ["14/20"], "3.5 (2.1-4.4)"),
     ]
+
+
+def test_missing_rows_give_placeholder_or_blank_risk_table():
+    t = tables("two_arm")
+    study = study_config("two_arm")
+    # an endpoint without curves: a labelled placeholder instead of an empty axis
+    t["km_curves"] = t["km_curves"][t["km_curves"]["endpoint"] != "os"]
+    [(_, fig)] = list(figures.draw_study_figures(t, study, ["km_os"]))
+    assert "No data" in texts(fig)
+    # a split without risk-table rows: ticks every 3 months, no invented numbers
+    t["risk_table"] = t["risk_table"][t["risk_table"]["split"] != "regimen"]
+    [(_, fig)] = list(figures.draw_study_figures(t, study, ["km_pfs_regimen"]))
+    ax_risk = [
+        ax for ax in fig.axes if any(str(x.get_gid()).startswith("at_risk:") for x in ax.texts)
+    ][0]
+    assert {x.get_text() for x in ax_risk.texts if str(x.get_gid()).startswith("at_risk:")} == {""}
+    main = [ax for ax in fig.axes if ax.get_xlabel()][0]
+    assert list(main.get_xticks())[:3] == [0.0, 3.0, 6.0]

@@ -140,7 +140,15 @@ def draw_study_figures(
                 lines = km.subgroup_comparison_lines(sub, endpoint, split, conf, sg_label)
             title = "" if kind == "km" else f"{label} by {sg_label}"
             panel = km.select_panel(
-                curves, risk, surv, endpoint, split, lines, fig_cfg.get("xmax"), title
+                curves,
+                risk,
+                surv,
+                endpoint,
+                split,
+                lines,
+                fig_cfg.get("xmax"),
+                title,
+                float(fig_cfg.get("risk_table_interval", 3)),
             )
             if not panel.groups or all(len(c) == 0 for c in panel.curves.values()):
                 what = "the arms" if kind == "km" else f"subgroup {split}"

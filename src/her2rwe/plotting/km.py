@@ -92,11 +92,13 @@ def select_panel(
     comparisons: Sequence[str] = (),
     xmax: float | None = None,
     title: str = "",
+    interval: float = 3.0,
 ) -> KMPanel:
     """Pick the rows of one endpoint and split out of the results tables, in display order.
 
     Groups are drawn in the order of ``survival.csv`` (display order). The x ticks are the risk
-    table's times up to the axis end; the axis ends at `xmax` or at the last time of the curves.
+    table's times up to the axis end (every `interval` months if the table has no rows for the
+    split); the axis ends at `xmax` or at the last time of the curves.
     """
     surv = survival[(survival["endpoint"] == endpoint) & (survival["split"] == split)]
     cur = curves[(curves["endpoint"] == endpoint) & (curves["split"] == split)]
@@ -113,6 +115,8 @@ def select_panel(
     ticks = sorted(t for t in set(rsk["time"].astype(float)) if t <= end + 1e-9)
     if not xmax and ticks:
         end = max(end, ticks[-1])
+    if not ticks:  # no risk table for this split: ticks every `interval`, the table left blank
+        ticks = [i * interval for i in range(int(end // interval) + 1)]
     at_risk: dict[str, list[Any]] = {}
     cum: dict[str, list[Any]] = {}
     for g in groups:
