@@ -234,7 +234,12 @@ def plot_km(
         return (left / fw, 1 - (y_top_mm + h_mm) / height, (fw - left - right) / fw, h_mm / height)
 
     y = top
-    ax_head = fig.add_axes(box(y, head_mm))
+    # the annotation block may use the full width: at single-column width the plot's own width is
+    # too narrow for "<group>: median X.X mo (95% CI a-b)"
+    head_left = 2.0 if width == "single" else left
+    ax_head = fig.add_axes(
+        (head_left / fw, 1 - (y + head_mm) / height, (fw - head_left - 2.0) / fw, head_mm / height)
+    )
     y += head_mm + 1.5
     ax = fig.add_axes(box(y, main_mm))
     y += main_mm + axis_mm
@@ -303,7 +308,7 @@ def plot_km(
     ax_head.set_ylim(n_head, 0)
     if panel.title:
         ax_head.text(0.0, 0.5, panel.title, va="center", ha="left", fontsize=6.5, fontweight="bold")
-    handle = 7.0 / (fw - left - right)  # a 7-mm line sample before each group's text
+    handle = 7.0 / (fw - head_left - 2.0)  # a 7-mm line sample before each group's text
     for i, g in enumerate(groups, start=lead):
         st = styles[g]
         ax_head.add_line(
