@@ -9,6 +9,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/endpoints.smk"
 include: "workflow/rules/survival.smk"
 include: "workflow/rules/tables.smk"
+include: "workflow/rules/figures.smk"
 
 
 rule all:

@@ -4,6 +4,8 @@
 from pathlib import Path
 
 from her2rwe.config import ConfigError, prepare
+from her2rwe.formatting import ci_method_text
+from her2rwe.plotting.figures import TABLES, figure_kind, figure_names
 
 REPO = Path(workflow.basedir)
 
@@ -54,6 +56,63 @@ TABLE_NAMES = [
 ]
 
 
+# figures drawn by figures.smk (one job per study)
+FIGURE_CAPTIONS = {
+    "km": "../report/km.rst",
+    "km_subgroup": "../report/km_subgroup.rst",
+    "forest": "../report/forest.rst",
+    "response": "../report/response.rst",
+    "toxicity": "../report/toxicity.rst",
+}
+
+
+def figure_inputs(study):
+    """The contract paths (docs/outputs.md) of the results tables that the figures read."""
+    return {key: f"results/{study}/{path}" for key, path in TABLES.items()}
+
+
+def figure_outputs(study):
+    """{name_pdf, name_png: path} for every figure of the study."""
+    return {
+        f"{name}_{ext}": f"results/{study}/figures/{name}.{ext}"
+        for name in figure_names(study_config(study))
+        for ext in ("pdf", "png")
+    }
+
+
+def figure_report_outputs(study):
+    """The outputs, PNGs marked for the Snakemake report with a method caption each."""
+    outputs = figure_outputs(study)
+    for key, path in outputs.items():
+        if key.endswith("_png"):
+            name = key.removesuffix("_png")
+            outputs[key] = report(
+                path,
+                caption=FIGURE_CAPTIONS[figure_kind(name)],
+                category="Figures",
+                subcategory=study,
+                labels={"study": study, "figure": name},
+            )
+    return outputs
+
+
+def figure_methods(study):
+    """Method text for the captions: estimator, CI method, test and ties, from the config."""
+    block = study_config(study)
+    response = block.get("response", {})
+    return {
+        "ci": ci_method_text(block.get("ci_method", "log-log"), block.get("conf_level", 0.95)),
+        "ties": block.get("ties", "efron").capitalize(),
+        "strata": ", ".join(block.get("strata", [])) or "none",
+        "interval": block.get("figures", {}).get("risk_table_interval", 3),
+        "conf": f"{block.get('conf_level', 0.95) * 100:g}%",
+        "rate_ci": response.get("ci_method", "clopper-pearson").replace("-", "–").title(),
+        "cbr_weeks": response.get("cbr_min_weeks", 24),
+        "single_arm_forest": block.get("single_arm_forest", "medians"),
+        "title": block.get("title") or study,
+    }
+
+
 def final_outputs(study):
     """Every final output of one study, stage by stage (what `rule all` asks for)."""
     return [
@@ -67,6 +126,8 @@ def final_outputs(study):
         f"results/{study}/survival/risk_table.csv",
         # tables.smk
         *(f"results/{study}/tables/{name}.{ext}" for name in TABLE_NAMES for ext in ("csv", "md")),
+        # figures.smk
+        *figure_outputs(study).values(),
     ]
 
 

@@ -1,0 +1,379 @@
+"""Kaplan-Meier figure with a number-at-risk table, medians, and the HR / log-rank annotation.
+
+Everything drawn comes from the survival stage's results (docs/outputs.md): the step function from
+``km_curves.parquet``, the numbers at risk from ``risk_table.csv``, medians from ``survival.csv``,
+and the HR and log-rank p from ``comparisons.csv`` (``subgroup_survival.csv`` for subgroup splits).
+Nothing is re-estimated here.
+
+Layout is computed in millimetres so that the number-at-risk table sits exactly under the x ticks
+(each count is centred on its tick) and nothing overlaps at journal column widths.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from her2rwe.formatting import fmt_ci, fmt_num, fmt_p, is_missing
+from her2rwe.plotting import style
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+ORIGIN_TEXT = {"index_date": "start of index therapy"}
+
+
+def time_axis_label(origin: str = "index_date", unit: str = "months") -> str:
+    """``Months since start of index therapy``: the x-axis label names the time origin."""
+    text = ORIGIN_TEXT.get(origin, origin.removesuffix("_date").replace("_", " "))
+    return f"{unit.capitalize()} since {text}"
+
+
+def p_text(p: Any, name: str = "p") -> str:
+    """``log-rank p = 0.072`` or ``log-rank p < 0.001``; empty when p is missing."""
+    s = fmt_p(p)
+    if not s:
+        return ""
+    return f"{name} {s[0]} {s[1:]}" if s.startswith("<") else f"{name} = {s}"
+
+
+def median_text(median: Any, lower: Any, upper: Any, conf_level: float = 0.95) -> str:
+    """``median 7.0 mo (95% CI 5.6-8.9)``; ``median NR (95% CI 9.5-NR)`` where not reached."""
+    level = f"{conf_level * 100:g}%"
+    head = "median NR" if is_missing(median) else f"median {fmt_num(median)} mo"
+    return f"{head} ({level} CI {fmt_ci(lower, upper)})"
+
+
+def hr_text(
+    hr: Any,
+    lower: Any,
+    upper: Any,
+    p: Any = None,
+    p_name: str = "log-rank p",
+    conf_level: float = 0.95,
+) -> str:
+    """``HR 0.72 (95% CI 0.50-1.04); log-rank p = 0.081``; ``HR NE`` when not estimable."""
+    if is_missing(hr):
+        head = "HR not estimable"
+    else:
+        head = f"HR {fmt_num(hr, 2)} ({conf_level * 100:g}% CI {fmt_ci(lower, upper, 2, missing='NE')})"
+    tail = p_text(p, p_name)
+    return f"{head}; {tail}" if tail else head
+
+
+@dataclass
+class KMPanel:
+    """What one Kaplan-Meier figure shows, already selected from the results tables."""
+
+    groups: list[str]
+    curves: dict[str, pd.DataFrame]  # group -> time, surv, surv_lower, surv_upper, n_censor
+    ticks: list[float]
+    at_risk: dict[str, list[Any]]  # group -> n_risk at each tick (None where the table has none)
+    cum_events: dict[str, list[Any]]
+    medians: dict[str, tuple[Any, Any, Any]]
+    comparisons: list[str] = field(default_factory=list)
+    xmax: float = 0.0
+    title: str = ""
+
+
+def _float(x: Any) -> float:
+    return math.nan if is_missing(x) else float(x)
+
+
+def select_panel(
+    curves: pd.DataFrame,
+    risk: pd.DataFrame,
+    survival: pd.DataFrame,
+    endpoint: str,
+    split: str = "arm",
+    comparisons: Sequence[str] = (),
+    xmax: float | None = None,
+    title: str = "",
+    interval: float = 3.0,
+) -> KMPanel:
+    """Pick the rows of one endpoint and split out of the results tables, in display order.
+
+    Groups are drawn in the order of ``survival.csv`` (display order). The x ticks are the risk
+    table's times up to the axis end (every `interval` months if the table has no rows for the
+    split); the axis ends at `xmax` or at the last time of the curves.
+    """
+    surv = survival[(survival["endpoint"] == endpoint) & (survival["split"] == split)]
+    cur = curves[(curves["endpoint"] == endpoint) & (curves["split"] == split)]
+    rsk = risk[(risk["endpoint"] == endpoint) & (risk["split"] == split)]
+    drawn = set(cur["group"].astype(str))
+    # groups in display order; a group without patients (e.g. "<level>, <arm>" where the level
+    # occurs in one arm only) has no curve and is left out
+    empty = set(surv.loc[surv["n"].fillna(0) == 0, "group"].astype(str)) if "n" in surv else set()
+    groups = [g for g in dict.fromkeys(surv["group"].astype(str)) if g in drawn and g not in empty]
+    groups += [
+        g for g in dict.fromkeys(cur["group"].astype(str)) if g not in groups and g not in empty
+    ]
+    end = float(xmax) if xmax else float(cur["time"].max()) if len(cur) else 1.0
+    ticks = sorted(t for t in set(rsk["time"].astype(float)) if t <= end + 1e-9)
+    if not xmax and ticks:
+        end = max(end, ticks[-1])
+    if not ticks:  # no risk table for this split: ticks every `interval`, the table left blank
+        ticks = [i * interval for i in range(int(end // interval) + 1)]
+    at_risk: dict[str, list[Any]] = {}
+    cum: dict[str, list[Any]] = {}
+    for g in groups:
+        rows = rsk[rsk["group"].astype(str) == g].set_index("time")
+        at_risk[g] = [int(rows.at[t, "n_risk"]) if t in rows.index else None for t in ticks]
+        cum[g] = [
+            int(rows.at[t, "cum_events"])
+            if t in rows.index and "cum_events" in rows and not is_missing(rows.at[t, "cum_events"])
+            else None
+            for t in ticks
+        ]
+    medians = {}
+    for g in groups:
+        row = surv[surv["group"].astype(str) == g]
+        medians[g] = (
+            tuple(row.iloc[0][["median", "median_lower", "median_upper"]])
+            if len(row)
+            else (None,) * 3
+        )
+    return KMPanel(
+        groups=groups,
+        curves={
+            g: cur[cur["group"].astype(str) == g].sort_values("time", kind="stable") for g in groups
+        },
+        ticks=ticks,
+        at_risk=at_risk,
+        cum_events=cum,
+        medians=medians,
+        comparisons=list(comparisons),
+        xmax=end,
+        title=title,
+    )
+
+
+def arm_comparison_lines(
+    comparisons: pd.DataFrame, endpoint: str, conf_level: float = 0.95
+) -> list[str]:
+    """One line per non-reference arm: ``ADC vs HP+C: HR ... ; log-rank p = ...``."""
+    rows = comparisons[comparisons["endpoint"] == endpoint]
+    many = len(rows) > 1
+    lines = []
+    for _, r in rows.iterrows():
+        text = hr_text(r["hr"], r["hr_lower"], r["hr_upper"], r["logrank_p"], conf_level=conf_level)
+        lines.append(f"{r['arm']} vs {r['reference']}: {text}" if many else text)
+    return lines
+
+
+def subgroup_comparison_lines(
+    subgroups: pd.DataFrame, endpoint: str, variable: str, conf_level: float = 0.95, label: str = ""
+) -> list[str]:
+    """HR lines of a subgroup split, from ``subgroup_survival.csv`` (Cox Wald p; no log-rank there)."""
+    rows = subgroups[(subgroups["endpoint"] == endpoint) & (subgroups["variable"] == variable)]
+    lines = []
+    for _, r in rows.iterrows():
+        if is_missing(r.get("hr")) and (
+            str(r.get("note", "")) == "reference level"
+            or r.get("n") == 0
+            or r.get("n_reference") == 0
+        ):
+            continue  # no comparison to show: the reference level itself, or an empty group
+        text = hr_text(r["hr"], r["hr_lower"], r["hr_upper"], r.get("hr_p"), "p", conf_level)
+        if r["contrast"] == "arm":
+            lines.append(f"{r['level']}: {r['group']} vs {r['reference']}, {text}")
+        else:
+            lines.append(f"{r['group']} vs {r['reference']}: {text}")
+    p_int = rows["interaction_p"].dropna() if "interaction_p" in rows else []
+    if len(p_int):
+        lines.append(f"Treatment x {label or variable} interaction: {p_text(p_int.iloc[0])}")
+    return lines
+
+
+# layout in millimetres
+_LINE = 3.3  # one line of 6.5-pt text
+_ROW = 3.2  # one row of the risk table
+_CHAR = 1.25  # width of one 6.5-pt character, for the left margin
+
+
+def plot_km(
+    panel: KMPanel,
+    styles: Mapping[str, Mapping[str, Any]],
+    *,
+    ylabel: str,
+    xlabel: str,
+    conf_level: float = 0.95,
+    ci_band: bool = False,
+    cumulative_events: bool = False,
+    width: str = "double",
+) -> Figure:
+    """Draw the Kaplan-Meier figure of one endpoint and split.
+
+    Step curves with censor ticks (``|``), an optional pointwise CI band, dashed median lines, an
+    annotation block above the plot (per group ``median X.X mo (95% CI a-b)``, then the comparison
+    lines), and the number-at-risk table (optionally cumulative events) under the x ticks.
+    """
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import FixedLocator, MultipleLocator
+
+    groups = panel.groups
+    lead = 1 if panel.title else 0
+    n_head = lead + len(groups) + len(panel.comparisons)
+    head_mm = n_head * _LINE + 1.5
+    main_mm = 62.0 if width == "double" else 52.0
+    axis_mm = 10.5  # tick labels and x label
+    risk_mm = _LINE + len(groups) * _ROW
+    cum_mm = (_LINE + 1.0 + len(groups) * _ROW) if cumulative_events else 0.0
+    top, bottom = 2.0, 2.0
+    height = top + head_mm + 1.5 + main_mm + axis_mm + risk_mm + cum_mm + bottom
+    fig = style.new_figure(width, height)
+    fw = style.WIDTH_MM[width]
+    label_len = max(len(g) for g in groups)
+    left = max(17.0, 7.0 + label_len * 1.3)
+    right = 5.0
+
+    def box(y_top_mm: float, h_mm: float) -> tuple[float, float, float, float]:
+        return (left / fw, 1 - (y_top_mm + h_mm) / height, (fw - left - right) / fw, h_mm / height)
+
+    y = top
+    # the annotation block may use the full width: at single-column width the plot's own width is
+    # too narrow for "<group>: median X.X mo (95% CI a-b)"
+    head_left = 2.0 if width == "single" else left
+    ax_head = fig.add_axes(
+        (head_left / fw, 1 - (y + head_mm) / height, (fw - head_left - 2.0) / fw, head_mm / height)
+    )
+    y += head_mm + 1.5
+    ax = fig.add_axes(box(y, main_mm))
+    y += main_mm + axis_mm
+    ax_risk = fig.add_axes(box(y, risk_mm), sharex=ax)
+    y += risk_mm
+    ax_cum = fig.add_axes(box(y, cum_mm), sharex=ax) if cumulative_events else None
+
+    # curves
+    for g in groups:
+        c = panel.curves[g]
+        st = styles[g]
+        t = c["time"].to_numpy(dtype=float)
+        s = c["surv"].to_numpy(dtype=float)
+        ax.step(t, s, where="post", color=st["color"], linestyle=st["linestyle"], lw=1.2, zorder=3)
+        if ci_band:
+            lo = c["surv_lower"].to_numpy(dtype=float, na_value=math.nan)
+            hi = c["surv_upper"].to_numpy(dtype=float, na_value=math.nan)
+            ax.fill_between(t, lo, hi, step="post", color=st["color"], alpha=0.15, lw=0, zorder=1)
+        cens = c["n_censor"].to_numpy(dtype=float) > 0
+        ax.plot(
+            t[cens],
+            s[cens],
+            linestyle="none",
+            marker="|",
+            markersize=4,
+            mew=0.8,
+            color=st["color"],
+            zorder=4,
+            gid=f"censor:{g}",
+        )
+    # dashed median lines: one horizontal at 0.5 to the largest median, one drop per group
+    finite = [(g, _float(panel.medians[g][0])) for g in groups]
+    finite = [(g, m) for g, m in finite if not math.isnan(m) and m <= panel.xmax]
+    if finite:
+        ax.plot(
+            [0, max(m for _, m in finite)],
+            [0.5, 0.5],
+            ls="--",
+            lw=0.6,
+            color=style.NEUTRAL,
+            zorder=2,
+        )
+        for g, m in finite:
+            ax.plot(
+                [m, m],
+                [0, 0.5],
+                ls="--",
+                lw=0.6,
+                color=styles[g]["color"],
+                zorder=2,
+                gid=f"median:{g}",
+            )
+
+    ax.set_xlim(0, panel.xmax)
+    ax.set_ylim(0, 1.02)
+    ax.yaxis.set_major_locator(MultipleLocator(0.2))
+    ax.xaxis.set_major_locator(FixedLocator(panel.ticks))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(f"{ylabel}\n(probability)")
+    ax.grid(axis="y", color=style.GRID, lw=0.4)
+    ax.tick_params(axis="x", labelbottom=True)
+
+    # annotation block: one coloured line per group, then the comparisons in black
+    ax_head.set_axis_off()
+    ax_head.set_xlim(0, 1)
+    ax_head.set_ylim(n_head, 0)
+    if panel.title:
+        ax_head.text(0.0, 0.5, panel.title, va="center", ha="left", fontsize=6.5, fontweight="bold")
+    handle = 7.0 / (fw - head_left - 2.0)  # a 7-mm line sample before each group's text
+    for i, g in enumerate(groups, start=lead):
+        st = styles[g]
+        ax_head.add_line(
+            Line2D(
+                [0.0, handle],
+                [i + 0.5, i + 0.5],
+                color=st["color"],
+                linestyle=st["linestyle"],
+                lw=1.2,
+            )
+        )
+        text = f"{g}: {median_text(*panel.medians[g], conf_level=conf_level)}"
+        ax_head.text(
+            handle * 1.3,
+            i + 0.5,
+            text,
+            va="center",
+            ha="left",
+            fontsize=6.5,
+            gid=f"median_text:{g}",
+        )
+    for j, line in enumerate(panel.comparisons, start=lead + len(groups)):
+        ax_head.text(0.0, j + 0.5, line, va="center", ha="left", fontsize=6.5, gid="comparison")
+
+    axes_mm = fw - left - right
+
+    def table(axis, values: dict[str, list[Any]], title: str, kind: str) -> None:
+        axis.set_ylim(len(groups) - 0.5, -1.2)
+        for sp in axis.spines.values():
+            sp.set_visible(False)
+        axis.tick_params(axis="both", length=0, labelbottom=False, labelleft=False)
+        axis.text(
+            -(left - 2.0) / axes_mm,
+            -1.0,
+            title,
+            transform=axis.get_yaxis_transform(),
+            ha="left",
+            va="center",
+            fontsize=6.5,
+            fontweight="bold",
+        )
+        for i, g in enumerate(groups):
+            axis.text(
+                -4.0 / axes_mm,
+                i,
+                g,
+                transform=axis.get_yaxis_transform(),
+                ha="right",
+                va="center",
+                fontsize=6.5,
+                color=styles[g]["color"],
+            )
+            for t, v in zip(panel.ticks, values[g], strict=True):
+                axis.text(
+                    t,
+                    i,
+                    "" if v is None else str(v),
+                    ha="center",
+                    va="center",
+                    fontsize=6.5,
+                    gid=f"{kind}:{g}",
+                    clip_on=False,
+                )
+
+    table(ax_risk, panel.at_risk, "Number at risk", "at_risk")
+    if ax_cum is not None:
+        table(ax_cum, panel.cum_events, "Cumulative events", "cum_events")
+    return fig

@@ -1,0 +1,167 @@
+"""Best overall response per arm: a stacked bar (CR/PR/SD/PD/NE) with ORR and CBR marked.
+
+Reads ``best_response.csv`` (percentages per arm and category) and ``response.csv`` (ORR and CBR
+with their CIs). The ORR and CBR marks are drawn at the rates in ``response.csv``; the segments are
+the category percentages of ``best_response.csv``; nothing is recomputed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from her2rwe.formatting import fmt_ci, fmt_num, is_missing
+from her2rwe.plotting import style
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+CATEGORIES = ("CR", "PR", "SD", "PD", "NE", "missing")
+LABELS = {
+    "CR": "Complete response",
+    "PR": "Partial response",
+    "SD": "Stable disease",
+    "PD": "Progressive disease",
+    "NE": "Not evaluable",
+    "missing": "Missing",
+}
+
+
+def rate_text(name: str, pct: float, lower: float, upper: float, conf_level: float = 0.95) -> str:
+    """``ORR 52.5% (95% CI 36.1-68.5)``."""
+    return f"{name} {fmt_num(pct)}% ({conf_level * 100:g}% CI {fmt_ci(lower, upper)})"
+
+
+def plot_response(
+    best: pd.DataFrame,
+    rates: pd.DataFrame,
+    arms: Sequence[str],
+    colors: Mapping[str, str],
+    *,
+    cbr_weeks: float = 24,
+    conf_level: float = 0.95,
+    width: str = "double",
+) -> Figure:
+    """Stacked bars of best overall response per arm (percent of the arm), ORR and CBR marked."""
+    from matplotlib.patches import Patch
+
+    cats = [
+        c
+        for c in CATEGORIES
+        if c in set(best["response"]) and best.loc[best["response"] == c, "n"].sum() > 0
+    ]
+    n_arms = len(arms)
+    fw = style.WIDTH_MM[width]
+    legend_rows = 1 if width == "double" else 2
+    top_mm = 4.0 + 3.6 * legend_rows
+    plot_h, bottom_mm = 52.0, 16.0
+    height = top_mm + plot_h + bottom_mm
+    fig = style.new_figure(width, height)
+    bar_mm = 12.0
+    left_mm = 14.0
+    slot_mm = min(70.0, (fw - left_mm - 3.0) / n_arms)  # a bar and its ORR / CBR labels
+    plot_mm = n_arms * slot_mm
+    two_lines = slot_mm - bar_mm < 44.0
+    ax = fig.add_axes((left_mm / fw, bottom_mm / height, plot_mm / fw, plot_h / height))
+    slot = min(slot_mm, plot_mm / n_arms) / bar_mm
+    xs = [i * slot for i in range(n_arms)]
+    for x, arm in zip(xs, arms, strict=True):
+        rows = best[best["arm"] == arm].set_index("response")
+        bottom = 0.0
+        for c in cats:
+            pct = (
+                float(rows.at[c, "pct"])
+                if c in rows.index and not is_missing(rows.at[c, "pct"])
+                else 0.0
+            )
+            ax.bar(
+                x,
+                pct,
+                width=1.0,
+                bottom=bottom,
+                color=style.RESPONSE_COLORS[c],
+                edgecolor="white",
+                lw=0.5,
+                gid=f"bar:{arm}:{c}",
+            )
+            if pct >= 6:
+                dark = c in ("CR", "PR")
+                ax.text(
+                    x,
+                    bottom + pct / 2,
+                    f"{c} {fmt_num(pct)}%",
+                    ha="center",
+                    va="center",
+                    fontsize=5.5,
+                    color="white" if dark else "black",
+                )
+            bottom += pct
+        r = rates[rates["arm"] == arm]
+        if not len(r):
+            continue
+        r = r.iloc[0]
+        marks = [("ORR", r["orr_pct"], r["orr_lower"], r["orr_upper"])]
+        if "cbr_pct" in r and not is_missing(r["cbr_pct"]):
+            marks.append(("CBR", r["cbr_pct"], r["cbr_lower"], r["cbr_upper"]))
+        placed: list[float] = []
+        for name, pct, lo, hi in marks:
+            if is_missing(pct):
+                continue
+            y = float(pct)
+            ax.plot(
+                [x + 0.5, x + 0.68],
+                [y, y],
+                color=colors[arm],
+                lw=1.4,
+                zorder=4,
+                gid=f"{name}:{arm}",
+                solid_capstyle="butt",
+            )
+            gap = 12 if two_lines else 7
+            ty = y
+            for other in placed:  # keep the two labels apart when the rates are close
+                if abs(ty - other) < gap:
+                    ty = other - gap if ty <= other else other + gap
+            placed.append(ty)
+            text = rate_text(name, pct, lo, hi, conf_level)
+            if two_lines:
+                text = text.replace(" (", "\n(", 1)
+            ax.annotate(
+                text,
+                xy=(x + 0.68, y),
+                xytext=(x + 0.8, ty),
+                ha="left",
+                va="center",
+                fontsize=5.8,
+                color=colors[arm],
+                arrowprops={"arrowstyle": "-", "color": colors[arm], "lw": 0.5},
+            )
+    ax.set_xlim(-0.8, xs[-1] + slot - 0.7)
+    ax.set_ylim(0, 100)
+    ax.set_ylabel("Patients (%)")
+    ax.set_xticks(xs)
+    n_by_arm = {a: rates.loc[rates["arm"] == a, "n"] for a in arms}
+    ax.set_xticklabels(
+        [f"{a}\n(n = {int(n_by_arm[a].iloc[0])})" if len(n_by_arm[a]) else a for a in arms]
+    )
+    for lab, arm in zip(ax.get_xticklabels(), arms, strict=True):
+        lab.set_color(colors[arm])
+    ax.tick_params(axis="x", length=0)
+    handles = [Patch(facecolor=style.RESPONSE_COLORS[c], label=LABELS[c]) for c in cats]
+    ncol = len(cats) if legend_rows == 1 else (len(cats) + 1) // 2
+    fig.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(left_mm / fw - 0.01, 1.0),
+        ncol=ncol,
+        frameon=False,
+        fontsize=6.0,
+        handlelength=1.2,
+        columnspacing=1.0,
+    )
+    note = f"ORR = CR + PR; CBR = CR + PR + SD \u2265 {cbr_weeks:g} weeks"
+    fig.text(
+        2.0 / fw, 1.5 / height, note, ha="left", va="bottom", fontsize=5.5, color=style.NEUTRAL
+    )
+    return fig

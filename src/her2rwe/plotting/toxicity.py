@@ -1,0 +1,132 @@
+"""Adverse events by term and arm: grouped horizontal bars split into grade 1-2 and grade >= 3.
+
+Reads ``adverse_events.csv`` (patients with the term at any grade and at grade >= 3, as percent of
+the arm's safety population). A patient counted at grade >= 3 is also counted at any grade, so the
+grade 1-2 part of a bar is ``any_grade_pct - grade3plus_pct`` (patients whose worst grade of the term
+is 1 or 2). The solid part of each bar is grade >= 3, the light part grade 1-2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from her2rwe.plotting import style
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+
+def tint(color: str, amount: float = 0.55) -> str:
+    """`color` mixed with white (amount 0 = unchanged, 1 = white)."""
+    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    mix = [round(v + (255 - v) * amount) for v in (r, g, b)]
+    return "#" + "".join(f"{v:02X}" for v in mix)
+
+
+# a summary row of the safety table (each patient once, at the worst grade over all terms), not a term
+SUMMARY_TERMS = frozenset({"Any adverse event"})
+
+
+def select_terms(ae: pd.DataFrame, max_terms: int = 15) -> list[str]:
+    """Terms ordered by their highest any-grade percentage over arms (ties: name), at most `max_terms`.
+
+    The summary row "Any adverse event" is not a term and is left out.
+    """
+    ae = ae[~ae["term"].astype(str).isin(SUMMARY_TERMS)]
+    top = ae.groupby("term")["any_grade_pct"].max().reset_index()
+    top = top.sort_values(["any_grade_pct", "term"], ascending=[False, True], kind="stable")
+    return [str(t) for t in top["term"].head(max_terms)]
+
+
+def plot_toxicity(
+    ae: pd.DataFrame,
+    arms: Sequence[str],
+    colors: Mapping[str, str],
+    *,
+    max_terms: int = 15,
+    width: str = "double",
+) -> Figure:
+    """Grouped bars per term (most frequent on top), one bar per arm, grade >=3 solid, 1-2 light."""
+    from matplotlib.patches import Patch
+
+    terms = select_terms(ae, max_terms)
+    n_arms = len(arms)
+    band = 0.8 / n_arms
+    fw = style.WIDTH_MM[width]
+    row_mm = max(4.2, 2.6 * n_arms + 1.4)
+    side = width == "double"  # legend right of the bars; at single width above them
+    legend_mm = 36.0 if side else 0.0
+    top_mm = 3.0 if side else 3.0 + 3.4 * n_arms
+    height = top_mm + 12.0 + len(terms) * row_mm
+    fig = style.new_figure(width, height)
+    label_mm = max(len(t) for t in terms) * 1.2 + 4.0
+    ax = fig.add_axes(
+        (
+            label_mm / fw,
+            12.0 / height,
+            (fw - label_mm - legend_mm - 4.0) / fw,
+            len(terms) * row_mm / height,
+        )
+    )
+    for j, arm in enumerate(arms):
+        rows = ae[ae["arm"] == arm].set_index("term")
+        for i, term in enumerate(terms):
+            y = i - 0.4 + band * (j + 0.5)
+            if term not in rows.index:
+                continue
+            anyg = float(rows.at[term, "any_grade_pct"])
+            g3 = float(rows.at[term, "grade3plus_pct"]) if "grade3plus_pct" in rows else 0.0
+            g3 = 0.0 if g3 != g3 else g3  # NaN: none
+            ax.barh(y, g3, height=band * 0.92, color=colors[arm], lw=0, gid=f"g3:{arm}:{term}")
+            ax.barh(
+                y,
+                anyg - g3,
+                left=g3,
+                height=band * 0.92,
+                color=tint(colors[arm]),
+                lw=0,
+                gid=f"g12:{arm}:{term}",
+            )
+    ax.set_yticks(range(len(terms)))
+    ax.set_yticklabels(terms)
+    ax.set_ylim(len(terms) - 0.5, -0.5)
+    ax.tick_params(axis="y", length=0)
+    shown = ae[ae["term"].astype(str).isin(terms)]
+    xmax = float(shown["any_grade_pct"].max()) if len(shown) else 1.0
+    ax.set_xlim(0, min(100.0, xmax * 1.1 + 1))
+    ax.set_xlabel("Patients with the adverse event (%)")
+    ax.grid(axis="x", color=style.GRID, lw=0.4)
+    ax.set_axisbelow(True)
+    handles = []
+    for arm in arms:
+        n = ae.loc[ae["arm"] == arm, "n"]
+        label = f"{arm} (n = {int(n.iloc[0])})" if len(n) and n.notna().iloc[0] else arm
+        handles += [
+            Patch(facecolor=colors[arm], label=f"{label}, grade \u22653"),
+            Patch(facecolor=tint(colors[arm]), label=f"{label}, grade 1-2"),
+        ]
+    if side:
+        ax.legend(
+            handles=handles,
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            frameon=False,
+            fontsize=6.0,
+            title="CTCAE grade",
+            title_fontsize=6.5,
+            alignment="left",
+        )
+    else:
+        fig.legend(
+            handles=handles,
+            loc="upper left",
+            bbox_to_anchor=(0.01, 1.0),
+            ncol=2,
+            frameon=False,
+            fontsize=6.0,
+            handlelength=1.2,
+            columnspacing=1.0,
+        )
+    return fig

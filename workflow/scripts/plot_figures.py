@@ -1,0 +1,12 @@
+"""Draw every figure of one study from its computed results tables (PDF and 300-dpi PNG)."""
+
+import sys
+
+from her2rwe.plotting import figures, style
+
+sys.stderr = open(snakemake.log[0], "w", buffering=1)
+tables = figures.read_tables(dict(snakemake.input.items()))
+names = snakemake.params.names
+for name, fig in figures.draw_study_figures(tables, snakemake.params.study, names):
+    style.save(fig, snakemake.output[f"{name}_pdf"], snakemake.output[f"{name}_png"])
+    print(f"{name}: written", file=sys.stderr)
