@@ -351,9 +351,7 @@ def _course(
 
 
 def _medians(tl: Mapping[str, np.ndarray], spec: Mapping[str, tuple[str, np.ndarray]]):
-    return {
-        g: km_median(tl[f"{ep}_time"][m], tl[f"{ep}_event"][m]) for g, (ep, m) in spec.items()
-    }
+    return {g: km_median(tl[f"{ep}_time"][m], tl[f"{ep}_event"][m]) for g, (ep, m) in spec.items()}
 
 
 def _snap_endpoint(
@@ -579,9 +577,10 @@ def generate_adc_vs_hpc(seed: int = SEEDS["adc_vs_hpc"]) -> SyntheticStudy:
     accrual, after = 1700, 240  # January 2019 - August 2023, shifted
 
     def build(params, rounded):
-        p_scale = np.exp(
-            np.where(tdxd, params["tdxd"], np.where(other, params["other"], params["hpc"]))
-        ) * DAYS_PER_MONTH
+        p_scale = (
+            np.exp(np.where(tdxd, params["tdxd"], np.where(other, params["other"], params["hpc"])))
+            * DAYS_PER_MONTH
+        )
         q_scale = np.where(tdxd, 16.0, np.where(other, 11.0, 13.0)) * DAYS_PER_MONTH
         return _course(draws, p_scale, q_scale, accrual, after, 1500.0, 0.12, 20.0, rounded)
 
@@ -589,7 +588,9 @@ def generate_adc_vs_hpc(seed: int = SEEDS["adc_vs_hpc"]) -> SyntheticStudy:
     spec = {"ADC": ("pfs", adc), "HP+C": ("pfs", hpc)}
     targets = {"ADC": 7.0, "HP+C": 8.9}
     params = _solve(
-        lambda p: {g: m / DAYS_PER_MONTH for g, m in _medians(build(p, False).timeline(), spec).items()},
+        lambda p: {
+            g: m / DAYS_PER_MONTH for g, m in _medians(build(p, False).timeline(), spec).items()
+        },
         {"tdxd": np.log(17.0), "other": np.log(4.5), "hpc": np.log(8.9)},
         targets,
         {"ADC": "other", "HP+C": "hpc"},
@@ -666,7 +667,9 @@ def generate_adc_vs_hpc(seed: int = SEEDS["adc_vs_hpc"]) -> SyntheticStudy:
     from her2rwe.endpoints import BUILTIN_ENDPOINTS
 
     checks = _check_medians(
-        cohort, BUILTIN_ENDPOINTS, {"median.pfs.ADC": ("pfs", adc, 7.0), "median.pfs.HP+C": ("pfs", hpc, 8.9)}
+        cohort,
+        BUILTIN_ENDPOINTS,
+        {"median.pfs.ADC": ("pfs", adc, 7.0), "median.pfs.HP+C": ("pfs", hpc, 8.9)},
     )
     t, e = _endpoint_months(cohort, "pfs", BUILTIN_ENDPOINTS["pfs"])
     sub = tdxd | hpc
@@ -722,7 +725,7 @@ def generate_tki_after_tdm1(seed: int = SEEDS["tki_after_tdm1"]) -> SyntheticStu
     tki = _exact_counts(rng, {"pyrotinib": 52, "lapatinib": 10, "neratinib": 4})
     draws = Draws.make(rng, n)
     accrual, after = 1580, 300  # September 2018 - December 2022, shifted
-    effect = np.where(benefit == "yes", 0.45, -0.45) + np.where(resistance == "acquired", 0.35, -0.45)
+    effect = np.where(benefit == "yes", 0.6, -0.6) + np.where(resistance == "acquired", 0.35, -0.45)
 
     def build(params, rounded):
         p_scale = np.exp(params["pfs"] + effect) * DAYS_PER_MONTH
@@ -732,15 +735,15 @@ def generate_tki_after_tdm1(seed: int = SEEDS["tki_after_tdm1"]) -> SyntheticStu
 
     spec = {"all": ("pfs", np.ones(n, bool))}
     params = _solve(
-        lambda p: {g: m / DAYS_PER_MONTH for g, m in _medians(build(p, False).timeline(), spec).items()},
+        lambda p: {
+            g: m / DAYS_PER_MONTH for g, m in _medians(build(p, False).timeline(), spec).items()
+        },
         {"pfs": np.log(9.0)},
         {"all": 10.13},
         {"all": "pfs"},
     )
     course = build(params, True)
-    everyone = np.ones(n, bool)
     median_day = months_to_day(10.12)  # 308 days = 10.119 months
-    _snap_endpoint(course, "pfs", {"all": everyone}, {"all": median_day})
     _tune_spss(course, median_day)
     tl = course.timeline()
 
@@ -762,7 +765,9 @@ def generate_tki_after_tdm1(seed: int = SEEDS["tki_after_tdm1"]) -> SyntheticStu
     reason = np.where(
         tl["discontinuation"] < 0,
         "",
-        np.where(course.wd > 0, "other_AE", np.where(tl["progression"] >= 0, "progression", "death")),
+        np.where(
+            course.wd > 0, "other_AE", np.where(tl["progression"] >= 0, "progression", "death")
+        ),
     )
     cohort = pd.DataFrame(
         {
@@ -792,7 +797,9 @@ def generate_tki_after_tdm1(seed: int = SEEDS["tki_after_tdm1"]) -> SyntheticStu
         who = np.sort(rng.choice(n, n_any, replace=False))
         severe = set(rng.choice(who, n_severe, replace=False).tolist())
         for i in who:
-            grade = int(rng.choice([3, 4], p=[0.85, 0.15])) if i in severe else int(rng.integers(1, 3))
+            grade = (
+                int(rng.choice([3, 4], p=[0.85, 0.15])) if i in severe else int(rng.integers(1, 3))
+            )
             ae_rows.append((ids[i], term, grade, cat))
     ae = pd.DataFrame(ae_rows, columns=["patient_id", "term", "grade", "category"])
     ae = ae.sort_values(["patient_id", "term"], kind="stable").reset_index(drop=True)
@@ -829,39 +836,76 @@ def generate_tki_after_tdm1(seed: int = SEEDS["tki_after_tdm1"]) -> SyntheticStu
     return SyntheticStudy("tki_after_tdm1", cohort, ae, readme, checks)
 
 
-def _tune_spss(course: Course, median_day: int) -> None:
-    """Place the times where F first reaches 0.45 and 0.55 so that the SPSS CI is 4.7-15.6.
+def _spss_margin(course: Course, median_day: int) -> tuple[float, int, int]:
+    """Place t_0.45 and t_0.55 for the published CI; return the smallest distance (months) of the
+    median and both bounds from the edges of their rounding intervals, and the two days chosen.
 
     With the median on ``median_day`` the half-width z * SE must lie in the band both bounds allow;
     SE = sqrt(Var S(median)) * (t_0.55 - t_0.45) / 0.1, so the spacing t_0.55 - t_0.45 is chosen
-    (in whole days) to put the half-width nearest the middle of that band.
+    in whole days to put the half-width nearest the middle of that band.
     """
-    med = median_day / DAYS_PER_MONTH
-    lo_band = (med - (TKI_SPSS_TARGET["lower"] + 0.05), med - (TKI_SPSS_TARGET["lower"] - 0.05))
-    up_band = (TKI_SPSS_TARGET["upper"] - 0.05 - med, TKI_SPSS_TARGET["upper"] + 0.05 - med)
-    band = (max(lo_band[0], up_band[0]), min(lo_band[1], up_band[1]))
-    if band[0] >= band[1]:
-        raise CalibrationError("no half-width fits both published CI bounds")
-    goal = sum(band) / 2
     everyone = np.ones(len(course.P), bool)
+    _snap_endpoint(course, "pfs", {"all": everyone}, {"all": median_day})
+    med = median_day / DAYS_PER_MONTH
+    goal = ((med - TKI_SPSS_TARGET["lower"]) + (TKI_SPSS_TARGET["upper"] - med)) / 2
     tl = course.timeline()
     ci = spss_median_ci(tl["pfs_time"], tl["pfs_event"])
-    spacing = goal * 0.1 / (Z975 * np.sqrt(ci.var_at_median))  # months
+    spacing = int(round(goal * 0.1 / (Z975 * np.sqrt(ci.var_at_median)) * DAYS_PER_MONTH))
     t45 = int(ci.t45)
-    t55 = t45 + int(round(spacing * DAYS_PER_MONTH))
-    if not t45 < median_day < t55:
-        t45 = median_day - int(round(spacing * DAYS_PER_MONTH / 2))
-        t55 = t45 + int(round(spacing * DAYS_PER_MONTH))
+    if t45 + spacing <= median_day:
+        t45 = median_day - spacing // 2
     _snap_endpoint(course, "pfs", {"q45": everyone}, {"q45": t45}, p=0.45)
-    _snap_endpoint(course, "pfs", {"q55": everyone}, {"q55": t55}, p=0.55)
+    _snap_endpoint(course, "pfs", {"q55": everyone}, {"q55": t45 + spacing}, p=0.55)
     _snap_endpoint(course, "pfs", {"all": everyone}, {"all": median_day})
+    tl = course.timeline()
+    ci = spss_median_ci(tl["pfs_time"] / DAYS_PER_MONTH, tl["pfs_event"])
+    margin = min(
+        0.05 - abs(ci.median - TKI_SPSS_TARGET["median"]),
+        0.05 - abs(ci.lower - TKI_SPSS_TARGET["lower"]),
+        0.05 - abs(ci.upper - TKI_SPSS_TARGET["upper"]),
+    )
+    return margin, t45, t45 + spacing
+
+
+def _tune_spss(course: Course, median_day: int, n_candidates: int = 6) -> None:
+    """Calibrate the SPSS CI to 4.7-15.6 around 10.1 with the widest margin found.
+
+    Whole days make the half-width move in steps of about 0.04 months, close to the width of the
+    band it must hit, so the Greenwood variance is tuned too: each candidate moves one patient's
+    last tumour assessment (a PFS censoring after the median) to before the median, which changes
+    the risk sets and so Var S(median). The candidate with the largest margin is kept.
+    """
+    best, best_margin = None, -np.inf
+    tl = course.timeline()
+    late = np.flatnonzero(~tl["pfs_event"] & (tl["pfs_time"] > median_day))[:n_candidates]
+    moves = [None] + [(j, back) for j in late.tolist() for back in (2, 5, 10, 20, 40, 80)]
+    for move in moves:
+        trial = Course(*(np.array(getattr(course, f)) for f in Course.__dataclass_fields__))
+        if move is not None:
+            j, back = move
+            trial.A[j] = max(int(trial.F[j]) - (median_day - back), 0)
+        try:
+            margin, _, _ = _spss_margin(trial, median_day)
+        except CalibrationError:
+            continue
+        if margin > best_margin + 1e-12:
+            best, best_margin = trial, margin
+    if best is None or best_margin <= 0:
+        raise CalibrationError("the SPSS CI 4.7-15.6 could not be reached")
+    for f in Course.__dataclass_fields__:
+        setattr(course, f, getattr(best, f))
 
 
 # ------------------------------------------------------------------------------------------------
 # seed 002: EN-SEMBLE, treatment after T-DXd discontinuation
 
 
-ENSEMBLE_CLASSES = {"anti-HER2 antibody": 359, "anti-HER2 TKI": 113, "other anti-HER2": 13, "other": 179}
+ENSEMBLE_CLASSES = {
+    "anti-HER2 antibody": 359,
+    "anti-HER2 TKI": 113,
+    "other anti-HER2": 13,
+    "other": 179,
+}
 ENSEMBLE_REASONS = {"progression": 448, "ILD": 146, "other_AE": 34, "other": 36}
 ENSEMBLE_DURATION_ENDPOINT = EndpointDefinition.from_config(
     "tdxd_duration",
@@ -869,7 +913,7 @@ ENSEMBLE_DURATION_ENDPOINT = EndpointDefinition.from_config(
         "label": "Duration of T-DXd",
         "origin": "tdxd_start_date",
         "events": [{"date": "tdxd_end_date", "source": "tdxd_end"}],
-        "censor": [{"date": "tdxd_end_date", "source": "tdxd_end"}],
+        "censor": [{"date": "last_contact_date", "source": "last_contact"}],
     },
 )
 
@@ -889,9 +933,12 @@ def generate_post_tdxd_ensemble(seed: int = SEEDS["post_tdxd_ensemble"]) -> Synt
     accrual, after = 1100, 420
 
     def scales(params):
-        p_log = (
-            np.where(prog_r, params["prog"], np.where(ae_r, params["ae"], params["prog"] + 0.2))
-            + np.where(ab, params["ab"], np.where(tki, params["tki"], np.where(cls == "other", params["oth"], params["ab"])))
+        p_log = np.where(
+            prog_r, params["prog"], np.where(ae_r, params["ae"], params["prog"] + 0.2)
+        ) + np.where(
+            ab,
+            params["ab"],
+            np.where(tki, params["tki"], np.where(cls == "other", params["oth"], params["ab"])),
         )
         q_log = np.where(ab, params["q_ab"], np.where(tki, params["q_tki"], params["q_oth"]))
         return np.exp(p_log) * DAYS_PER_MONTH, np.exp(q_log) * DAYS_PER_MONTH
@@ -899,8 +946,15 @@ def generate_post_tdxd_ensemble(seed: int = SEEDS["post_tdxd_ensemble"]) -> Synt
     def build(params, rounded):
         p_scale, q_scale = scales(params)
         return _course(
-            draws, p_scale, q_scale, accrual, after, 3000.0, params["tox"],
-            np.exp(params["gap"]) * DAYS_PER_MONTH, rounded,
+            draws,
+            p_scale,
+            q_scale,
+            accrual,
+            after,
+            3000.0,
+            params["tox"],
+            np.exp(params["gap"]) * DAYS_PER_MONTH,
+            rounded,
         )
 
     everyone = np.ones(n, bool)
@@ -915,13 +969,28 @@ def generate_post_tdxd_ensemble(seed: int = SEEDS["post_tdxd_ensemble"]) -> Synt
     targets |= {f"os_{g}": v for g, v in os_targets.items()}
     targets |= {"ttf": 3.8, "ttnt": 5.0}
     owners = {
-        "pfs_all": "oth", "pfs_ab": "ab", "pfs_tki": "tki", "pfs_prog": "prog", "pfs_ae": "ae",
-        "os_all": "q_oth", "os_ab": "q_ab", "os_tki": "q_tki", "ttf": "tox", "ttnt": "gap",
+        "pfs_all": "oth",
+        "pfs_ab": "ab",
+        "pfs_tki": "tki",
+        "pfs_prog": "prog",
+        "pfs_ae": "ae",
+        "os_all": "q_oth",
+        "os_ab": "q_ab",
+        "os_tki": "q_tki",
+        "ttf": "tox",
+        "ttnt": "gap",
     }
     start = {
-        "prog": np.log(3.5), "ae": np.log(7.3), "ab": 0.0, "tki": 0.05, "oth": 0.0,
-        "q_ab": np.log(12.0), "q_tki": np.log(11.0), "q_oth": np.log(10.0),
-        "tox": 0.15, "gap": np.log(0.8),
+        "prog": np.log(3.5),
+        "ae": np.log(7.3),
+        "ab": 0.0,
+        "tki": 0.05,
+        "oth": 0.0,
+        "q_ab": np.log(12.0),
+        "q_tki": np.log(11.0),
+        "q_oth": np.log(10.0),
+        "tox": 0.15,
+        "gap": np.log(0.8),
     }
 
     def medians(p):
@@ -940,7 +1009,6 @@ def generate_post_tdxd_ensemble(seed: int = SEEDS["post_tdxd_ensemble"]) -> Synt
         return m
 
     params = _solve(medians_inv, start, inverted, owners, damping=0.5, n_iter=150)
-    solved = medians_inv(params)
     params["tox"] = 1 / (1 + np.exp(-params["tox"]))
     course = build(params, True)
     day = months_to_day
@@ -950,18 +1018,16 @@ def generate_post_tdxd_ensemble(seed: int = SEEDS["post_tdxd_ensemble"]) -> Synt
     _snap_endpoint(course, "ttnt", {"all": everyone}, {"all": day(5.0)})
     tl = course.timeline()
 
-    # T-DXd before the index line: duration (all discontinued), then a gap to the index date
-    dur = np.maximum(np.rint(e_dur * 8.1 * DAYS_PER_MONTH * np.where(ae_r, 0.8, 1.05)), 21).astype(np.int64)
+    # T-DXd before the index line: duration (every course ended), then a gap to the index date
+    raw = e_dur * np.where(ae_r, 0.8, 1.05)
+    dur = np.maximum(np.rint(raw * day(8.1) / km_median(raw, everyone)), 21).astype(np.int64)
 
     def get_dur():
-        return dur, np.ones(n, bool)
+        return dur, everyone
 
     def move_dur(rows, d):
         dur[rows] = d
 
-    dur = dur * 1  # owned copy
-    scale = day(8.1) / km_median(dur, np.ones(n, bool))
-    dur = np.maximum(np.rint(dur * scale), 21).astype(np.int64)
     _snap(get_dur, move_dur, {"all": everyone}, {"all": day(8.1)})
 
     origin = _index_dates(draws, "2032-03-02", accrual)
@@ -986,7 +1052,9 @@ def generate_post_tdxd_ensemble(seed: int = SEEDS["post_tdxd_ensemble"]) -> Synt
     index_reason = np.where(
         tl["discontinuation"] < 0,
         "",
-        np.where(course.wd > 0, "other_AE", np.where(tl["progression"] >= 0, "progression", "death")),
+        np.where(
+            course.wd > 0, "other_AE", np.where(tl["progression"] >= 0, "progression", "death")
+        ),
     )
     dates = _date_columns(origin, tl)
     cohort = pd.DataFrame(
@@ -1047,7 +1115,9 @@ def generate_post_tdxd_ensemble(seed: int = SEEDS["post_tdxd_ensemble"]) -> Synt
     return SyntheticStudy("post_tdxd_ensemble", cohort, None, readme, checks)
 
 
-def _ensemble_responses(rng: np.random.Generator, pfs_weeks: np.ndarray, ae_r: np.ndarray) -> np.ndarray:
+def _ensemble_responses(
+    rng: np.random.Generator, pfs_weeks: np.ndarray, ae_r: np.ndarray
+) -> np.ndarray:
     """96 responders of 664 (more among patients who stopped T-DXd for an adverse event)."""
     n = len(pfs_weeks)
     resp = np.full(n, "PD", dtype=object)
