@@ -7,6 +7,7 @@ configfile: "config.yaml"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/endpoints.smk"
+include: "workflow/rules/reproduce.smk"
 
 
 rule all:

@@ -7,6 +7,11 @@ from her2rwe.config import ConfigError, prepare
 
 REPO = Path(workflow.basedir)
 
+# `--config strict_reproduction=true` arrives as the string "true"; other spellings still fail the
+# schema check with a message that names the key.
+if str(config.get("strict_reproduction")).lower() in ("true", "false"):
+    config["strict_reproduction"] = str(config["strict_reproduction"]).lower() == "true"
+
 try:
     config = prepare(config, workdir=".", schema_path=REPO / "workflow" / "schemas" / "config.schema.yaml")
 except ConfigError as exc:
