@@ -952,7 +952,7 @@ def generate_post_tdxd_ensemble(seed: int = SEEDS["post_tdxd_ensemble"]) -> Synt
             accrual,
             after,
             3000.0,
-            params["tox"],
+            1 / (1 + np.exp(-params["tox_logit"])),  # share stopping early, before progression
             np.exp(params["gap"]) * DAYS_PER_MONTH,
             rounded,
         )
@@ -967,7 +967,7 @@ def generate_post_tdxd_ensemble(seed: int = SEEDS["post_tdxd_ensemble"]) -> Synt
     spec |= {"ttf": ("ttf", everyone), "ttnt": ("ttnt", everyone)}
     targets = {f"pfs_{g}": v for g, v in pfs_targets.items()}
     targets |= {f"os_{g}": v for g, v in os_targets.items()}
-    targets |= {"ttf": 3.8, "ttnt": 5.0}
+    targets |= {"ttf": 1 / 3.8, "ttnt": 5.0}  # TTF falls as its owner rises: solve for 1 / median
     owners = {
         "pfs_all": "oth",
         "pfs_ab": "ab",
@@ -977,7 +977,7 @@ def generate_post_tdxd_ensemble(seed: int = SEEDS["post_tdxd_ensemble"]) -> Synt
         "os_all": "q_oth",
         "os_ab": "q_ab",
         "os_tki": "q_tki",
-        "ttf": "tox",
+        "ttf": "tox_logit",
         "ttnt": "gap",
     }
     start = {
@@ -989,27 +989,16 @@ def generate_post_tdxd_ensemble(seed: int = SEEDS["post_tdxd_ensemble"]) -> Synt
         "q_ab": np.log(12.0),
         "q_tki": np.log(11.0),
         "q_oth": np.log(10.0),
-        "tox": 0.15,
+        "tox_logit": np.log(0.15 / 0.85),
         "gap": np.log(0.8),
     }
 
     def medians(p):
-        p = dict(p)
-        p["tox"] = 1 / (1 + np.exp(-p["tox"]))  # the share as a logistic of its parameter
-        out = _medians(build(p, False).timeline(), spec)
-        return {g: m / DAYS_PER_MONTH for g, m in out.items()}
+        out = {g: m / DAYS_PER_MONTH for g, m in _medians(build(p, False).timeline(), spec).items()}
+        out["ttf"] = 1 / out["ttf"]
+        return out
 
-    start["tox"] = np.log(0.15 / 0.85)
-    # ttf falls as the share of early discontinuation rises: invert the owner's sign
-    inverted = {k: (1 / v if k == "ttf" else v) for k, v in targets.items()}
-
-    def medians_inv(p):
-        m = medians(p)
-        m["ttf"] = 1 / m["ttf"]
-        return m
-
-    params = _solve(medians_inv, start, inverted, owners, damping=0.5, n_iter=150)
-    params["tox"] = 1 / (1 + np.exp(-params["tox"]))
+    params = _solve(medians, start, targets, owners, damping=0.5, n_iter=150)
     course = build(params, True)
     day = months_to_day
     _snap_endpoint(course, "pfs", pfs_groups, {g: day(v) for g, v in pfs_targets.items()})
