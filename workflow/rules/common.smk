@@ -4,6 +4,7 @@
 from pathlib import Path
 
 from her2rwe.config import ConfigError, prepare
+from her2rwe.reproduce import TABLE_FILES, required_tables
 
 REPO = Path(workflow.basedir)
 
@@ -43,12 +44,40 @@ def cohort_inputs(wildcards):
     return files
 
 
+def reproduction_inputs(wildcards):
+    """The result tables the study's targets read (docs/outputs.md paths), plus the survival
+    tables every study has. A study without response or adverse-event targets needs no such table."""
+    targets = study_config(wildcards.study).get("targets", [])
+    return {key: f"results/{wildcards.study}/{TABLE_FILES[key]}" for key in required_tables(targets)}
+
+
+def reproduction_studies():
+    """The studies with published targets (the others have nothing to reproduce)."""
+    return [study for study in STUDIES if study_config(study).get("targets")]
+
+
+def reproduction_tables(wildcards):
+    """The reproduction.csv of every study with targets, for the summary across studies."""
+    return [f"results/{study}/reproduction.csv" for study in reproduction_studies()]
+
+
+def study_blocks(wildcards):
+    """Every study's config block, keyed by study name, for `params:`."""
+    return {study: study_config(study) for study in STUDIES}
+
+
 def final_outputs(study):
     """Every final output of one study, stage by stage (what `rule all` asks for)."""
     return [
         # endpoints.smk
         f"results/{study}/analysis_dataset.parquet",
         f"results/{study}/tables/attrition.csv",
+        # reproduce.smk (studies with published targets)
+        *(
+            [f"results/{study}/reproduction.csv", "results/reproduction_summary.md"]
+            if study in reproduction_studies()
+            else []
+        ),
     ]
 
 
