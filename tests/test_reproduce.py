@@ -284,3 +284,4 @@ def test_rule_writes_reproduction_and_strict_mode_names_missed_targets(tmp_path)
     assert strict.returncode != 0
     assert "demo: median.pfs.HP+C (published 9.9, computed 8.90349)" in strict.stderr
     assert "median.pfs.ADC (" not in strict.stderr
+    assert (project / "results" / "demo" / "reproduction.csv").is_file()  # kept for inspection

@@ -44,21 +44,20 @@ def cohort_inputs(wildcards):
     return files
 
 
-def reproduction_inputs(wildcards):
-    """The result tables the study's targets read (docs/outputs.md paths), plus the survival
-    tables every study has. A study without response or adverse-event targets needs no such table."""
-    targets = study_config(wildcards.study).get("targets", [])
-    return {key: f"results/{wildcards.study}/{TABLE_FILES[key]}" for key in required_tables(targets)}
-
-
 def reproduction_studies():
     """The studies with published targets (the others have nothing to reproduce)."""
     return [study for study in STUDIES if study_config(study).get("targets")]
 
 
-def reproduction_tables(wildcards):
-    """The reproduction.csv of every study with targets, for the summary across studies."""
-    return [f"results/{study}/reproduction.csv" for study in reproduction_studies()]
+def reproduction_inputs(wildcards):
+    """For every study with targets, the result tables its targets read (docs/outputs.md paths)
+    plus the survival tables every study has, keyed '<study>__<table>'. A study without response or
+    adverse-event targets needs no such table."""
+    return {
+        f"{study}__{key}": f"results/{study}/{TABLE_FILES[key]}"
+        for study in reproduction_studies()
+        for key in required_tables(study_config(study)["targets"])
+    }
 
 
 def study_blocks(wildcards):

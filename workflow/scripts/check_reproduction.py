@@ -1,18 +1,21 @@
-"""Compare a study's published targets with its result tables: results/{study}/reproduction.csv."""
+"""Compare every study's published targets with its result tables: results/{study}/reproduction.csv."""
 
 import sys
+from pathlib import Path
 
 from her2rwe import io, reproduce
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
-tables = {
-    key: io.read_analysis_dataset(path) if path.endswith(".parquet") else io.read_table(path)
-    for key, path in snakemake.input.items()
-}
-table = reproduce.check_targets(snakemake.params.study.get("targets", []), tables)
-io.write_table(table, snakemake.output.table)
-for row in table.itertuples(index=False):
-    print(
-        f"{row.status:8} {row.metric}: published {row.published:g}, computed {row.computed:.6g} {row.note}",
-        file=sys.stderr,
-    )
+tables = {}
+for name, path in snakemake.input.items():
+    study, key = name.rsplit("__", 1)
+    read = io.read_analysis_dataset if path.endswith(".parquet") else io.read_table
+    tables.setdefault(study, {})[key] = read(path)
+for out in snakemake.output.tables:
+    study = Path(out).parent.name
+    table = reproduce.check_targets(snakemake.params.studies[study]["targets"], tables[study])
+    io.write_table(table, out)
+    for row in table.itertuples(index=False):
+        print(
+            f"{study}: {row.status:8} {row.metric} = {row.computed:.6g} {row.note}", file=sys.stderr
+        )
