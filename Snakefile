@@ -10,6 +10,7 @@ include: "workflow/rules/endpoints.smk"
 include: "workflow/rules/survival.smk"
 include: "workflow/rules/tables.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/reproduce.smk"
 
 
 rule all:

@@ -6,8 +6,14 @@ from pathlib import Path
 from her2rwe.config import ConfigError, prepare
 from her2rwe.formatting import ci_method_text
 from her2rwe.plotting.figures import TABLES, figure_kind, figure_names
+from her2rwe.reproduce import TABLE_FILES, required_tables
 
 REPO = Path(workflow.basedir)
+
+# `--config strict_reproduction=true` arrives as the string "true"; other spellings still fail the
+# schema check with a message that names the key.
+if str(config.get("strict_reproduction")).lower() in ("true", "false"):
+    config["strict_reproduction"] = str(config["strict_reproduction"]).lower() == "true"
 
 try:
     config = prepare(config, workdir=".", schema_path=REPO / "workflow" / "schemas" / "config.schema.yaml")
@@ -113,6 +119,27 @@ def figure_methods(study):
     }
 
 
+def reproduction_studies():
+    """The studies with published targets (the others have nothing to reproduce)."""
+    return [study for study in STUDIES if study_config(study).get("targets")]
+
+
+def reproduction_inputs(wildcards):
+    """For every study with targets, the result tables its targets read (docs/outputs.md paths)
+    plus the survival tables every study has, keyed '<study>__<table>'. A study without response or
+    adverse-event targets needs no such table."""
+    return {
+        f"{study}__{key}": f"results/{study}/{TABLE_FILES[key]}"
+        for study in reproduction_studies()
+        for key in required_tables(study_config(study)["targets"])
+    }
+
+
+def study_blocks(wildcards):
+    """Every study's config block, keyed by study name, for `params:`."""
+    return {study: study_config(study) for study in STUDIES}
+
+
 def final_outputs(study):
     """Every final output of one study, stage by stage (what `rule all` asks for)."""
     return [
@@ -128,6 +155,12 @@ def final_outputs(study):
         *(f"results/{study}/tables/{name}.{ext}" for name in TABLE_NAMES for ext in ("csv", "md")),
         # figures.smk
         *figure_outputs(study).values(),
+        # reproduce.smk (studies with published targets)
+        *(
+            [f"results/{study}/reproduction.csv", "results/reproduction_summary.md"]
+            if study in reproduction_studies()
+            else []
+        ),
     ]
 
 

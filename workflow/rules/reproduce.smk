@@ -1,0 +1,31 @@
+# Reproduction checks: the published targets of every study against its result tables (one job for
+# all studies: a lookup is cheap and each job pays ~1 s of start-up), then a summary of all studies.
+# With --config strict_reproduction=true the summary job fails, naming every missed target; the
+# per-study reproduction.csv files are kept for inspection.
+
+
+rule check_reproduction:
+    input:
+        unpack(reproduction_inputs),
+    output:
+        tables=expand("results/{study}/reproduction.csv", study=reproduction_studies()),
+    params:
+        studies=study_blocks,
+    log:
+        "results/logs/check_reproduction.log",
+    script:
+        "../scripts/check_reproduction.py"
+
+
+rule summarize_reproduction:
+    input:
+        tables=expand("results/{study}/reproduction.csv", study=reproduction_studies()),
+    output:
+        summary="results/reproduction_summary.md",
+    params:
+        studies=study_blocks,
+        strict=config["strict_reproduction"],
+    log:
+        "results/logs/summarize_reproduction.log",
+    script:
+        "../scripts/summarize_reproduction.py"

@@ -1,0 +1,21 @@
+"""Compare every study's published targets with its result tables: results/{study}/reproduction.csv."""
+
+import sys
+from pathlib import Path
+
+from her2rwe import io, reproduce
+
+sys.stderr = open(snakemake.log[0], "w", buffering=1)
+tables = {}
+for name, path in snakemake.input.items():
+    study, key = name.rsplit("__", 1)
+    read = io.read_analysis_dataset if path.endswith(".parquet") else io.read_table
+    tables.setdefault(study, {})[key] = read(path)
+for out in snakemake.output.tables:
+    study = Path(out).parent.name
+    table = reproduce.check_targets(snakemake.params.studies[study]["targets"], tables[study])
+    io.write_table(table, out)
+    for row in table.itertuples(index=False):
+        print(
+            f"{study}: {row.status:8} {row.metric} = {row.computed:.6g} {row.note}", file=sys.stderr
+        )
