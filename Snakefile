@@ -11,6 +11,7 @@ include: "workflow/rules/survival.smk"
 include: "workflow/rules/tables.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/reproduce.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:

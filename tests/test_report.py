@@ -9,7 +9,7 @@ import zipfile
 import pandas as pd
 
 from her2rwe import formatting as fmt
-from her2rwe import report
+from her2rwe import io, report
 
 STUDY = {"endpoints": ["pfs"], "ci_method": "log-log", "conf_level": 0.95, "response": {}}
 SURVIVAL = pd.DataFrame(
@@ -46,7 +46,7 @@ RESPONSE = pd.DataFrame(
     }
 )
 RESP_COMP = pd.DataFrame(
-    {"rate": ["orr"], "arm": ["ADC"], "reference": ["HP+C"], "test": ["chi-square"], "p": [0.0021]}
+    {"rate": ["orr"], "arm": ["ADC"], "reference": ["HP+C"], "test": ["chisq"], "p": [0.0021]}
 )
 
 
@@ -60,7 +60,7 @@ def test_two_arm_results_paragraph_reads_like_the_paper():
     )
     # 43/83 = 51.807% and 18/67 = 26.866%
     assert (
-        "The objective response rate was 51.8% (43/83; 95% CI 40.6-62.9) with ADC and 26.9% (18/67; 95% CI 16.8-39.0) with HP+C (chi-square p = 0.002)."
+        "The objective response rate was 51.8% (43/83; 95% CI 40.6-62.9) with ADC and 26.9% (18/67; 95% CI 16.8-39.0) with HP+C (chi-square test p = 0.002)."
         in text
     )
 
@@ -145,9 +145,32 @@ def test_markdown_tables_round_trip_into_docx_deterministically(tmp_path):
 def test_manifest_lists_sorted_sha256(tmp_path):
     (tmp_path / "b.txt").write_text("b")
     (tmp_path / "a.txt").write_text("a")
-    text = report.sha256_manifest(tmp_path, ["b.txt", "a.txt"])
+    text = io.sha256_manifest(tmp_path, ["b.txt", "a.txt"])
     # sha256("a") and sha256("b"), as printed by `printf a | sha256sum`
     assert text == (
         "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb  a.txt\n"
         "3e23e8160039594a33894f6564e1b1348bbd7a0088d42c4acb73eeaed59c009d  b.txt\n"
     )
+
+
+def test_rates_that_were_not_estimated_are_left_out():
+    """No sd_weeks column: CBR is empty in the table, so the paragraph says nothing about it."""
+    response = pd.DataFrame(
+        {"arm": ["TKI", "Overall"], "n": [66, 66], "orr_n": [12, 12], "orr_pct": [100 * 12 / 66] * 2,
+         "orr_lower": [9.8, 9.8], "orr_upper": [29.4, 29.4], "cbr_n": [float("nan")] * 2,
+         "cbr_pct": [float("nan")] * 2}
+    )  # fmt: skip
+    # 12/66 = 18.18% -> 18.2
+    assert report.response_sentences(response, None, ["TKI"], None) == [
+        "The objective response rate was 18.2% (12/66; 95% CI 9.8-29.4)."
+    ]
+
+
+def test_custom_endpoint_label_reads_mid_sentence():
+    study = {
+        "endpoint_definitions": {
+            "tdxd_duration": {"label": "Duration of T-DXd", "events": [], "censor": []}
+        }
+    }
+    assert report.endpoint_abbreviation(study, "tdxd_duration") == "duration of T-DXd"
+    assert report.endpoint_abbreviation(study, "pfs") == "PFS"

@@ -77,7 +77,6 @@ def test_config_flags_the_studies_synthetic_with_their_seed(config):
         assert study["synthetic"] is True
         assert study["seed"].startswith(prefix)
         assert study["targets"] and all(t["seed"] == study["seed"] for t in study["targets"])
-    assert "example" in config["studies"]
 
 
 # ------------------------------------------------------------------------------------------------

@@ -4,9 +4,10 @@ into place, so a failed or interrupted job never leaves a file that looks comple
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -93,3 +94,13 @@ def write_docx(document, path: str | Path) -> None:
             entry.external_attr = 0o644 << 16
             dst.writestr(entry, src.read(info.filename))
     write_bytes(out.getvalue(), path)
+
+
+def sha256_manifest(root: str | Path, paths: Iterable[str | Path]) -> str:
+    """`sha256  relative/path` lines, sorted by path (the format `sha256sum -c` reads)."""
+    root = Path(root)
+    lines = []
+    for p in sorted({Path(p).as_posix() for p in paths}):
+        digest = hashlib.sha256((root / p).read_bytes()).hexdigest()
+        lines.append(f"{digest}  {p}")
+    return "\n".join(lines) + "\n"

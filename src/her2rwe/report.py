@@ -8,7 +8,6 @@ are deterministic: the same results give byte-identical files.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,7 +29,11 @@ def endpoint_abbreviation(study: Mapping[str, Any], endpoint: str) -> str:
     if endpoint in BUILTIN_ENDPOINTS and endpoint not in (study.get("endpoint_definitions") or {}):
         return endpoint.upper()
     definition = endpoint_definitions(study).get(endpoint)
-    return definition.label if definition and definition.label else endpoint.upper()
+    if not (definition and definition.label):
+        return endpoint.upper()
+    label = definition.label
+    # "Duration of T-DXd" reads "duration of T-DXd" mid-sentence; "PFS2" or "T-DXd ..." stay as they are
+    return label[0].lower() + label[1:] if label[:2].istitle() and label[1:2].islower() else label
 
 
 # ------------------------------------------------------------------------------------------------
@@ -117,7 +120,17 @@ def _join(parts: Sequence[str]) -> str:
     return ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
-def _rate_text(row: Mapping[str, Any], key: str, digits: int = 1) -> str:
+TEST_NAMES = {
+    "chisq": "chi-square test",
+    "chisq (Yates)": "chi-square test with continuity correction",
+    "fisher": "Fisher's exact test",
+}
+
+
+def _rate_text(row: Mapping[str, Any], key: str, digits: int = 1) -> str | None:
+    """ "51.8% (43/83; 95% CI 40.6-62.9)", or None when the rate was not estimated."""
+    if fmt.is_missing(row.get(f"{key}_n")) or fmt.is_missing(row.get(f"{key}_pct")):
+        return None
     return (
         f"{fmt.fmt_num(row[f'{key}_pct'], digits)}% ({int(row[f'{key}_n'])}/{int(row['n'])}; "
         f"95% CI {fmt.fmt_ci(row.get(f'{key}_lower'), row.get(f'{key}_upper'), digits)})"
@@ -149,23 +162,28 @@ def response_sentences(
                 row = _rows(response, arm="Overall")
             if row.empty:
                 continue
-            sentences.append(f"The {name} was {_rate_text(row.iloc[0], key)}.")
+            text = _rate_text(row.iloc[0], key)
+            if text:
+                sentences.append(f"The {name} was {text}.")
             continue
         order = [a for a in arms if a != reference] + ([reference] if reference else [])
         parts = []
         for arm in order:
             row = _rows(response, arm=arm)
-            if not row.empty:
-                parts.append(f"{_rate_text(row.iloc[0], key)} with {arm}")
+            rate = None if row.empty else _rate_text(row.iloc[0], key)
+            if rate:
+                parts.append(f"{rate} with {arm}")
+        if not parts:
+            continue
         text = f"The {name} was " + _join(parts)
         ps = []
         for arm in order[:-1]:
             comp = _rows(comparisons, rate=key, arm=arm)
             if not comp.empty and not fmt.is_missing(comp.iloc[0].get("p")):
                 p = fmt.fmt_p(comp.iloc[0]["p"])
-                test = comp.iloc[0].get("test", "")
+                test = TEST_NAMES.get(str(comp.iloc[0].get("test", "")), "")
                 ps.append(
-                    f"{test + ' ' if isinstance(test, str) and test else ''}p {'= ' + p if not p.startswith('<') else p}"
+                    f"{test + ' ' if test else ''}p {'= ' + p if not p.startswith('<') else p}"
                 )
         if ps:
             text += " (" + "; ".join(ps) + ")"
@@ -390,17 +408,3 @@ def write_docx(
         for note in table.footnotes:
             document.add_paragraph(note).runs[0].italic = True
     io.write_docx(document, path)
-
-
-# ------------------------------------------------------------------------------------------------
-# manifest
-
-
-def sha256_manifest(root: str | Path, paths: Iterable[str | Path]) -> str:
-    """`sha256  relative/path` lines, sorted by path (the format of `sha256sum -c`)."""
-    root = Path(root)
-    lines = []
-    for p in sorted({Path(p).as_posix() for p in paths}):
-        digest = hashlib.sha256((root / p).read_bytes()).hexdigest()
-        lines.append(f"{digest}  {p}")
-    return "\n".join(lines) + "\n"

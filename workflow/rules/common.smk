@@ -140,6 +140,39 @@ def study_blocks(wildcards):
     return {study: study_config(study) for study in STUDIES}
 
 
+# the tables of tables.docx, in manuscript order (Table 1 first)
+DOCX_TABLES = [
+    "baseline",
+    "survival",
+    "comparisons",
+    "cox_models",
+    "response",
+    "response_comparisons",
+    "best_response",
+    "adverse_events",
+    "adverse_events_by_category",
+]
+# what the results paragraph reads
+SUMMARY_TABLES = ["survival", "comparisons", "response", "response_comparisons", "adverse_events"]
+
+
+def report_inputs(wildcards):
+    """Per study, keyed '<study>__<table>': the CSV tables of the results paragraph and the Markdown
+    tables of the DOCX."""
+    inputs = {}
+    for study in STUDIES:
+        for name in SUMMARY_TABLES:
+            inputs[f"{study}__{name}"] = f"results/{study}/tables/{name}.csv"
+        for name in DOCX_TABLES:
+            inputs[f"{study}__{name}_md"] = f"results/{study}/tables/{name}.md"
+    return inputs
+
+
+def manifest_inputs(wildcards):
+    """Every output that the manifest lists: all final outputs but the manifest itself."""
+    return [path for path in get_final_output(wildcards) if path != "results/MANIFEST.sha256"]
+
+
 def final_outputs(study):
     """Every final output of one study, stage by stage (what `rule all` asks for)."""
     return [
@@ -165,4 +198,7 @@ def final_outputs(study):
 
 
 def get_final_output(wildcards):
-    return [path for study in STUDIES for path in final_outputs(study)]
+    paths = [path for study in STUDIES for path in final_outputs(study)]
+    paths += [f"results/{study}/{name}" for study in STUDIES for name in ("summary.md", "tables.docx")]
+    paths.append("results/MANIFEST.sha256")
+    return list(dict.fromkeys(paths))

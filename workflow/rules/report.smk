@@ -1,0 +1,37 @@
+# Report: per study a results paragraph in the style of the paper with a methods paragraph
+# (summary.md) and the manuscript tables (tables.docx), written by one job for all studies; then a
+# checksum manifest of every output. `snakemake --report results/report.html` gathers the figures
+# and tables registered with report() into one self-contained HTML file.
+
+
+rule write_reports:
+    input:
+        unpack(report_inputs),
+    output:
+        summaries=report(
+            expand("results/{study}/summary.md", study=STUDIES),
+            caption="../report/summary.rst",
+            category="Summary",
+        ),
+        docx=expand("results/{study}/tables.docx", study=STUDIES),
+    params:
+        studies=study_blocks,
+        days_per_month=config["days_per_month"],
+        markdown_tables=DOCX_TABLES,
+    log:
+        "results/logs/write_reports.log",
+    script:
+        "../scripts/write_reports.py"
+
+
+rule write_manifest:
+    input:
+        manifest_inputs,
+    output:
+        "results/MANIFEST.sha256",
+    log:
+        "results/logs/write_manifest.log",
+    run:
+        from her2rwe.io import sha256_manifest, write_text
+
+        write_text(sha256_manifest(".", input), output[0])

@@ -1,0 +1,46 @@
+"""Write every study's results and methods paragraphs (summary.md) and manuscript tables (DOCX)."""
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from her2rwe import io, report
+from her2rwe.dataset import arm_levels, reference_arm
+
+sys.stderr = open(snakemake.log[0], "w", buffering=1)
+versions = report.software_versions()
+markdown_tables = snakemake.params.markdown_tables
+
+
+def table(study, name):
+    frame = pd.read_csv(snakemake.input[f"{study}__{name}"])
+    return None if frame.empty else frame
+
+
+for i, (name, study) in enumerate(snakemake.params.studies.items()):
+    survival = table(name, "survival")
+    present = sorted(survival.loc[survival["split"] == "arm", "group"].astype(str).unique())
+    arms = arm_levels(study, present)
+    reference = reference_arm(study, present) if len(arms) > 1 else None
+    paragraph = report.results_paragraph(
+        study,
+        survival,
+        table(name, "comparisons"),
+        table(name, "response"),
+        table(name, "response_comparisons"),
+        table(name, "adverse_events"),
+        arms=arms,
+        reference=reference,
+    )
+    methods = report.methods_paragraph(study, snakemake.params.days_per_month, versions)
+    title = study.get("title") or name
+    note = "\n\n_Synthetic data: no row describes a real patient._\n" if study.get("synthetic") else "\n"
+    io.write_text(f"# {title}\n\n## Results\n\n{paragraph}\n\n## Methods\n\n{methods}\n{note}", snakemake.output.summaries[i])
+
+    tables = []
+    for md in markdown_tables:
+        text = Path(snakemake.input[f"{name}__{md}_md"]).read_text(encoding="utf-8")
+        tables += [t for t in report.parse_markdown_tables(text) if t.rows]
+    report.write_docx(tables, snakemake.output.docx[i], heading=title, intro=study.get("citation"))
+    print(f"{name}: summary and {len(tables)} tables", file=sys.stderr)
