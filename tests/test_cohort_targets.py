@@ -1,8 +1,9 @@
 """Every published target in config.yaml passes on the bundled synthetic cohorts when the result
 tables are built from independent estimates: KM medians from R survival
-(tests/fixtures/cohorts_medians.csv), the SPSS CI from R (cohorts_spss.csv), Cox HRs from R
-(cohorts_cox.csv), and counts and percentages by hand from the committed files. The tables follow
-docs/outputs.md, so this also checks that every target's metric names rows the pipeline writes.
+(tests/fixtures/cohorts_medians.csv), the SPSS CI from R's KM values with the documented
+Klein-Moeschberger formula (cohorts_spss.csv), Cox HRs from R (cohorts_cox.csv), and counts and
+percentages by hand from the committed files. The tables follow docs/outputs.md, so this also
+checks that every target's metric names rows the pipeline writes.
 """
 
 from __future__ import annotations

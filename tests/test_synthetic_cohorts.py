@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from her2rwe import km
 from her2rwe import synthetic_cohorts as sc
 from her2rwe.config import prepare
 from her2rwe.dataset import build_study_data
@@ -203,67 +204,117 @@ def test_median_reproduces_published_value(data, r_medians, study, endpoint, gro
     assert sc.km_median(t, e) == pytest.approx(r_median, rel=1e-12)
 
 
-def test_every_r_median_matches_the_calibration_estimator(data, r_medians):
+def test_every_r_median_matches_the_pipeline_estimator(data, r_medians):
     for row in r_medians.itertuples(index=False):
         ds = data[row.study].dataset
         mask = _group_mask(ds, row.group)
         t = ds[f"{row.endpoint}_months"].to_numpy()[mask]
         e = ds[f"{row.endpoint}_event"].to_numpy()[mask]
         assert int(mask.sum()) == row.n and int(e.sum()) == row.events
-        assert sc.km_median(t, e) == pytest.approx(row.median, rel=1e-12), row
+        median = km.km_quantiles(km.kaplan_meier(t, e), (0.5,))[0, 0]
+        assert median == pytest.approx(row.median, rel=1e-12), row
 
 
-def test_tki_spss_ci_matches_r_and_the_paper(data):
+@pytest.fixture(scope="module")
+def r_spss():
+    return pd.read_csv(FIXTURES / "cohorts_spss.csv").iloc[0]
+
+
+def test_tki_spss_ci_hand_calculation_from_r_km_values(r_spss):
+    # R survfit gives the KM values; the SPSS interval (Klein-Moeschberger SE, docs/methods.md)
+    # is worked out here by hand from them:
+    #   Var S(median) = S(median)^2 * Greenwood sum up to the median
+    #   f = (S(u) - S(l)) / (l - u), u = last event time with S >= 0.55, l = first with S <= 0.45
+    #   SE = sqrt(Var) / f; CI = median -/+ qnorm(0.975) * SE
+    r = r_spss
+    assert r["surv_u"] >= 0.55 > 0.5 > r["surv_at_median"] > 0.45 >= r["surv_l"]
+    assert r["u"] < r["median"] < r["l"]
+    var = r["surv_at_median"] ** 2 * r["greenwood_at_median"]
+    density = (r["surv_u"] - r["surv_l"]) / (r["l"] - r["u"])
+    se = np.sqrt(var) / density
+    z = 1.959963984540054  # qnorm(0.975)
+    lower, upper = r["median"] - z * se, r["median"] + z * se
+    assert var == pytest.approx(r["var_at_median"], rel=1e-12)
+    assert density == pytest.approx(r["density"], rel=1e-12)
+    assert se == pytest.approx(r["se"], rel=1e-12)
+    assert lower == pytest.approx(r["lower"], rel=1e-12)
+    assert upper == pytest.approx(r["upper"], rel=1e-12)
+    # 10.1 (95% CI 4.7-15.6), with qnorm(0.975) or 1.96 alike, each at least 0.01 months inside
+    # its rounding interval
+    for zz in (z, 1.96):
+        est = (r["median"], r["median"] - zz * se, r["median"] + zz * se)
+        assert tuple(fmt_num(x) for x in est) == ("10.1", "4.7", "15.6")
+        for x, published in zip(est, (10.1, 4.7, 15.6), strict=True):
+            assert abs(x - published) <= 0.05 - 0.01
+
+
+def test_tki_spss_ci_of_the_pipeline_matches_the_hand_calculation(data, r_spss):
     ds = data["tki_after_tdm1"].dataset
-    ci = sc.spss_median_ci(ds["pfs_months"].to_numpy(), ds["pfs_event"].to_numpy())
-    ref = pd.read_csv(FIXTURES / "cohorts_spss.csv").iloc[0]
-    for ours, theirs in (
-        (ci.median, ref["median"]),
-        (ci.t45, ref["t45"]),
-        (ci.t55, ref["t55"]),
-        (ci.surv_at_median, ref["surv_at_median"]),
-        (ci.var_at_median, ref["var_at_median"]),
-        (ci.se, ref["se"]),
-        (ci.lower, ref["lower"]),
-        (ci.upper, ref["upper"]),
-    ):
-        assert ours == pytest.approx(theirs, rel=1e-9)
-    # 10.1 (95% CI 4.7-15.6), with 1.96 or qnorm(0.975) alike
-    for z in (sc.Z975, 1.96):
-        lo, hi = ci.median - z * ci.se, ci.median + z * ci.se
-        assert (fmt_num(ci.median), fmt_num(lo), fmt_num(hi)) == ("10.1", "4.7", "15.6")
+    t, e = ds["pfs_months"].to_numpy(), ds["pfs_event"].to_numpy()
+    fit = km.kaplan_meier(t, e, "plain")
+    med, lower, upper, se = km.spss_quantile(fit, 0.5, 0.95)
+    for ours, theirs in ((med, "median"), (lower, "lower"), (upper, "upper"), (se, "se")):
+        assert ours == pytest.approx(r_spss[theirs], rel=1e-9), theirs
+    # the generator calibrates with exactly this estimator, and places u and l where R finds them
+    assert sc.spss_median_ci(t, e) == (med, lower, upper, se)
+    assert sc._spss_window(fit) == (
+        pytest.approx(r_spss["u"], rel=1e-12),
+        pytest.approx(r_spss["l"], rel=1e-12),
+    )
 
 
 def test_directional_claims_hold_in_r():
     cox = pd.read_csv(FIXTURES / "cohorts_cox.csv")
     assert (cox["hr"] < 1).all()
+    assert (cox["p"] < 0.05).all()
     tdxd = cox[cox["contrast"] == "T-DXd vs HP+C"].iloc[0]
     assert tdxd["p"] < 0.01  # "superior PFS" with T-DXd: clearly below 0.05
 
 
+def test_generator_cox_check_is_r_coxph(data):
+    cox = pd.read_csv(FIXTURES / "cohorts_cox.csv").set_index("contrast")
+    ds = data["adc_vs_hpc"].dataset
+    sub = ((ds["regimen"] == "T-DXd") | (ds["arm"] == "HP+C")).to_numpy()
+    t, e = ds["pfs_months"].to_numpy()[sub], ds["pfs_event"].to_numpy()[sub]
+    hr, p = sc.cox_hr(t, e, (ds["regimen"] == "T-DXd").to_numpy()[sub])
+    assert hr == pytest.approx(cox.loc["T-DXd vs HP+C", "hr"], rel=1e-6)
+    assert p == pytest.approx(cox.loc["T-DXd vs HP+C", "p"], rel=1e-6)
+    ds = data["tki_after_tdm1"].dataset
+    t, e = ds["pfs_months"].to_numpy(), ds["pfs_event"].to_numpy()
+    for contrast, col, level in (
+        ("prior_tdm1_benefit yes vs no", "prior_tdm1_benefit", "yes"),
+        ("trastuzumab_resistance acquired vs primary", "trastuzumab_resistance", "acquired"),
+    ):
+        hr, p = sc.cox_hr(t, e, (ds[col] == level).to_numpy())
+        assert hr == pytest.approx(cox.loc[contrast, "hr"], rel=1e-6)
+        assert p == pytest.approx(cox.loc[contrast, "p"], rel=1e-6)
+
+
 # ------------------------------------------------------------------------------------------------
-# the estimator itself, against hand calculations
+# the calibration helpers, against hand calculations
 
 
-def test_km_median_midpoint_when_survival_sits_at_one_half():
+def test_km_median_is_the_pipeline_quantile():
     # four events at 1, 2, 3, 4: S = 0.75, 0.5, 0.25, 0 -> S = 0.5 on [2, 3): median (2 + 3) / 2
     assert sc.km_median([1, 2, 3, 4], [1, 1, 1, 1]) == 2.5
-    # censoring at 2 (events first at ties does not apply): S(1) = 3/4, S(3) = 3/4 * 1/2 = 3/8
+    # censoring at 2: S(1) = 3/4, S(3) = 3/4 * 1/2 = 3/8 -> median 3
     assert sc.km_median([1, 2, 3, 4], [1, 0, 1, 1]) == 3.0
     assert np.isnan(sc.km_median([1, 2, 3], [1, 0, 0]))
 
 
-def test_spss_se_hand_calculation():
-    # ten events at 1..10: S(t_k) = 1 - k/10; median: S(5) = 0.5 exactly -> (5 + 6) / 2 = 5.5;
-    # S at the median = S(5) = 0.5; Greenwood sum to 5 = sum_{k=1..5} 1 / ((11-k)(10-k))
-    # = 1/90 + 1/72 + 1/56 + 1/42 + 1/30 = 0.1; Var = 0.25 * 0.1 = 0.025;
-    # F first reaches 0.45 at t = 5 (S = 0.5 <= 0.55) and 0.55 at t = 6 (S = 0.4 <= 0.45);
-    # f_hat = 0.1 / (6 - 5) = 0.1; SE = sqrt(0.025) / 0.1 = 1.5811
-    ci = sc.spss_median_ci(np.arange(1, 11), np.ones(10))
-    assert ci.median == 5.5
-    assert (ci.t45, ci.t55) == (5.0, 6.0)
-    assert ci.var_at_median == pytest.approx(0.025, rel=1e-12)
-    assert ci.se == pytest.approx(np.sqrt(0.025) / 0.1, rel=1e-12)
+def test_spss_window_and_se_hand_calculation():
+    # ten events at 1..10: S(t_k) = 1 - k/10. Median: S(5) = 0.5 exactly -> (5 + 6) / 2 = 5.5.
+    # u = last event time with S >= 0.55: 4 (S = 0.6); l = first with S <= 0.45: 6 (S = 0.4);
+    # f = (0.6 - 0.4) / (6 - 4) = 0.1. Greenwood sum to 5 = 1/90 + 1/72 + 1/56 + 1/42 + 1/30 = 0.1,
+    # Var S = 0.5^2 * 0.1 = 0.025; SE = sqrt(0.025) / 0.1 = 1.5811; CI 5.5 -/+ 1.96 SE = 2.40-8.60
+    t, e = np.arange(1, 11), np.ones(10)
+    assert sc._spss_window(sc.km_fit(t, e)) == (4.0, 6.0)
+    med, lower, upper, se = sc.spss_median_ci(t, e)
+    assert med == 5.5
+    assert se == pytest.approx(np.sqrt(0.025) / 0.1, rel=1e-12)
+    assert (fmt_num(lower, 2), fmt_num(upper, 2)) == ("2.40", "8.60")
+    # no event with S >= 0.55 (two events at 1 among 3 patients, S = 1/3): u is the origin
+    assert sc._spss_window(sc.km_fit([1, 1, 2], [1, 1, 0])) == (0.0, 1.0)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -6,7 +6,12 @@ paper's design and reproduces its reported numbers:
 
 - counts the paper gives are exact (sample sizes, responders, adverse-event counts, category shares);
 - medians (and, for ``tki_after_tdm1``, the SPSS-style CI) hit the published value at the paper's
-  rounding when computed exactly as R ``survfit`` does.
+  rounding, with a margin inside the rounding interval, when computed by the pipeline's own
+  estimators.
+
+There is one implementation of every statistic: calibration calls :mod:`her2rwe.km`
+(``kaplan_meier``, ``km_quantiles``, ``spss_quantile``) and :mod:`her2rwe.cox` (``cox_ph``), the
+functions the survival stage uses, so what is calibrated is exactly what the pipeline computes.
 
 How a cohort is made:
 
@@ -14,21 +19,23 @@ How a cohort is made:
 2. latent times (progression, post-progression survival, follow-up, discontinuation, gap to the next
    therapy) are drawn once from Weibull/uniform models whose scales depend on the covariates;
 3. the scales are solved by a damped fixed-point iteration so that the exact KM medians of the
-   endpoints come close to their targets; times are rounded to whole days;
+   endpoints (and, for ``tki_after_tdm1``, the half-width of the SPSS interval, through the spread
+   of the progression times) come close to their targets; times are rounded to whole days;
 4. the remaining gap is closed by moving the few event times that decide each median onto the
    target day ("snapping"), endpoint by endpoint in the order PFS, OS, TTF, TTNT, so that a later
-   step never changes an earlier endpoint;
+   step never changes an earlier endpoint; for ``tki_after_tdm1`` a small search then places the
+   event times that decide the SPSS SE (see :func:`_tune_spss`);
 5. the endpoints are derived from the written dates with :mod:`her2rwe.endpoints`, exactly as the
    pipeline does, and every target is checked; a miss raises :class:`CalibrationError`.
 
 Dates are shifted: index dates fall in 2030-2035, so no date is a real one. Every file starts with a
 ``# SYNTHETIC DATA`` comment line. The generator is deterministic: the same seed gives the same
-bytes. The small exact KM and SPSS-SE code here is for calibration; the pipeline's estimators live in
-the survival module, and tests compare both with R.
+bytes.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io as _io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -36,10 +43,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from her2rwe import cox, km
 from her2rwe.endpoints import DAYS_PER_MONTH, EndpointDefinition, derive_endpoint
-
-TOL = float(np.sqrt(np.finfo(float).eps))  # R survival's tolerance for S(t) == p
-Z975 = 1.959963984540054  # qnorm(0.975)
 
 SEEDS = {"adc_vs_hpc": 20220000, "tki_after_tdm1": 20230001, "post_tdxd_ensemble": 20250002}
 SEED_FILES = {
@@ -54,111 +59,46 @@ class CalibrationError(RuntimeError):
 
 
 # ------------------------------------------------------------------------------------------------
-# exact Kaplan-Meier, as R survfit
+# the pipeline's estimators (her2rwe.km, her2rwe.cox): calibration uses them and nothing else
 
 
-@dataclass(frozen=True)
-class KMFit:
-    """Kaplan-Meier estimate at the distinct event times (Greenwood variance terms)."""
-
-    time: np.ndarray  # distinct event times
-    n_risk: np.ndarray
-    n_event: np.ndarray
-    surv: np.ndarray
-    greenwood: np.ndarray  # cumulative sum of d / (n (n - d))
-
-
-def km_fit(time, event) -> KMFit:
-    """Product-limit estimate at the distinct event times; events before censorings at ties."""
-    t = np.asarray(time, dtype=float)
-    e = np.asarray(event).astype(bool)
-    ut = np.unique(t[e])
-    n_risk = np.array([(t >= u).sum() for u in ut], dtype=float)
-    n_event = np.array([(e & (t == u)).sum() for u in ut], dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        surv = np.cumprod(1.0 - n_event / n_risk)
-        terms = np.where(n_risk > n_event, n_event / (n_risk * (n_risk - n_event)), np.inf)
-    return KMFit(ut, n_risk, n_event, surv, np.cumsum(terms))
-
-
-def km_quantile_index(fit: KMFit, p: float = 0.5) -> tuple[int | None, bool]:
-    """Index of the event time where S first falls to 1 - p, and whether it sits exactly there."""
-    target = 1.0 - p
-    exact = np.flatnonzero(np.abs(fit.surv - target) < TOL)
-    if len(exact):
-        return int(exact[0]), True
-    below = np.flatnonzero(fit.surv < target)
-    return (int(below[0]), False) if len(below) else (None, False)
+def km_fit(time, event) -> km.KMFit:
+    """The pipeline's Kaplan-Meier fit (:func:`her2rwe.km.kaplan_meier`; the band type does not
+    matter for percentiles or the SPSS interval)."""
+    return km.kaplan_meier(time, event, conf_type="plain")
 
 
 def km_median(time, event, p: float = 0.5) -> float:
-    """The p-quantile of the survival time as R ``quantile.survfit``: the first time S(t) <= 1 - p;
-    when S sits exactly at 1 - p on a flat stretch, the midpoint to the next event time. NaN when
-    not reached."""
-    fit = km_fit(time, event)
-    i, exact = km_quantile_index(fit, p)
-    if i is None:
-        return float("nan")
-    if exact:
-        return float(fit.time[i]) if i + 1 == len(fit.time) else (fit.time[i] + fit.time[i + 1]) / 2
-    return float(fit.time[i])
+    """The p-quantile of the survival time as the pipeline computes it (:func:`her2rwe.km.km_quantiles`,
+    R ``quantile.survfit``); NaN when not reached."""
+    return float(km.km_quantiles(km_fit(time, event), (p,))[0, 0])
 
 
-def km_first_reach(fit: KMFit, p: float) -> float:
-    """The time at which the KM estimate of F = 1 - S first reaches p (S <= 1 - p); NaN if never."""
-    hit = np.flatnonzero(fit.surv <= 1.0 - p + TOL)
-    return float(fit.time[hit[0]]) if len(hit) else float("nan")
+def spss_median_ci(time, event, conf_level: float = 0.95) -> tuple[float, float, float, float]:
+    """Median, lower, upper and SE of the SPSS-style interval as the pipeline computes it for
+    ``ci_method: spss`` (:func:`her2rwe.km.spss_quantile`)."""
+    return km.spss_quantile(km_fit(time, event), 0.5, conf_level)
 
 
-@dataclass(frozen=True)
-class SpssMedian:
-    median: float
-    se: float
-    lower: float
-    upper: float
-    t45: float
-    t55: float
-    surv_at_median: float
-    var_at_median: float
+def cox_hr(time, event, group) -> tuple[float, float]:
+    """Hazard ratio and Wald p of ``group`` (True vs False) by the pipeline's Cox model
+    (:func:`her2rwe.cox.cox_ph`, Efron ties), as the subgroup comparisons of the survival stage."""
+    fit = cox.cox_ph(np.asarray(group, dtype=float), time, event, ties="efron")
+    return float(fit.hr[0]), float(fit.p[0])
 
 
-def spss_median_ci(time, event, z: float = Z975) -> SpssMedian:
-    """Median with the symmetric CI SPSS prints: median +/- z * SE.
-
-    SE by Klein and Moeschberger: sqrt(Greenwood Var(S(median))) / f_hat, where f_hat is a
-    uniform-kernel density estimate f_hat = (0.55 - 0.45) / (t_0.55 - t_0.45) and t_p is the time at
-    which the KM estimate of F = 1 - S first reaches p.
-    """
-    fit = km_fit(time, event)
-    med = km_median(time, event)
-    nan = float("nan")
-    if np.isnan(med):
-        return SpssMedian(nan, nan, nan, nan, nan, nan, nan, nan)
-    k = int(np.searchsorted(fit.time, med, side="right") - 1)
-    s, gw = float(fit.surv[k]), float(fit.greenwood[k])
-    var = s * s * gw
-    t45, t55 = km_first_reach(fit, 0.45), km_first_reach(fit, 0.55)
-    f_hat = 0.1 / (t55 - t45) if t55 > t45 else nan
-    se = float(np.sqrt(var) / f_hat)
-    return SpssMedian(med, se, med - z * se, med + z * se, t45, t55, s, var)
-
-
-def logrank_p(time, event, group) -> tuple[float, float]:
-    """Two-group log-rank test: (observed - expected in group True, two-sided p)."""
-    from scipy.special import chdtrc
-
-    t = np.asarray(time, float)
-    e = np.asarray(event).astype(bool)
-    g = np.asarray(group).astype(bool)
-    o_e, v = 0.0, 0.0
-    for u in np.unique(t[e]):
-        at = t >= u
-        n, n1 = at.sum(), (at & g).sum()
-        d, d1 = (e & (t == u)).sum(), (e & (t == u) & g).sum()
-        o_e += d1 - d * n1 / n
-        if n > 1:
-            v += d * (n1 / n) * (1 - n1 / n) * (n - d) / (n - 1)
-    return o_e, float(chdtrc(1, o_e * o_e / v))
+def _quantile_event(fit: km.KMFit, p: float) -> tuple[float | None, float | None, bool]:
+    """Where the p-quantile of a fit is decided: the first event time at which S falls to 1 - p,
+    the event time after it (None if none), and whether S sits exactly at 1 - p there (then the
+    quantile is the midpoint of the two; see :func:`her2rwe.km.km_quantiles`)."""
+    ev = fit.n_event > 0
+    t_ev, s_ev = fit.time[ev], fit.surv[ev]
+    reach = np.flatnonzero(s_ev <= 1.0 - p + km.R_TOLERANCE)
+    if not len(reach):
+        return None, None, False
+    i = int(reach[0])
+    nxt = float(t_ev[i + 1]) if i + 1 < len(t_ev) else None
+    return float(t_ev[i]), nxt, bool(abs(s_ev[i] - (1.0 - p)) < km.R_TOLERANCE)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -215,17 +155,17 @@ def _snap(
             t, e = get()
             mask = groups[name]
             fit = km_fit(t[mask], e[mask])
-            i, exact = km_quantile_index(fit, p)
-            if i is not None and not exact and fit.time[i] == day:
+            at, nxt, exact = _quantile_event(fit, p)
+            if at is not None and not exact and at == day:
                 continue
             done = False
             ok = mask & e & (movable if movable is not None else True)
-            if i is None:  # not reached: move the last events
-                rows = np.flatnonzero(ok & (t == fit.time[-1]))
+            if at is None:  # not reached: move the last events
+                rows = np.flatnonzero(ok & (t == fit.time[fit.n_event > 0][-1]))
             else:
-                rows = np.flatnonzero(ok & (t == fit.time[i]))
-                if exact and fit.time[i] == day and i + 1 < len(fit.time):
-                    rows = np.flatnonzero(ok & (t == fit.time[i + 1]))[:1]
+                rows = np.flatnonzero(ok & (t == at))
+                if exact and at == day and nxt is not None:
+                    rows = np.flatnonzero(ok & (t == nxt))[:1]
             if len(rows) == 0:
                 raise CalibrationError(f"group {name!r}: the quantile is decided by a fixed time")
             move(rows, int(day))
@@ -673,10 +613,10 @@ def generate_adc_vs_hpc(seed: int = SEEDS["adc_vs_hpc"]) -> SyntheticStudy:
     )
     t, e = _endpoint_months(cohort, "pfs", BUILTIN_ENDPOINTS["pfs"])
     sub = tdxd | hpc
-    o_e, p = logrank_p(t[sub], e[sub], tdxd[sub])
-    if not (o_e < 0 and p < 0.01):
-        raise CalibrationError(f"T-DXd vs HP+C PFS not clearly better (O-E {o_e:.2f}, p {p:.4f})")
-    checks["logrank_p.pfs.T-DXd_vs_HP+C"] = p
+    hr, p = cox_hr(t[sub], e[sub], tdxd[sub])
+    if not (hr < 1 and p < 0.01):  # published: better with T-DXd, p < 0.05
+        raise CalibrationError(f"T-DXd vs HP+C PFS not clearly better (HR {hr:.3f}, p {p:.4f})")
+    checks["hr.pfs.T-DXd"], checks["hr_p.pfs.T-DXd"] = hr, p
     readme = _readme(
         "adc_vs_hpc",
         "Novel anti-HER2 antibody-drug conjugates (ADC) vs pertuzumab + trastuzumab + chemotherapy "
@@ -714,6 +654,9 @@ TKI_AE_COUNTS = [
     ("Rash", "dermatologic", 6, 0),
 ]
 TKI_SPSS_TARGET = {"median": 10.1, "lower": 4.7, "upper": 15.6}
+# 308 days = 10.119 months: the one whole day whose median leaves room for both bounds (median
+# +/- h must round to 4.7 and 15.6: h in [5.431, 5.469]); 307 days (10.086) leaves none
+TKI_MEDIAN_DAY = 308
 
 
 def generate_tki_after_tdm1(seed: int = SEEDS["tki_after_tdm1"]) -> SyntheticStudy:
@@ -728,23 +671,28 @@ def generate_tki_after_tdm1(seed: int = SEEDS["tki_after_tdm1"]) -> SyntheticStu
     effect = np.where(benefit == "yes", 0.6, -0.6) + np.where(resistance == "acquired", 0.35, -0.45)
 
     def build(params, rounded):
+        # spread: a power of the unit-median Weibull draws, so the KM curve around the median can
+        # be as flat as the published interval needs (a shape below the common 1.3)
+        spread = dataclasses.replace(draws, eP=draws.eP ** np.exp(params["spread"]))
         p_scale = np.exp(params["pfs"] + effect) * DAYS_PER_MONTH
         return _course(
-            draws, p_scale, 14.0 * DAYS_PER_MONTH, accrual, after, 2500.0, 0.08, 20.0, rounded
+            spread, p_scale, 14.0 * DAYS_PER_MONTH, accrual, after, 2500.0, 0.08, 20.0, rounded
         )
 
-    spec = {"all": ("pfs", np.ones(n, bool))}
+    def median_and_halfwidth(params):
+        tl = build(params, False).timeline()
+        med, lower, upper, _ = spss_median_ci(tl["pfs_time"] / DAYS_PER_MONTH, tl["pfs_event"])
+        return {"all": med, "half": (upper - lower) / 2}
+
+    target = TKI_SPSS_TARGET
     params = _solve(
-        lambda p: {
-            g: m / DAYS_PER_MONTH for g, m in _medians(build(p, False).timeline(), spec).items()
-        },
-        {"pfs": np.log(9.0)},
-        {"all": 10.13},
-        {"all": "pfs"},
+        median_and_halfwidth,
+        {"pfs": np.log(9.0), "spread": 0.0},
+        {"all": 10.13, "half": (target["upper"] - target["lower"]) / 2},
+        {"all": "pfs", "half": "spread"},
     )
     course = build(params, True)
-    median_day = months_to_day(10.12)  # 308 days = 10.119 months
-    _tune_spss(course, median_day)
+    _tune_spss(course, TKI_MEDIAN_DAY)
     tl = course.timeline()
 
     origin = _index_dates(draws, "2030-09-03", accrual)
@@ -807,18 +755,17 @@ def generate_tki_after_tdm1(seed: int = SEEDS["tki_after_tdm1"]) -> SyntheticStu
     from her2rwe.endpoints import BUILTIN_ENDPOINTS
 
     t, e = _endpoint_months(cohort, "pfs", BUILTIN_ENDPOINTS["pfs"])
-    ci = spss_median_ci(t, e)
+    med, lower, upper, _ = spss_median_ci(t, e)
     checks = {
-        "median.pfs": _check("median", ci.median, 10.1, 0.045),
-        "median_lower.pfs": _check("lower", ci.lower, 4.7, 0.045),
-        "median_upper.pfs": _check("upper", ci.upper, 15.6, 0.045),
+        "median.pfs.TKI": _check("median", med, 10.1, 0.05 - TKI_SPSS_MARGIN),
+        "median_lower.pfs.TKI": _check("lower", lower, 4.7, 0.05 - TKI_SPSS_MARGIN),
+        "median_upper.pfs.TKI": _check("upper", upper, 15.6, 0.05 - TKI_SPSS_MARGIN),
     }
     for col, better in (("prior_tdm1_benefit", "yes"), ("trastuzumab_resistance", "acquired")):
-        g = cohort[col].to_numpy() == better
-        o_e, p = logrank_p(t, e, g)
-        if not o_e < 0:
-            raise CalibrationError(f"PFS not better with {col} = {better}")
-        checks[f"logrank_p.pfs.{col}"] = p
+        hr, p = cox_hr(t, e, cohort[col].to_numpy() == better)
+        if not (hr < 1 and p < 0.05):  # published: PFS better with {better}
+            raise CalibrationError(f"PFS not clearly better with {col} = {better} (HR {hr:.3f})")
+        checks[f"hr.pfs.{col}={better}"], checks[f"hr_p.pfs.{col}={better}"] = hr, p
     readme = _readme(
         "tki_after_tdm1",
         "Tyrosine kinase inhibitors after trastuzumab emtansine (T-DM1) resistance, single arm",
@@ -836,62 +783,83 @@ def generate_tki_after_tdm1(seed: int = SEEDS["tki_after_tdm1"]) -> SyntheticStu
     return SyntheticStudy("tki_after_tdm1", cohort, ae, readme, checks)
 
 
-def _spss_margin(course: Course, median_day: int) -> tuple[float, int, int]:
-    """Place t_0.45 and t_0.55 for the published CI; return the smallest distance (months) of the
-    median and both bounds from the edges of their rounding intervals, and the two days chosen.
+TKI_SPSS_MARGIN = 0.01  # months each of median, lower and upper must keep from a rounding edge
 
-    With the median on ``median_day`` the half-width z * SE must lie in the band both bounds allow;
-    SE = sqrt(Var S(median)) * (t_0.55 - t_0.45) / 0.1, so the spacing t_0.55 - t_0.45 is chosen
-    in whole days to put the half-width nearest the middle of that band.
-    """
-    everyone = np.ones(len(course.P), bool)
-    _snap_endpoint(course, "pfs", {"all": everyone}, {"all": median_day})
-    med = median_day / DAYS_PER_MONTH
-    goal = ((med - TKI_SPSS_TARGET["lower"]) + (TKI_SPSS_TARGET["upper"] - med)) / 2
+
+def _copy(course: Course) -> Course:
+    return Course(*(np.array(getattr(course, f)) for f in Course.__dataclass_fields__))
+
+
+def _pfs_days(course: Course) -> tuple[np.ndarray, np.ndarray]:
     tl = course.timeline()
-    ci = spss_median_ci(tl["pfs_time"], tl["pfs_event"])
-    spacing = int(round(goal * 0.1 / (Z975 * np.sqrt(ci.var_at_median)) * DAYS_PER_MONTH))
-    t45 = int(ci.t45)
-    if t45 + spacing <= median_day:
-        t45 = median_day - spacing // 2
-    _snap_endpoint(course, "pfs", {"q45": everyone}, {"q45": t45}, p=0.45)
-    _snap_endpoint(course, "pfs", {"q55": everyone}, {"q55": t45 + spacing}, p=0.55)
-    _snap_endpoint(course, "pfs", {"all": everyone}, {"all": median_day})
-    tl = course.timeline()
-    ci = spss_median_ci(tl["pfs_time"] / DAYS_PER_MONTH, tl["pfs_event"])
+    return tl["pfs_time"], tl["pfs_event"]
+
+
+def _spss_margin(course: Course) -> float:
+    """The smallest distance (months) of the median and both SPSS bounds, as the pipeline computes
+    them, from the edges of the published values' rounding intervals (negative: a miss)."""
+    t, e = _pfs_days(course)
+    ci = spss_median_ci(t / DAYS_PER_MONTH, e)[:3]
     margin = min(
-        0.05 - abs(ci.median - TKI_SPSS_TARGET["median"]),
-        0.05 - abs(ci.lower - TKI_SPSS_TARGET["lower"]),
-        0.05 - abs(ci.upper - TKI_SPSS_TARGET["upper"]),
+        0.05 - abs(x - TKI_SPSS_TARGET[k]) for x, k in zip(ci, TKI_SPSS_TARGET, strict=True)
     )
-    return margin, t45, t45 + spacing
+    return -np.inf if np.isnan(margin) else float(margin)
 
 
-def _tune_spss(course: Course, median_day: int, n_candidates: int = 6) -> None:
+def _spss_window(fit: km.KMFit) -> tuple[float, float]:
+    """The event times u and l between which :func:`her2rwe.km.spss_quantile` measures the density
+    at the median: u the last event time with S >= 0.55 (0, the origin, if none), l the first with
+    S <= 0.45. Read off :func:`_quantile_event`: l decides the 0.55-quantile; u is the event that
+    decides the 0.45-quantile when S sits exactly at 0.55 there, else the event before it."""
+    l_time = _quantile_event(fit, 0.55)[0]
+    a_time, _, exact = _quantile_event(fit, 0.45)
+    if l_time is None or a_time is None:
+        raise CalibrationError("S does not fall to 0.45")
+    if exact:
+        return a_time, l_time
+    before = fit.time[(fit.n_event > 0) & (fit.time < a_time)]
+    return (float(before[-1]) if len(before) else 0.0), l_time
+
+
+def _tune_spss(course: Course, median_day: int, n_candidates: int = 6, reach: int = 6) -> None:
     """Calibrate the SPSS CI to 4.7-15.6 around 10.1 with the widest margin found.
 
-    Whole days make the half-width move in steps of about 0.04 months, close to the width of the
-    band it must hit, so the Greenwood variance is tuned too: each candidate moves one patient's
-    last tumour assessment (a PFS censoring after the median) to before the median, which changes
-    the risk sets and so Var S(median). The candidate with the largest margin is kept.
+    The half-width is z sqrt(Var S(median)) (l - u) / (S(u) - S(l)) (see :func:`_spss_window`);
+    with the median on ``median_day``, each candidate moves the progression at u and the one at l
+    by up to ``reach`` days each (whole days move the half-width in steps of about 0.04 months,
+    close to the width of the band it must hit), and, for finer steps, the Greenwood variance is
+    varied too: a candidate may move one patient's last tumour assessment (a PFS censoring after
+    the median) to before the median, which changes the risk sets. Every candidate is scored by
+    the pipeline's own estimator (:func:`_spss_margin`); the one with the largest margin is kept.
     """
-    best, best_margin = None, -np.inf
     tl = course.timeline()
     late = np.flatnonzero(~tl["pfs_event"] & (tl["pfs_time"] > median_day))[:n_candidates]
     moves = [None] + [(j, back) for j in late.tolist() for back in (2, 5, 10, 20, 40, 80)]
+    everyone = np.ones(len(course.P), bool)
+    best, best_margin = None, -np.inf
     for move in moves:
-        trial = Course(*(np.array(getattr(course, f)) for f in Course.__dataclass_fields__))
+        trial = _copy(course)
         if move is not None:
             j, back = move
             trial.A[j] = max(int(trial.F[j]) - (median_day - back), 0)
         try:
-            margin, _, _ = _spss_margin(trial, median_day)
+            _snap_endpoint(trial, "pfs", {"all": everyone}, {"all": median_day})
+            t, e = _pfs_days(trial)
+            u, l_time = _spss_window(km_fit(t, e))
         except CalibrationError:
             continue
-        if margin > best_margin + 1e-12:
-            best, best_margin = trial, margin
-    if best is None or best_margin <= 0:
-        raise CalibrationError("the SPSS CI 4.7-15.6 could not be reached")
+        at_u = np.flatnonzero(e & (t == u)) if u > 0 else np.zeros(0, int)
+        at_l = np.flatnonzero(e & (t == l_time))
+        for du in range(-reach, reach + 1) if len(at_u) else (0,):
+            for dl in range(-reach, reach + 1):
+                cand = _copy(trial)
+                cand.P[at_u] = u + du
+                cand.P[at_l] = l_time + dl
+                margin = _spss_margin(cand)
+                if margin > best_margin + 1e-12:
+                    best, best_margin = cand, margin
+    if best is None or best_margin < TKI_SPSS_MARGIN:
+        raise CalibrationError(f"the SPSS CI 4.7-15.6 was not reached (margin {best_margin:.4f})")
     for f in Course.__dataclass_fields__:
         setattr(course, f, getattr(best, f))
 

@@ -76,19 +76,29 @@ rows[[length(rows) + 1]] <- med_row("post_tdxd_ensemble", ens, "pfs", "adverse e
 medians <- do.call(rbind, rows)
 write.csv(medians, "tests/fixtures/cohorts_medians.csv", row.names = FALSE)
 
-# tki_after_tdm1: the KM quantities of the SPSS-style median CI (Klein-Moeschberger SE)
+# tki_after_tdm1: the KM quantities of the SPSS-style median CI, Klein-Moeschberger SE as SPSS
+# documents it (docs/methods.md): SE = sqrt(Var S(median)) / f, f = (S(u) - S(l)) / (l - u),
+# u = the last event time with S >= 0.55 (the origin, S = 1, if none), l = the first event time
+# with S <= 0.45. survival has no such interval; the arithmetic below is the documented formula.
 f <- survfit(Surv(pfs_months, pfs_event) ~ 1, data = tki)
 med <- unname(summary(f)$table[["median"]])
-first_reach <- function(p) min(f$time[f$n.event > 0 & f$surv <= 1 - p + sqrt(.Machine$double.eps)])
-t45 <- first_reach(0.45)
-t55 <- first_reach(0.55)
+ev <- f$n.event > 0
+above <- which(ev & f$surv >= 0.55)
+u <- if (length(above)) f$time[max(above)] else 0
+surv_u <- if (length(above)) f$surv[max(above)] else 1
+below <- which(ev & f$surv <= 0.45)
+l <- f$time[min(below)]
+surv_l <- f$surv[min(below)]
 k <- max(which(f$time <= med))
 s_med <- f$surv[k]
 var_s <- (s_med * f$std.err[k])^2  # survfit std.err is the SE of the cumulative hazard
-se <- sqrt(var_s) / (0.1 / (t55 - t45))
+dens <- (surv_u - surv_l) / (l - u)
+se <- sqrt(var_s) / dens
 z <- qnorm(0.975)
-spss <- data.frame(median = med, t45 = t45, t55 = t55, surv_at_median = s_med,
-                   var_at_median = var_s, se = se, lower = med - z * se, upper = med + z * se)
+spss <- data.frame(median = med, u = u, surv_u = surv_u, l = l, surv_l = surv_l,
+                   surv_at_median = s_med, greenwood_at_median = f$std.err[k]^2,
+                   var_at_median = var_s, density = dens, se = se,
+                   lower = med - z * se, upper = med + z * se)
 write.csv(spss, "tests/fixtures/cohorts_spss.csv", row.names = FALSE)
 
 # Cox models behind the directional targets (Efron ties, Wald p)
