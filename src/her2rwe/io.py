@@ -47,10 +47,12 @@ def write_table(table: pd.DataFrame, path: str | Path) -> None:
         table.to_csv(tmp, index=False, float_format="%.17g", lineterminator="\n")
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
+def read_table(path: str | Path, **kwargs) -> pd.DataFrame:
+    """Read a results table back exactly: the round-trip float parser gives back the very doubles
+    that write_table wrote (pandas' default parser can be one unit in the last place off)."""
     import pandas as pd
 
-    return pd.read_csv(path, keep_default_na=True)
+    return pd.read_csv(path, keep_default_na=True, float_precision="round_trip", **kwargs)
 
 
 def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:

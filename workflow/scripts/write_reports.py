@@ -3,8 +3,6 @@
 import sys
 from pathlib import Path
 
-import pandas as pd
-
 from her2rwe import io, report
 from her2rwe.dataset import arm_levels, reference_arm
 
@@ -14,7 +12,7 @@ markdown_tables = snakemake.params.markdown_tables
 
 
 def table(study, name):
-    frame = pd.read_csv(snakemake.input[f"{study}__{name}"])
+    frame = io.read_table(snakemake.input[f"{study}__{name}"])
     return None if frame.empty else frame
 
 

@@ -70,6 +70,8 @@ def read_tables(paths: Mapping[str, str]) -> dict[str, pd.DataFrame]:
     """Read the results tables named in `TABLES` (keys) from `paths`."""
     import pandas as pd
 
+    from her2rwe import io
+
     out = {}
     for key, path in paths.items():
         if key not in TABLES:
@@ -77,7 +79,7 @@ def read_tables(paths: Mapping[str, str]) -> dict[str, pd.DataFrame]:
         if str(path).endswith(".parquet"):
             out[key] = pd.read_parquet(path)
         else:
-            out[key] = pd.read_csv(path, keep_default_na=True, dtype={"group": str, "arm": str})
+            out[key] = io.read_table(path, dtype={"group": str, "arm": str})
     return out
 
 
