@@ -28,6 +28,9 @@ TABLES = {
     "response": "tables/response.csv",
     "adverse_events": "tables/adverse_events.csv",
 }
+# What the plot_figures rule reads: the unsuppressed tables (results/{study}/internal/) for exact
+# curves and bars; every count that a figure prints goes through min_cell_count when drawn.
+SOURCES = {key: path.replace("tables/", "internal/", 1) for key, path in TABLES.items()}
 
 
 def km_subgroups(study: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -99,10 +102,19 @@ def display_arms(tables: Mapping[str, pd.DataFrame]) -> list[str]:
 
 
 def draw_study_figures(
-    tables: Mapping[str, pd.DataFrame], study: Mapping[str, Any], names: list[str] | None = None
+    tables: Mapping[str, pd.DataFrame],
+    study: Mapping[str, Any],
+    names: list[str] | None = None,
+    min_cell_count: int = 0,
 ) -> Iterator[tuple[str, Figure]]:
-    """Yield (name, figure) for every figure of the study (see `figure_names`)."""
+    """Yield (name, figure) for every figure of the study (see `figure_names`).
+
+    With ``min_cell_count`` k > 1, every count printed in a figure (numbers at risk, cumulative
+    events, forest events/n, the arms' n) reads ``<k`` when it is 1..k-1."""
     from her2rwe.plotting import forest, km, response, style, toxicity
+    from her2rwe.shareable import mask_risk_rows
+
+    k = int(min_cell_count or 0)
 
     names = names or figure_names(study)
     fig_cfg = study.get("figures") or {}
@@ -157,6 +169,8 @@ def draw_study_figures(
                     style.placeholder(f"No Kaplan-Meier estimates of {label} for {what}.", label),
                 )
                 continue
+            panel.at_risk = mask_risk_rows(panel.at_risk, k)
+            panel.cum_events = mask_risk_rows(panel.cum_events, k)
             styles = split_styles(split, endpoint)
             for g in panel.groups:
                 styles.setdefault(g, {"color": style.NEUTRAL, "linestyle": "-"})
@@ -200,6 +214,7 @@ def draw_study_figures(
                 endpoint_label=endpoint.upper(),
                 conf_level=conf,
                 survival=surv,
+                min_cell_count=k,
             )
             yield name, forest.plot_forest(table, width)
         elif kind == "response":
@@ -228,6 +243,7 @@ def draw_study_figures(
                     cbr_weeks=cbr_weeks,
                     conf_level=conf,
                     width=width,
+                    min_cell_count=k,
                 ),
             )
         elif kind == "toxicity":
@@ -240,6 +256,6 @@ def draw_study_figures(
                     style.placeholder("No adverse events recorded.", "Adverse events by grade"),
                 )
                 continue
-            yield name, toxicity.plot_toxicity(ae, ae_arms, colors, width=width)
+            yield name, toxicity.plot_toxicity(ae, ae_arms, colors, width=width, min_cell_count=k)
         else:  # pragma: no cover - figure_names only makes the kinds above
             raise ValueError(f"unknown figure {name!r}")

@@ -53,10 +53,16 @@ def _num(x: Any) -> float:
     return math.nan if is_missing(x) else float(x)
 
 
-def _events_n(events: Any, n: Any) -> str:
+def _count_text(x: Any, k: int) -> str:
+    """A count as printed: 1..k-1 read ``<k`` (min_cell_count; k <= 1 prints every count)."""
+    v = int(x)
+    return f"<{k}" if k > 1 and 1 <= v < k else str(v)
+
+
+def _events_n(events: Any, n: Any, k: int = 0) -> str:
     if is_missing(n):
         return ""
-    return f"{'-' if is_missing(events) else int(events)}/{int(n)}"
+    return f"{'-' if is_missing(events) else _count_text(events, k)}/{_count_text(n, k)}"
 
 
 def forest_table(
@@ -69,6 +75,7 @@ def forest_table(
     endpoint_label: str = "",
     conf_level: float = 0.95,
     survival: pd.DataFrame | None = None,
+    min_cell_count: int = 0,
 ) -> ForestTable:
     """Arrange the rows of one endpoint of ``subgroup_survival.csv`` for drawing (file order kept).
 
@@ -77,6 +84,7 @@ def forest_table(
     row of its own in ``subgroup_survival.csv``, is taken from `survival` (``survival.csv``,
     split = the subgroup variable) when given.
     """
+    k = int(min_cell_count or 0)
     rows_in = subgroups[subgroups["endpoint"] == endpoint]
     level_pct = f"{conf_level * 100:g}%"
     medians = single_arm and single_arm_forest == "medians"
@@ -93,11 +101,11 @@ def forest_table(
                 0 if is_missing(r.get("events_reference")) else float(r["events_reference"])
             )
         if single_arm:
-            cells = [_events_n(r["events"], r["n"])]
+            cells = [_events_n(r["events"], r["n"], k)]
         else:
             cells = [
-                _events_n(r["events"], r["n"]),
-                _events_n(r.get("events_reference"), r.get("n_reference")),
+                _events_n(r["events"], r["n"], k),
+                _events_n(r.get("events_reference"), r.get("n_reference"), k),
             ]
         if medians:
             est, lo, hi = _num(r["median"]), _num(r["median_lower"]), _num(r["median_upper"])
@@ -135,7 +143,7 @@ def forest_table(
                 ref_row = _survival_row(survival, endpoint, variable, str(r["reference"]))
                 if ref_row is not None:
                     ref_color = colors(variable, str(r["reference"])) if colors else style.NEUTRAL
-                    out.append(_median_row(ref_row, str(r["reference"]), ref_color))
+                    out.append(_median_row(ref_row, str(r["reference"]), ref_color, k))
     first = rows_in[rows_in["level"].astype(str) == "Overall"]
     if single_arm:
         columns = ["Events/n"]
@@ -172,10 +180,10 @@ def _survival_row(survival: pd.DataFrame, endpoint: str, split: str, group: str)
     return rows.iloc[0] if len(rows) else None
 
 
-def _median_row(r: Any, label: str, color: str) -> ForestRow:
+def _median_row(r: Any, label: str, color: str, k: int = 0) -> ForestRow:
     """A forest-of-medians row from a ``survival.csv`` record."""
     est, lo, hi = _num(r["median"]), _num(r["median_lower"]), _num(r["median_upper"])
-    cells = [_events_n(r["events"], r["n"])]
+    cells = [_events_n(r["events"], r["n"], k)]
     text = fmt_estimate_ci(est, lo, hi, 1)
     return ForestRow("level", label, cells, est, lo, hi, _num(r["events"]), text, "", color)
 
