@@ -137,55 +137,46 @@ def cox_models(table: pd.DataFrame, k: int) -> Shared:
     return _simple(table, k, ["n", "events"], row_totals={"n": ["events"]})
 
 
-def _with_total_copies(
-    table: pd.DataFrame, is_total: pd.Series, key: str, groups: Sequence[Any]
-) -> tuple[pd.DataFrame, np.ndarray]:
-    """The table with one copy of every total row per group value (column ``key`` set to it), so
-    that a Margin can relate a shared total row to each group; returns the extended frame and, for
-    each of its rows, the position of the original row it stands for."""
-    base = table.reset_index(drop=True)
-    origin = list(range(len(base)))
-    copies = []
-    for pos in np.flatnonzero(is_total.to_numpy()):
-        for g in groups:
-            row = base.iloc[[pos]].copy()
-            row[key] = g
-            copies.append(row)
-            origin.append(pos)
-    ext = pd.concat([base, *copies], ignore_index=True) if copies else base
-    return ext, np.asarray(origin)
-
-
-def _fold(result: privacy.Suppressed, origin: np.ndarray, n_rows: int) -> pd.DataFrame:
-    """Per original row, the strongest mask of the row and its copies (primary over complementary)."""
-    status = result.status.to_numpy()
-    out = np.full((n_rows, status.shape[1]), "", dtype=object)
-    for i, pos in enumerate(origin):
-        for j, s in enumerate(status[i]):
-            if s == PRIMARY or (s == COMPLEMENTARY and out[pos, j] == ""):
-                out[pos, j] = s
-    return pd.DataFrame(out, columns=result.status.columns)
-
-
 def subgroup_survival(table: pd.DataFrame, k: int) -> Shared:
-    """subgroup_survival.csv: events within n (and within n_reference); per endpoint and subgroup
-    variable, the levels add up to the Overall row (missing values are the hidden remainder)."""
-    counts = ["n", "events", "n_reference", "events_reference"]
+    """subgroup_survival.csv: events within n (and within n_reference); per endpoint, subgroup
+    variable and group, the levels add up to the endpoint's Overall row (missing values are the
+    hidden remainder). Each (endpoint, variable) block is suppressed with its Overall row; a cell
+    of an Overall row is masked when any block masks it (masking more never makes a hidden cell
+    recoverable). ``result`` is the suppression of the last block with masks (for the audit use
+    :func:`subgroup_blocks`)."""
     if off(k) or table.empty:
         return _unchanged(table, k)
+    status = pd.DataFrame("", index=table.index, columns=table.columns)
+    last = None
+    for rows, result in subgroup_blocks(table, k):
+        last = result
+        for idx, row in zip(rows, result.status.index, strict=True):
+            for c in result.status.columns:
+                s = result.status.at[row, c]
+                if s == PRIMARY or (s == COMPLEMENTARY and status.at[idx, c] == ""):
+                    status.at[idx, c] = s
+    return Shared(_apply(table, status, k), status, k, last)
+
+
+def subgroup_blocks(table: pd.DataFrame, k: int) -> list[tuple[list[Any], privacy.Suppressed]]:
+    """The blocks of :func:`subgroup_survival`: (index labels of the table's rows, suppression of
+    the block: the endpoint's Overall rows and one variable's level rows)."""
+    counts = _present(table, ["n", "events", "n_reference", "events_reference"])
     is_total = table["level"].astype(str) == "Overall"
-    variables = [v for v in dict.fromkeys(table.loc[~is_total, "variable"]) if isinstance(v, str)]
-    ext, origin = _with_total_copies(table, is_total, "variable", variables)
-    result = privacy.suppress(
-        ext,
-        counts=_present(table, counts),
-        k=k,
-        row_totals=[("n", ["events"]), ("n_reference", ["events_reference"])],
-        margins=[Margin("level", "Overall", within=["endpoint", "variable", "contrast"])],
-    )
-    status = _fold(result, origin, len(table))
-    status.index = table.index
-    return Shared(_apply(table, status, k), status, k, result)
+    out = []
+    for endpoint in dict.fromkeys(table["endpoint"]):
+        of_ep = table["endpoint"] == endpoint
+        variables = table.loc[of_ep & ~is_total, "variable"]
+        for variable in dict.fromkeys(variables):
+            rows = table.index[of_ep & (is_total | (table["variable"] == variable))]
+            block = table.loc[rows, ["level", "group", *counts]].reset_index(drop=True)
+            result = privacy.suppress(
+                block, counts=counts, k=k,
+                row_totals=[("n", ["events"]), ("n_reference", ["events_reference"])],
+                margins=[Margin("level", "Overall", within=["group"])],
+            )  # fmt: skip
+            out.append((list(rows), result))
+    return out
 
 
 # ------------------------------------------------------------------------------------------------
@@ -214,13 +205,38 @@ def response(table: pd.DataFrame, k: int) -> Shared:
     )  # fmt: skip
 
 
-def response_subgroups(table: pd.DataFrame, k: int) -> Shared:
+def response_subgroups(
+    table: pd.DataFrame, k: int, arm_totals: pd.DataFrame | None = None
+) -> Shared:
     """response_subgroups.csv: as response.csv per row; within a subgroup level, the arms add up to
-    the Overall arm row."""
-    return _simple(
-        table, k, ["n", "orr_n", "cbr_n", "dcr_n"], pcts=_rate_pcts(table.columns),
-        row_totals=_RATE_NESTING, margins=[Margin("arm", "Overall", within=["variable", "level"])],
+    the Overall arm row; with ``arm_totals`` (response.csv), within a subgroup variable and arm the
+    levels add up to the arm's row of response.csv (patients missing the variable are the hidden
+    remainder), related through added total rows."""
+    counts = ["n", "orr_n", "cbr_n", "dcr_n"]
+    if off(k) or table.empty:
+        return _unchanged(table, k)
+    base = table.reset_index(drop=True)
+    ext = base
+    margins = [Margin("arm", "Overall", within=["variable", "level"])]
+    present = _present(base, counts)
+    if arm_totals is not None and len(arm_totals):
+        totals = []
+        by_arm = arm_totals.set_index(arm_totals["arm"].astype(str))
+        for (variable, arm), _ in base.groupby(["variable", "arm"], sort=False):
+            if str(arm) in by_arm.index:
+                row = {"variable": variable, "arm": arm, "level": _TOTAL}
+                row.update({c: by_arm.at[str(arm), c] for c in present if c in by_arm.columns})
+                totals.append(row)
+        if totals:
+            ext = pd.concat([base, pd.DataFrame(totals)], ignore_index=True)
+            margins.append(Margin("level", _TOTAL, within=["variable", "arm"]))
+    result = privacy.suppress(
+        ext, counts=present, k=k, pcts=_rate_pcts(base.columns), row_totals=_RATE_NESTING,
+        margins=margins,
     )  # fmt: skip
+    st = result.status.iloc[: len(base)][list(base.columns)]
+    st.index = table.index
+    return Shared(_apply(table, st, k), st, k, result)
 
 
 def best_response(table: pd.DataFrame, k: int) -> Shared:
@@ -234,7 +250,13 @@ def best_response(table: pd.DataFrame, k: int) -> Shared:
     totals["response"], totals["n"] = _TOTAL, totals["n_arm"]
     ext = pd.concat([base, totals[["arm", "response", "n", "n_arm"]]], ignore_index=True)
     result = privacy.suppress(
-        ext, counts=["n"], k=k, margins=[Margin("response", _TOTAL, within=["arm"])]
+        ext,
+        counts=["n"],
+        k=k,
+        margins=[
+            Margin("response", _TOTAL, within=["arm"]),
+            Margin("arm", "Overall", within=["response"]),
+        ],
     )
     st = result.status.iloc[: len(base)].reset_index(drop=True)
     arm_status = dict(zip(totals["arm"], result.status["n"].iloc[len(base) :], strict=True))
@@ -250,13 +272,16 @@ def best_response(table: pd.DataFrame, k: int) -> Shared:
 
 def adverse_events(table: pd.DataFrame, k: int) -> Shared:
     """adverse_events.csv / adverse_events_by_category.csv: per row, any grade within n, grade >= 3
-    within any grade, grade 3-4 and grade 5 within grade >= 3. No relation across terms or
-    categories (a patient has several). Each percentage goes with its count and ``n``."""
+    within any grade, grade 3-4 and grade 5 within grade >= 3; per term (category), the arms add up
+    to the Overall row. No relation across terms or categories (a patient has several). Each
+    percentage goes with its count and ``n``."""
+    by = "term" if "term" in table.columns else "category"
     pcts = {f"{c}_pct": (f"{c}_n", "n") for c in AE_COUNTS if f"{c}_pct" in table.columns}
     return _simple(
         table, k, ["n", *(f"{c}_n" for c in AE_COUNTS)], pcts=pcts,
         row_totals=[("n", ["any_grade_n"]), ("any_grade_n", ["grade3plus_n"]),
                     ("grade3plus_n", ["grade34_n", "grade5_n"])],
+        margins=[Margin("arm", "Overall", within=[by])],
     )  # fmt: skip
 
 

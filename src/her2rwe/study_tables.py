@@ -351,7 +351,7 @@ def summarize_study_tables(
         subgroups = study.get("subgroups", [])
         if subgroups:
             s = response.summarize_response_subgroups(data, arms, subgroups, opts)
-            sh = shareable.response_subgroups(s, k)
+            sh = shareable.response_subgroups(s, k, out["response"].unsuppressed)
             out["response_subgroups"] = Table(
                 sh.table, format_subgroups(sh.table, opts, study, sh.footnote()), internal=s
             )
