@@ -87,14 +87,27 @@ def _present(table: pd.DataFrame, columns: Sequence[str]) -> list[str]:
     return [c for c in columns if c in table.columns]
 
 
+def _whole(frame: pd.DataFrame) -> pd.DataFrame:
+    """Whole floats of text (object) columns as ints: a float column that holds a marker is written
+    cell by cell, where 50.0 would read ``50.0`` instead of the ``50`` of the unmasked table."""
+    for c in frame.columns:
+        if frame[c].dtype == object:
+            frame[c] = [
+                int(v) if isinstance(v, float) and v.is_integer() else v for v in frame[c]
+            ]
+    return frame
+
+
 def _apply(table: pd.DataFrame, status: pd.DataFrame, k: int) -> pd.DataFrame:
     out = table.copy()
     hidden = status != ""
     if hidden.to_numpy().any():
         cols = [c for c in table.columns if hidden[c].any()]
         out[cols] = out[cols].astype(object)
-        out = out.mask(status == PRIMARY, privacy.marker(k)).mask(
-            status == COMPLEMENTARY, COMPLEMENTARY_MARKER
+        out = _whole(
+            out.mask(status == PRIMARY, privacy.marker(k)).mask(
+                status == COMPLEMENTARY, COMPLEMENTARY_MARKER
+            )
         )
     return out
 
@@ -103,7 +116,7 @@ def _simple(table: pd.DataFrame, k: int, counts: Sequence[str], **kwargs) -> Sha
     if off(k) or table.empty:
         return _unchanged(table, k)
     result = privacy.suppress(table, counts=_present(table, counts), k=k, **kwargs)
-    return Shared(result.table, result.status, k, result)
+    return Shared(_whole(result.table.copy()), result.status, k, result)
 
 
 # ------------------------------------------------------------------------------------------------
