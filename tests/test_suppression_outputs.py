@@ -43,7 +43,9 @@ COUNTS = {
 }
 # percentage (or rate bound) -> its count column
 PCTS = {
-    "response": {f"{r}_{s}": f"{r}_n" for r in ("orr", "cbr", "dcr") for s in ("pct", "lower", "upper")},
+    "response": {
+        f"{r}_{s}": f"{r}_n" for r in ("orr", "cbr", "dcr") for s in ("pct", "lower", "upper")
+    },
     "response_subgroups": {
         f"{r}_{s}": f"{r}_n" for r in ("orr", "cbr", "dcr") for s in ("pct", "lower", "upper")
     },
@@ -62,9 +64,7 @@ def _project(tmp: Path, k: int, studies: list[str]) -> Path:
     for name in studies:
         shutil.copytree(REPO / "data" / "raw" / name, project / "data" / "raw" / name)
     (project / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
-    done = subprocess.run(
-        command(project), capture_output=True, text=True, timeout=900, env=ENV
-    )
+    done = subprocess.run(command(project), capture_output=True, text=True, timeout=900, env=ENV)
     assert done.returncode == 0, done.stderr[-4000:]
     return project
 
@@ -232,8 +232,9 @@ def test_figures_mask_numbers_at_risk_and_forest_counts(run11):
     block = validate_config(cfg)["studies"][study]
     block.setdefault("figures", {})["cumulative_events"] = True
     tables = figures.read_tables({k: res / p for k, p in figures.SOURCES.items()})
+    internal = {k: t for k, t in tables.items() if k in figures.TABLES}
     names = ["km_pfs", "km_os_visceral_mets", "forest_os"]
-    exact = dict(figures.draw_study_figures(tables, block, names))
+    exact = dict(figures.draw_study_figures(internal, block, names))
     shown = dict(figures.draw_study_figures(tables, block, names, K))
     n_small = 0
     for name in ("km_pfs", "km_os_visceral_mets"):
@@ -251,9 +252,16 @@ def test_figures_mask_numbers_at_risk_and_forest_counts(run11):
     assert cells
     for cell in cells:
         assert not any(_is_small(x) for x in cell.split("/")), cell
+    # every printed events/n is a cell pair of the shareable subgroup_survival.csv (so its
+    # complementary cells are hidden in the figure too)
+    sub = _read(res / "tables" / "subgroup_survival.csv")
+    sub = sub[sub["endpoint"] == "os"]
+    pairs = {f"{e}/{n}" for e, n in zip(sub["events"], sub["n"], strict=True)}
+    pairs |= {f"{e}/{n}" for e, n in zip(sub["events_reference"], sub["n_reference"], strict=True)}
+    assert set(cells) <= pairs
     # the unsuppressed forest does print a small count (visceral_mets no, ADC: 9 OS events)
     raw = [t.get_text() for t in exact["forest_os"].texts if "/" in t.get_text()]
-    assert "9/18" in raw and f"<{K}/18" in cells
+    assert "9/18" in raw and "9/18" not in cells
 
 
 def test_reproduction_csv_masks_small_computed_counts_only(run11):
@@ -308,14 +316,16 @@ def test_best_response_masks_worked_by_hand():
     a = [2, 20, 15, 13, 0, 0]
     b = [12, 20, 15, 13, 0, 0]
     rows = []
-    for arm, ns, size in (("A", a, 50), ("B", b, 60), ("Overall", [x + y for x, y in zip(a, b)], 110)):
+    for arm, ns, size in (
+        ("A", a, 50),
+        ("B", b, 60),
+        ("Overall", [x + y for x, y in zip(a, b, strict=True)], 110),
+    ):
         rows += [{"arm": arm, "response": c, "n": n, "pct": 100 * n / size, "n_arm": size}
                  for c, n in zip(cats, ns, strict=True)]  # fmt: skip
     table = pd.DataFrame(rows)
     shared = shareable.best_response(table, K)
-    got = {
-        (r.arm, r.response): (r.n, r.pct) for r in shared.table.itertuples() if _masked(r.n)
-    }
+    got = {(r.arm, r.response): (r.n, r.pct) for r in shared.table.itertuples() if _masked(r.n)}
     assert got == {
         ("A", "CR"): ("<11", "<11"),
         ("A", "PD"): ("*", "*"),
@@ -375,7 +385,9 @@ def test_reproduction_masks_counts_and_their_percentages():
 def test_forest_counts_worked_by_hand():
     """tests/fixtures/figures/two_arm subgroup_survival.csv, pfs, visceral_mets = no: ADC 12
     events of 12, HP+C 14 of 17 (test_figures). With k = 13 the ADC cell reads <13/<13."""
-    sub = pd.read_csv(REPO / "tests" / "fixtures" / "figures" / "two_arm" / "tables" / "subgroup_survival.csv")
+    sub = pd.read_csv(
+        REPO / "tests" / "fixtures" / "figures" / "two_arm" / "tables" / "subgroup_survival.csv"
+    )
     table = forest.forest_table(sub, "pfs", single_arm=False, min_cell_count=13)
     assert table.rows[2].cells == ["<13/<13", "14/17"]
     assert forest.forest_table(sub, "pfs", single_arm=False).rows[2].cells == ["12/12", "14/17"]

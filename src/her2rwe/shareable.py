@@ -92,9 +92,7 @@ def _whole(frame: pd.DataFrame) -> pd.DataFrame:
     cell by cell, where 50.0 would read ``50.0`` instead of the ``50`` of the unmasked table."""
     for c in frame.columns:
         if frame[c].dtype == object:
-            frame[c] = [
-                int(v) if isinstance(v, float) and v.is_integer() else v for v in frame[c]
-            ]
+            frame[c] = [int(v) if isinstance(v, float) and v.is_integer() else v for v in frame[c]]
     return frame
 
 
@@ -298,7 +296,9 @@ def adverse_events(table: pd.DataFrame, k: int) -> Shared:
     )  # fmt: skip
 
 
-def baseline(table: pd.DataFrame, k: int, groups: Sequence[str], sizes: Mapping[str, int]) -> Shared:
+def baseline(
+    table: pd.DataFrame, k: int, groups: Sequence[str], sizes: Mapping[str, int]
+) -> Shared:
     """baseline.csv: the ``{group}__n`` counts of every row; per row, the arms add up to Overall;
     per categorical variable, the levels (with Missing) add up to the group's N (``sizes``, related
     through an added total row). Percentages go with their counts; the formatted text cells
@@ -356,9 +356,7 @@ def _is_count(column: str) -> bool:
     return column in COUNT_COLUMNS or column.endswith("_n")
 
 
-def reproduction(
-    table: pd.DataFrame, tables: Mapping[str, pd.DataFrame], k: int
-) -> pd.DataFrame:
+def reproduction(table: pd.DataFrame, tables: Mapping[str, pd.DataFrame], k: int) -> pd.DataFrame:
     """reproduction.csv as shared: targets are checked on the unsuppressed values, then a computed
     count of 1..k-1 (``orr_n.ADC``, ``events.pfs.ADC``) reads ``<k``, and so does a computed
     percentage whose count (``orr_pct`` -> ``orr_n``, same keys) is 1..k-1. ``tables``: the

@@ -185,9 +185,7 @@ def format_best_response(table: pd.DataFrame, study, suppression: str = "") -> s
     rows = []
     for cat in [*response.RESPONSES, "missing"]:
         sub = table[table["response"] == cat].set_index("arm")
-        rows.append(
-            [labels[cat]] + [_n_pct(sub.loc[a, "n"], sub.loc[a, "pct"]) for a in arms]
-        )
+        rows.append([labels[cat]] + [_n_pct(sub.loc[a, "n"], sub.loc[a, "pct"]) for a in arms])
     notes = ["RECIST 1.1 best overall response; % of all patients in the arm.", suppression]
     return formatting.markdown_table(
         rows, header, _title(study, "Best overall response"), _footnotes(study, *notes)

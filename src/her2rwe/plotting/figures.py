@@ -30,7 +30,13 @@ TABLES = {
 }
 # What the plot_figures rule reads: the unsuppressed tables (results/{study}/internal/) for exact
 # curves and bars; every count that a figure prints goes through min_cell_count when drawn.
-SOURCES = {key: path.replace("tables/", "internal/", 1) for key, path in TABLES.items()}
+# The shareable survival and subgroup tables give the forest plots their printed events/n (so
+# that a count hidden there, also as a complementary cell, is hidden in the figure too).
+SOURCES = {
+    **{key: path.replace("tables/", "internal/", 1) for key, path in TABLES.items()},
+    "survival_shown": "tables/survival.csv",
+    "subgroup_survival_shown": "tables/subgroup_survival.csv",
+}
 
 
 def km_subgroups(study: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -75,7 +81,7 @@ def read_tables(paths: Mapping[str, str]) -> dict[str, pd.DataFrame]:
 
     out = {}
     for key, path in paths.items():
-        if key not in TABLES:
+        if key not in SOURCES:
             continue
         if str(path).endswith(".parquet"):
             out[key] = pd.read_parquet(path)
@@ -126,6 +132,7 @@ def draw_study_figures(
     subgroups = {sg["variable"]: sg for sg in study.get("subgroups") or []}
     surv, curves, risk = tables["survival"], tables["km_curves"], tables["risk_table"]
     sub = tables["subgroup_survival"]
+    sub_shown = tables.get("subgroup_survival_shown")  # same rows, counts masked (or None)
 
     def split_styles(split: str, endpoint: str) -> dict[str, dict[str, Any]]:
         groups = surv.loc[(surv["split"] == split) & (surv["endpoint"] == endpoint), "group"]
@@ -215,6 +222,10 @@ def draw_study_figures(
                 conf_level=conf,
                 survival=surv,
                 min_cell_count=k,
+                shown=None
+                if sub_shown is None
+                else sub_shown[(sub["endpoint"] == endpoint).to_numpy()],
+                shown_survival=tables.get("survival_shown"),
             )
             yield name, forest.plot_forest(table, width)
         elif kind == "response":

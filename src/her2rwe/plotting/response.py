@@ -48,9 +48,9 @@ def plot_response(
 
     With ``min_cell_count`` k > 1, an arm's n of 1..k-1 reads ``<k`` and a category whose count is
     1..k-1 gets no percentage label."""
-    from her2rwe.shareable import is_small, mask_count
-
     from matplotlib.patches import Patch
+
+    from her2rwe.shareable import is_small, mask_count
 
     cats = [
         c
