@@ -179,7 +179,7 @@ def test_recipes_leave_nothing_recoverable(run11, study):
     tables are exactly what the recipes give."""
     rd = lambda name: _internal(run11, study, name)  # noqa: E731
     results = {}
-    for name in ("survival", "landmarks", "comparisons", "cox_models", "response"):
+    for name in ("landmarks", "comparisons", "cox_models", "response"):
         results[name] = getattr(shareable, name)(rd(name), K)
     results["best_response"] = shareable.best_response(rd("best_response"), K)
     for name in ("adverse_events", "adverse_events_by_category"):
@@ -190,7 +190,9 @@ def test_recipes_leave_nothing_recoverable(run11, study):
     for name, shared in results.items():
         if shared.result is not None:
             assert privacy.audit(shared.result) == [], (study, name)
-    for _, block in shareable.subgroup_blocks(rd("subgroup_survival"), K):
+    sv, sg = shareable.survival_tables(rd("survival"), rd("subgroup_survival"), K)
+    results["survival"], results["subgroup_survival"] = sv, sg
+    for _, block in shareable.subgroup_blocks(rd("subgroup_survival"), K, sg.force):
         assert privacy.audit(block) == [], (study, "subgroup_survival")
     data = pd.read_parquet(run11 / "results" / study / "analysis_dataset.parquet")
     sizes = {**data["arm"].astype(str).value_counts().to_dict(), "Overall": len(data)}
@@ -198,10 +200,25 @@ def test_recipes_leave_nothing_recoverable(run11, study):
     base = shareable.baseline(rd("baseline"), K, groups, sizes)
     assert privacy.audit(base.result) == []
     results["baseline"] = base
-    results["subgroup_survival"] = shareable.subgroup_survival(rd("subgroup_survival"), K)
     for name, shared in results.items():
         written = _read(run11 / "results" / study / "tables" / f"{name}.csv")
         assert (written == _read_frame(shared.table)).all().all(), (study, name)
+
+
+@pytest.mark.parametrize("study", STUDIES)
+def test_counts_shared_by_survival_and_subgroup_tables_are_masked_alike(run11, study):
+    """An arm's (or a subgroup group's) n and events sit in survival.csv and in
+    subgroup_survival.csv: a cell hidden in one is hidden in the other (else the other would give
+    it back)."""
+    internal_s, internal_g = (_internal(run11, study, n) for n in ("survival", "subgroup_survival"))
+    shown_s, shown_g = (
+        _read(run11 / "results" / study / "tables" / f"{n}.csv")
+        for n in ("survival", "subgroup_survival")
+    )
+    links = shareable._links(internal_s, internal_g)
+    assert links  # e.g. example: the Overall rows are the arm rows of survival.csv
+    for (i, a), (j, b) in links:
+        assert _masked(shown_s.at[i, a]) == _masked(shown_g.at[j, b]), (study, i, a, j, b)
 
 
 def _read_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -403,3 +420,53 @@ def test_markdown_cells_of_masked_rates():
     assert _n_pct(15, 30.0) == "15 (30.0%)"
     assert _rate_cell("*", "*") == "*"
     assert _ci_cell("<11", "<11") == "<11"
+
+
+def test_survival_and_subgroup_tables_worked_by_hand():
+    """survival.csv as in test_survival_masks_worked_by_hand (A: events *, censored <11; B: events
+    <11, censored *). subgroup_survival.csv holds only the Overall row, B vs reference A: n 30,
+    events 10 (primary), n_reference 20, events_reference 15. Within the row, n_reference = 15 +
+    5 hidden censored (1..10), so events_reference 15 is hidden (*); it is A's events, hidden in
+    survival.csv too. The two tables agree on every shared cell."""
+    surv = pd.DataFrame(
+        {
+            "endpoint": ["pfs"] * 3,
+            "split": ["arm", "arm", "overall"],
+            "group": ["A", "B", "All"],
+            "n": [20, 30, 50],
+            "events": [15, 10, 25],
+            "censored": [5, 20, 25],
+        }
+    )
+    sub = pd.DataFrame(
+        {
+            "endpoint": ["pfs"], "variable": [float("nan")], "label": ["Overall"],
+            "level": ["Overall"], "group": ["B"], "reference": ["A"], "n": [30], "events": [10],
+            "n_reference": [20], "events_reference": [15], "hr": [0.8], "contrast": ["arm"],
+        }
+    )  # fmt: skip
+    sv, sg = shareable.survival_tables(surv, sub, K)
+    assert sg.table[["n", "events", "n_reference", "events_reference"]].values.tolist() == [
+        [30, "<11", 20, "*"]
+    ]
+    assert sg.table["hr"].tolist() == [0.8]
+    assert sv.table[["n", "events", "censored"]].values.tolist() == [
+        [20, "*", "<11"],
+        [30, "<11", "*"],
+        [50, 25, 25],
+    ]
+    assert len(shareable._links(surv, sub)) == 4
+
+
+def test_forced_cells_are_hidden():
+    """A cell that another table hides is hidden here too (privacy.suppress force=): n 30 =
+    events 20 + 10 censored (hidden remainder); forcing events leaves two unknowns, nothing more."""
+    table = pd.DataFrame({"n": [30], "events": [20]})
+    plain = privacy.suppress(table, ["n", "events"], K, row_totals={"n": ["events"]})
+    assert plain.table.values.tolist() == [[30, "*"]]  # the remainder 10 alone would be known
+    forced = privacy.suppress(
+        pd.DataFrame({"n": [40], "events": [20]}), ["n", "events"], K,
+        row_totals={"n": ["events"]}, force=[(0, "events")],
+    )  # fmt: skip
+    assert forced.table.values.tolist() == [[40, "*"]]
+    assert forced.status.values.tolist() == [["", "complementary"]]

@@ -17,7 +17,7 @@ Pure functions: no file writes, no printing.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -41,6 +41,7 @@ class Shared:
     status: pd.DataFrame
     k: int
     result: privacy.Suppressed | None = None
+    force: list = field(default_factory=list)  # cells hidden because another table hides them
 
     def footnote(self) -> str:
         return _footnote(self.status, self.k)
@@ -121,7 +122,7 @@ def _simple(table: pd.DataFrame, k: int, counts: Sequence[str], **kwargs) -> Sha
 # survival stage
 
 
-def survival(table: pd.DataFrame, k: int) -> Shared:
+def survival(table: pd.DataFrame, k: int, force: Sequence[tuple[Any, str]] = ()) -> Shared:
     """survival.csv: n = events + censored in each row; per endpoint, the arms add up to the overall
     row, and so do the groups of every subgroup split (patients missing the variable are the
     remainder, a hidden cell)."""
@@ -129,7 +130,7 @@ def survival(table: pd.DataFrame, k: int) -> Shared:
     margins = [Margin("split", "overall", within=["endpoint"], parts=[s]) for s in splits]
     return _simple(
         table, k, ["n", "events", "censored"], row_totals={"n": ["events", "censored"]},
-        margins=margins,
+        margins=margins, force=force,
     )  # fmt: skip
 
 
@@ -148,7 +149,7 @@ def cox_models(table: pd.DataFrame, k: int) -> Shared:
     return _simple(table, k, ["n", "events"], row_totals={"n": ["events"]})
 
 
-def subgroup_survival(table: pd.DataFrame, k: int) -> Shared:
+def subgroup_survival(table: pd.DataFrame, k: int, force: Sequence[tuple[Any, str]] = ()) -> Shared:
     """subgroup_survival.csv: events within n (and within n_reference); per endpoint, subgroup
     variable and group, the levels add up to the endpoint's Overall row (missing values are the
     hidden remainder). Each (endpoint, variable) block is suppressed with its Overall row; a cell
@@ -159,7 +160,7 @@ def subgroup_survival(table: pd.DataFrame, k: int) -> Shared:
         return _unchanged(table, k)
     status = pd.DataFrame("", index=table.index, columns=table.columns)
     last = None
-    for rows, result in subgroup_blocks(table, k):
+    for rows, result in subgroup_blocks(table, k, force):
         last = result
         for idx, row in zip(rows, result.status.index, strict=True):
             for c in result.status.columns:
@@ -169,7 +170,9 @@ def subgroup_survival(table: pd.DataFrame, k: int) -> Shared:
     return Shared(_apply(table, status, k), status, k, last)
 
 
-def subgroup_blocks(table: pd.DataFrame, k: int) -> list[tuple[list[Any], privacy.Suppressed]]:
+def subgroup_blocks(
+    table: pd.DataFrame, k: int, force: Sequence[tuple[Any, str]] = ()
+) -> list[tuple[list[Any], privacy.Suppressed]]:
     """The blocks of :func:`subgroup_survival`: (index labels of the table's rows, suppression of
     the block: the endpoint's Overall rows and one variable's level rows)."""
     counts = _present(table, ["n", "events", "n_reference", "events_reference"])
@@ -177,17 +180,74 @@ def subgroup_blocks(table: pd.DataFrame, k: int) -> list[tuple[list[Any], privac
     out = []
     for endpoint in dict.fromkeys(table["endpoint"]):
         of_ep = table["endpoint"] == endpoint
-        variables = table.loc[of_ep & ~is_total, "variable"]
-        for variable in dict.fromkeys(variables):
+        variables = list(dict.fromkeys(table.loc[of_ep & ~is_total, "variable"]))
+        for variable in variables or [None]:  # no subgroup: the Overall rows alone
             rows = table.index[of_ep & (is_total | (table["variable"] == variable))]
             block = table.loc[rows, ["level", "group", *counts]].reset_index(drop=True)
+            at = {idx: i for i, idx in enumerate(rows)}
             result = privacy.suppress(
                 block, counts=counts, k=k,
                 row_totals=[("n", ["events"]), ("n_reference", ["events_reference"])],
-                margins=[Margin("level", "Overall", within=["group"])],
+                margins=[Margin("level", "Overall", within=["group"])] if variable is not None else [],
+                force=[(at[idx], c) for idx, c in force if idx in at and c in counts],
             )  # fmt: skip
             out.append((list(rows), result))
     return out
+
+
+def _links(survival_t: pd.DataFrame, subgroups: pd.DataFrame) -> list[tuple[tuple, tuple]]:
+    """Pairs of cells that hold the same count in survival.csv and subgroup_survival.csv:
+    ((survival index, column), (subgroup index, column)). An Overall row's group and reference are
+    the arm rows; a level row's are the subgroup split's group ``"<level>, <arm>"``, or the
+    ``compare`` group, or the level. Only cells with equal values are linked."""
+    where = {
+        (str(r.endpoint), str(r.split), str(r.group)): idx
+        for idx, r in zip(survival_t.index, survival_t.itertuples(index=False), strict=True)
+    }
+    out = []
+    for idx, r in zip(subgroups.index, subgroups.itertuples(index=False), strict=True):
+        ep, var, level = str(r.endpoint), str(r.variable), str(r.level)
+        for group, cols in (
+            (r.group, ("n", "events")),
+            (r.reference, ("n_reference", "events_reference")),
+        ):
+            if level == "Overall":
+                keys = [(ep, "arm", str(group))]
+            else:
+                keys = [(ep, var, f"{level}, {group}"), (ep, var, str(group)), (ep, var, level)]
+            hit = next((where[key] for key in keys if key in where), None)
+            if hit is None:
+                continue
+            for src, dst in zip(("n", "events"), cols, strict=True):
+                if dst in subgroups.columns and privacy._num(
+                    survival_t.at[hit, src]
+                ) == privacy._num(getattr(r, dst)):
+                    out.append(((hit, src), (idx, dst)))
+    return out
+
+
+def survival_tables(
+    survival_t: pd.DataFrame, subgroups: pd.DataFrame, k: int
+) -> tuple[Shared, Shared]:
+    """survival.csv and subgroup_survival.csv suppressed together: a count that sits in both
+    (an arm's n and events, a subgroup group's) is hidden in both or in neither. Each table is
+    suppressed with the cells the other hides forced hidden, until neither adds any."""
+    if off(k):
+        return survival(survival_t, k), subgroup_survival(subgroups, k)
+    links = _links(survival_t, subgroups) if not subgroups.empty else []
+    force_s: set = set()
+    force_g: set = set()
+    for _ in range(10):
+        sv = survival(survival_t, k, sorted(force_s, key=str))
+        sg = subgroup_survival(subgroups, k, sorted(force_g, key=str))
+        new_g = {b for a, b in links if sv.status.at[a] and not sg.status.at[b]}
+        new_s = {a for a, b in links if sg.status.at[b] and not sv.status.at[a]}
+        if not new_g and not new_s:
+            break
+        force_g |= new_g
+        force_s |= new_s
+    sv.force, sg.force = sorted(force_s, key=str), sorted(force_g, key=str)
+    return sv, sg
 
 
 # ------------------------------------------------------------------------------------------------

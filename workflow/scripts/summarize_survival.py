@@ -20,11 +20,18 @@ path = snakemake.input.dataset
 data = pd.read_parquet(path, columns=survival.analysis_columns(study, pq.read_schema(path).names))
 results = survival.summarize_survival(data, study)
 out = snakemake.output
-shared = {}
+shared = dict(
+    zip(
+        ("survival", "subgroup_survival"),
+        shareable.survival_tables(results.survival, results.subgroup_survival, k),
+        strict=True,
+    )
+)
 for name in ("survival", "landmarks", "comparisons", "cox_models", "subgroup_survival"):
     table = getattr(results, name)
     io.write_table(table, out[f"{name}_internal"])
-    shared[name] = getattr(shareable, name)(table, k)
+    if name not in shared:
+        shared[name] = getattr(shareable, name)(table, k)
     io.write_table(shared[name].table, out[name])
     if shared[name].result is not None:
         print(
