@@ -470,3 +470,34 @@ def test_forced_cells_are_hidden():
     )  # fmt: skip
     assert forced.table.values.tolist() == [[40, "*"]]
     assert forced.status.values.tolist() == [["", "complementary"]]
+
+
+def test_response_and_toxicity_figures_mask_arm_sizes():
+    """tests/fixtures/figures/two_arm: arms of 40 (ADC) and 36 (HP+C) patients (response.csv). With
+    k = 41 both arm sizes are below k: the response figure's arm labels and the toxicity legend
+    read `n = <41`, and no response-category percentage label is drawn for a count below 41."""
+    fix = REPO / "tests" / "fixtures" / "figures"
+    cfg = yaml.safe_load((fix / "config.yaml").read_text())
+    from her2rwe.config import validate_config
+
+    block = validate_config(cfg)["studies"]["two_arm"]
+    tables = figures.read_tables({k: fix / "two_arm" / p for k, p in figures.TABLES.items()})
+    plain = dict(figures.draw_study_figures(tables, block, ["response", "toxicity"]))
+    masked = dict(figures.draw_study_figures(tables, block, ["response", "toxicity"], 41))
+
+    def labels(fig):
+        ticks = [t.get_text() for ax in fig.axes for t in ax.get_xticklabels()]
+        legend = [t.get_text() for leg in fig.legends for t in leg.get_texts()]
+        legend += [
+            t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()
+        ]
+        return " ".join(
+            ticks + legend + [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text"))]
+        )
+
+    for name in ("response", "toxicity"):
+        before, after = labels(plain[name]), labels(masked[name])
+        assert re.search(r"n = \d+", before), name
+        assert not re.search(r"n = \d+", after) and "n = <41" in after, name
+    assert re.search(r"(CR|PR|SD|PD) \d+\.\d%", labels(plain["response"]))
+    assert not re.search(r"(CR|PR|SD|PD) \d+\.\d%", labels(masked["response"]))
