@@ -345,6 +345,8 @@ def test_plot_figures_rule_writes_every_figure(tmp_path):
         shutil.copytree(FIX / name, project / name)
         for sub in ("survival", "tables"):
             shutil.copytree(FIX / name / sub, project / "results" / name / sub)
+        # the figures read the unsuppressed tables (internal/); here they equal tables/
+        shutil.copytree(FIX / name / "tables", project / "results" / name / "internal")
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
     snakemake = Path(sys.executable).parent / "snakemake"
     run = subprocess.run(

@@ -239,7 +239,8 @@ def test_check_targets_table(tables):
 def _project(tmp_path: Path, targets: list[dict]) -> Path:
     (tmp_path / "data").mkdir()
     shutil.copy(ROOT / "data" / "raw" / "example" / "cohort.csv", tmp_path / "data" / "cohort.csv")
-    shutil.copytree(TABLES, tmp_path / "results" / "demo" / "tables")
+    # the checks read the unsuppressed tables (results/<study>/internal/)
+    shutil.copytree(TABLES, tmp_path / "results" / "demo" / "internal")
     config = {
         "studies": {
             "demo": {

@@ -361,6 +361,7 @@ def suppress(
     pcts: Mapping[str, str | tuple[str, str]] | None = None,
     row_totals: Mapping[str, Sequence[str]] | Sequence[tuple[str, Sequence[str]]] | None = None,
     margins: Sequence[Margin] = (),
+    force: Iterable[tuple[Any, str]] = (),
 ) -> Suppressed:
     """Mask small counts with complementary suppression.
 
@@ -373,6 +374,8 @@ def suppress(
       non-responders) is treated as a hidden cell, so when it is 1..k-1 a shown part is masked too.
       Give a list of pairs to state several relations for one total.
     - ``margins``: relations across rows (:class:`Margin`).
+    - ``force``: (index label, count column) cells to hide from the start (complementary, unless
+      they are small): cells that another table hides, so that the two tables agree.
 
     Complementary rule: in every relation with a masked (or small hidden) cell, at least two cells
     are unknown; otherwise the smallest shown part (non-zero first) is masked, or the total when no
@@ -385,6 +388,8 @@ def suppress(
     pos = {idx: i for i, idx in enumerate(table.index)}
     values = {(pos[idx], c): _num(table.at[idx, c]) for c in counts for idx in table.index}
     masked: dict[tuple[int, str], str] = {cell: PRIMARY for cell, v in values.items() if 1 <= v < k}
+    for idx, c in force:
+        masked.setdefault((pos[idx], c), COMPLEMENTARY)
 
     relations: list[tuple[tuple[int, str], list[tuple[int, str]], float]] = []
     for total, parts in _as_relations(row_totals):

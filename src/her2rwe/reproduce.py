@@ -38,13 +38,15 @@ from her2rwe.formatting import fmt_num, markdown_table
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
+# the unsuppressed tables (results/{study}/internal/): targets are compared on exact values; counts
+# below min_cell_count are masked only in the reproduction.csv that is written (her2rwe.shareable)
 TABLE_FILES = {
-    "survival": "tables/survival.csv",
-    "comparisons": "tables/comparisons.csv",
-    "subgroup_survival": "tables/subgroup_survival.csv",
-    "response": "tables/response.csv",
-    "adverse_events": "tables/adverse_events.csv",
-    "adverse_events_by_category": "tables/adverse_events_by_category.csv",
+    "survival": "internal/survival.csv",
+    "comparisons": "internal/comparisons.csv",
+    "subgroup_survival": "internal/subgroup_survival.csv",
+    "response": "internal/response.csv",
+    "adverse_events": "internal/adverse_events.csv",
+    "adverse_events_by_category": "internal/adverse_events_by_category.csv",
     "dataset": "analysis_dataset.parquet",
 }
 # tables every study has (written by the endpoint and survival stages for any study)
@@ -428,16 +430,37 @@ def missed_targets(results: Mapping[str, pd.DataFrame]) -> list[str]:
     for study, table in results.items():
         for row in table.itertuples(index=False):
             if row.status != "pass":
-                computed = "missing" if pd.isna(row.computed) else f"{row.computed:.6g}"
+                value = _computed(row.computed)
+                computed = (
+                    value
+                    if isinstance(value, str)
+                    else "missing"
+                    if pd.isna(value)
+                    else f"{value:.6g}"
+                )
                 direction = _direction(row.direction)
                 claim = f"{direction} {row.published:g}" if direction else f"{row.published:g}"
                 out.append(f"{study}: {row.metric} (published {claim}, computed {computed})")
     return out
 
 
-def _shown(value: float, published: float, direction: str) -> str:
+def _computed(value: Any) -> float | str:
+    """A computed value read back from reproduction.csv: a number, or the text of a masked count
+    (``<11``, min_cell_count) as it is."""
+    if isinstance(value, str):
+        try:
+            return float(value) if value else float("nan")
+        except ValueError:
+            return value
+    return value
+
+
+def _shown(value: float | str, published: float, direction: str) -> str:
     import pandas as pd
 
+    value = _computed(value)
+    if isinstance(value, str):  # masked (min_cell_count)
+        return value
     if pd.isna(value):
         return "missing"
     if direction:

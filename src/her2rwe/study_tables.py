@@ -1,5 +1,9 @@
 """The response, safety and baseline tables of one study: computed results (unrounded frames) and
-their formatted Markdown versions, with the reason when a table is skipped."""
+their formatted Markdown versions, with the reason when a table is skipped.
+
+With ``min_cell_count`` (k > 1), ``Table.frame`` and ``Table.markdown`` are the shareable versions
+(her2rwe.shareable: counts 1..k-1 read ``<k``, complementary cells ``*``) and ``Table.internal`` is
+the unsuppressed frame; with k = 0 both frames are equal."""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from her2rwe import baseline, formatting, proportions, response, safety
+from her2rwe import baseline, formatting, proportions, response, safety, shareable
 from her2rwe.dataset import arm_levels, reference_arm
 
 TABLES = [
@@ -25,9 +29,14 @@ TABLES = [
 
 @dataclass
 class Table:
-    frame: pd.DataFrame
+    frame: pd.DataFrame  # shareable (counts masked when min_cell_count > 1)
     markdown: str
     skipped: str = ""  # why the table is empty ("" when it was computed)
+    internal: pd.DataFrame | None = None  # unsuppressed (None: same as frame)
+
+    @property
+    def unsuppressed(self) -> pd.DataFrame:
+        return self.frame if self.internal is None else self.internal
 
 
 def _empty(columns: list[str]) -> pd.DataFrame:
@@ -53,11 +62,27 @@ def _pct(x: Any) -> str:
     return formatting.fmt_num(x, 1, "-")
 
 
+def _count(n: Any) -> Any:
+    """A count cell: an int, or the text of a masked count (``<11``, ``*``) as it is."""
+    return n if shareable.is_masked(n) else int(n)
+
+
+def _n_pct(n: Any, pct: Any) -> str:
+    """``n (pct%)``; a masked count reads as its marker, a masked percentage ``n (*)``."""
+    if shareable.is_masked(n):
+        return n
+    if shareable.is_masked(pct):
+        return f"{int(n)} ({pct})"
+    return formatting.fmt_n_pct(n, pct)
+
+
 def _rate_cell(n: Any, pct: Any) -> str:
-    return "NE" if formatting.is_missing(n) else formatting.fmt_n_pct(n, pct)
+    return "NE" if formatting.is_missing(n) else _n_pct(n, pct)
 
 
 def _ci_cell(lower: Any, upper: Any) -> str:
+    if shareable.is_masked(lower):
+        return lower
     if formatting.is_missing(lower):
         return "-"
     return formatting.fmt_ci(lower, upper, 1, "-")
@@ -67,14 +92,16 @@ def _ci_cell(lower: Any, upper: Any) -> str:
 # formatting of each table
 
 
-def format_response(table: pd.DataFrame, opts: response.ResponseOptions, study) -> str:
+def format_response(
+    table: pd.DataFrame, opts: response.ResponseOptions, study, suppression: str = ""
+) -> str:
     conf = f"{opts.conf_level * 100:g}% CI"
     header = ["Arm", "N"]
     for r in response.RATES:
         header += [f"{response.RATE_LABELS[r]}, n (%)", conf]
     rows = []
     for rec in table.to_dict("records"):
-        row = [rec["arm"], int(rec["n"])]
+        row = [rec["arm"], _count(rec["n"])]
         for r in response.RATES:
             row += [
                 _rate_cell(rec[f"{r}_n"], rec[f"{r}_pct"]),
@@ -86,6 +113,7 @@ def format_response(table: pd.DataFrame, opts: response.ResponseOptions, study) 
         f"ORR, CR + PR; CBR, CR + PR + SD lasting >= {opts.cbr_min_weeks:g} weeks; DCR, CR + PR + SD.",
         f"{conf}: {proportions.CI_METHOD_TEXT[opts.ci_method]}.",
         *sorted({n for n in table["note"] if isinstance(n, str) and n}),
+        suppression,
     ]
     return formatting.markdown_table(
         rows, header, _title(study, "Tumour response"), _footnotes(study, *notes)
@@ -142,10 +170,10 @@ def format_comparisons(table: pd.DataFrame, opts: response.ResponseOptions, stud
     )
 
 
-def format_best_response(table: pd.DataFrame, study) -> str:
+def format_best_response(table: pd.DataFrame, study, suppression: str = "") -> str:
     arms = list(dict.fromkeys(table["arm"]))
     sizes = table.groupby("arm", sort=False)["n_arm"].first()
-    header = ["Best overall response"] + [f"{a} (N = {int(sizes[a])})" for a in arms]
+    header = ["Best overall response"] + [f"{a} (N = {_count(sizes[a])})" for a in arms]
     labels = {
         "CR": "Complete response",
         "PR": "Partial response",
@@ -157,16 +185,16 @@ def format_best_response(table: pd.DataFrame, study) -> str:
     rows = []
     for cat in [*response.RESPONSES, "missing"]:
         sub = table[table["response"] == cat].set_index("arm")
-        rows.append(
-            [labels[cat]] + [formatting.fmt_n_pct(sub.loc[a, "n"], sub.loc[a, "pct"]) for a in arms]
-        )
-    notes = ["RECIST 1.1 best overall response; % of all patients in the arm."]
+        rows.append([labels[cat]] + [_n_pct(sub.loc[a, "n"], sub.loc[a, "pct"]) for a in arms])
+    notes = ["RECIST 1.1 best overall response; % of all patients in the arm.", suppression]
     return formatting.markdown_table(
         rows, header, _title(study, "Best overall response"), _footnotes(study, *notes)
     )
 
 
-def format_subgroups(table: pd.DataFrame, opts: response.ResponseOptions, study) -> str:
+def format_subgroups(
+    table: pd.DataFrame, opts: response.ResponseOptions, study, suppression: str = ""
+) -> str:
     header = [
         "Subgroup",
         "Level",
@@ -185,7 +213,7 @@ def format_subgroups(table: pd.DataFrame, opts: response.ResponseOptions, study)
                 rec["label"],
                 rec["level"],
                 rec["arm"],
-                int(rec["n"]),
+                _count(rec["n"]),
                 _rate_cell(rec["orr_n"], rec["orr_pct"]),
                 _ci_cell(rec["orr_lower"], rec["orr_upper"]),
                 _rate_cell(rec["cbr_n"], rec["cbr_pct"]),
@@ -196,18 +224,19 @@ def format_subgroups(table: pd.DataFrame, opts: response.ResponseOptions, study)
     notes = [
         f"Denominator: {response.DENOMINATORS[opts.denominator]}.",
         "p: across the levels of the subgroup within an arm (or across the compared groups).",
+        suppression,
     ]
     return formatting.markdown_table(
         rows, header, _title(study, "Response by subgroup"), _footnotes(study, *notes)
     )
 
 
-def format_adverse_events(table: pd.DataFrame, by: str, study) -> str:
+def format_adverse_events(table: pd.DataFrame, by: str, study, suppression: str = "") -> str:
     arms = list(dict.fromkeys(table["arm"]))
     sizes = table.groupby("arm", sort=False)["n"].first()
     header = ["Adverse event" if by == "term" else "Category"]
     for a in arms:
-        n = int(sizes[a])
+        n = _count(sizes[a])
         header += [f"{a} (N = {n}) any grade", f"{a} grade 3-4", f"{a} grade 5"]
     rows = []
     for value in dict.fromkeys(table[by]):
@@ -215,7 +244,7 @@ def format_adverse_events(table: pd.DataFrame, by: str, study) -> str:
         row = [value]
         for a in arms:
             row += [
-                formatting.fmt_n_pct(sub.loc[a, f"{b}_n"], sub.loc[a, f"{b}_pct"])
+                _n_pct(sub.loc[a, f"{b}_n"], sub.loc[a, f"{b}_pct"])
                 for b in ("any_grade", "grade34", "grade5")
             ]
         rows.append(row)
@@ -224,12 +253,13 @@ def format_adverse_events(table: pd.DataFrame, by: str, study) -> str:
         + ("term" if by == "term" else "category")
         + ", at their worst CTCAE grade; % of all patients in the arm (safety population).",
         "Grade >= 3 counts are in the CSV (grade3plus_n).",
+        suppression,
     ]
     title = "Adverse events" if by == "term" else "Adverse events by category"
     return formatting.markdown_table(rows, header, _title(study, title), _footnotes(study, *notes))
 
 
-def format_baseline(table: pd.DataFrame, arms: list[str], study) -> str:
+def format_baseline(table: pd.DataFrame, arms: list[str], study, suppression: str = "") -> str:
     groups = [*arms, baseline.OVERALL]
     n_per = {g: table.attrs.get("n", {}).get(g) for g in groups}
     header = ["Characteristic", ""] + [
@@ -255,6 +285,7 @@ def format_baseline(table: pd.DataFrame, arms: list[str], study) -> str:
     ]
     if two:
         notes.append("SMD: absolute standardized mean difference (categorical: Yang & Dalton).")
+    notes.append(suppression)
     return formatting.markdown_table(
         rows, header, _title(study, "Baseline characteristics"), _footnotes(study, *notes)
     )
@@ -269,8 +300,11 @@ def summarize_study_tables(
     data: pd.DataFrame,
     adverse_events: pd.DataFrame,
     has_adverse_event_file: bool,
+    min_cell_count: int = 0,
 ) -> dict[str, Table]:
-    """Every table of the study, computed or skipped with a reason."""
+    """Every table of the study, computed or skipped with a reason; shareable (``frame``,
+    ``markdown``) and unsuppressed (``internal``)."""
+    k = min_cell_count
     arms = arm_levels(study, sorted(data["arm"].astype(str).unique()))
     ref = reference_arm(study, arms)
     opts = response.ResponseOptions.from_study(study)
@@ -294,7 +328,10 @@ def summarize_study_tables(
         )
     else:
         t = response.summarize_response(data, arms, opts)
-        out["response"] = Table(t, format_response(t, opts, study))
+        sh = shareable.response(t, k)
+        out["response"] = Table(
+            sh.table, format_response(sh.table, opts, study, sh.footnote()), internal=t
+        )
         if len(arms) > 1:
             c = response.compare_response(data, arms, ref, opts)
             out["response_comparisons"] = Table(c, format_comparisons(c, opts, study))
@@ -305,11 +342,17 @@ def summarize_study_tables(
                 "single-arm study, no between-arm comparison",
             )
         b = response.summarize_best_response(data, arms, opts)
-        out["best_response"] = Table(b, format_best_response(b, study))
+        sh = shareable.best_response(b, k)
+        out["best_response"] = Table(
+            sh.table, format_best_response(sh.table, study, sh.footnote()), internal=b
+        )
         subgroups = study.get("subgroups", [])
         if subgroups:
             s = response.summarize_response_subgroups(data, arms, subgroups, opts)
-            out["response_subgroups"] = Table(s, format_subgroups(s, opts, study))
+            sh = shareable.response_subgroups(s, k, out["response"].unsuppressed)
+            out["response_subgroups"] = Table(
+                sh.table, format_subgroups(sh.table, opts, study, sh.footnote()), internal=s
+            )
         else:
             out["response_subgroups"] = _skipped(
                 response.SUBGROUP_COLUMNS,
@@ -329,7 +372,10 @@ def summarize_study_tables(
     else:
         for name, by in (("adverse_events", "term"), ("adverse_events_by_category", "category")):
             t = safety.summarize_adverse_events(data, adverse_events, arms, by=by, categories=cats)
-            out[name] = Table(t, format_adverse_events(t, by, study))
+            sh = shareable.adverse_events(t, k)
+            out[name] = Table(
+                sh.table, format_adverse_events(sh.table, by, study, sh.footnote()), internal=t
+            )
 
     variables = baseline.baseline_variables(data, study)
     if variables:
@@ -338,7 +384,10 @@ def summarize_study_tables(
             **data["arm"].astype(str).value_counts().to_dict(),
             baseline.OVERALL: len(data),
         }
-        out["baseline"] = Table(t, format_baseline(t, arms, study))
+        sh = shareable.baseline(t, k, [*arms, baseline.OVERALL], t.attrs["n"])
+        out["baseline"] = Table(
+            sh.table, format_baseline(sh.table, arms, study, sh.footnote()), internal=t
+        )
     else:
         cols = ["variable", "label", "level", "type", *arms, baseline.OVERALL, "p", "test", "smd"]
         out["baseline"] = _skipped(

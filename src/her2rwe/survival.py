@@ -716,8 +716,19 @@ def _footer(study: Mapping[str, Any]) -> list[str]:
     return ["Synthetic data." if study.get("synthetic") else ""]
 
 
-def format_tables(results: SurvivalResults, study: Mapping[str, Any]) -> dict[str, str]:
-    """Markdown tables for people: survival.md, comparisons.md, cox_models.md."""
+def _note(notes: Mapping[str, str], name: str) -> list[str]:
+    return [notes[name]] if notes.get(name) else []
+
+
+def format_tables(
+    results: SurvivalResults, study: Mapping[str, Any], notes: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Markdown tables for people: survival.md, comparisons.md, cox_models.md.
+
+    Count cells are printed as they are, so a shareable copy (counts masked as ``<11`` / ``*``,
+    her2rwe.shareable) formats as well; ``notes`` adds a footnote per table (e.g. the suppression
+    note), none when empty."""
+    notes = notes or {}
     from her2rwe import formatting as fm
 
     settings = Settings.from_study(study)
@@ -752,6 +763,7 @@ def format_tables(results: SurvivalResults, study: Mapping[str, Any]) -> dict[st
             f"Kaplan-Meier estimator with Greenwood variance; median {ci_text}. NR, not reached.",
             f"RMST, restricted mean survival time up to tau = {tau_txt} months (SE as R print.survfit).",
             "Median follow-up by reverse Kaplan-Meier (censoring as the event).",
+            *_note(notes, "survival"),
             *_footer(study),
         ],
     )
@@ -786,6 +798,7 @@ def format_tables(results: SurvivalResults, study: Mapping[str, Any]) -> dict[st
             + ".",
             "PH test: Schoenfeld residuals vs Kaplan-Meier-transformed time (as R cox.zph); "
             f"* p < {PH_ALPHA}.",
+            *_note(notes, "comparisons"),
             *_footer(study),
         ],
     )
@@ -819,6 +832,7 @@ def format_tables(results: SurvivalResults, study: Mapping[str, Any]) -> dict[st
             + ".",
             "PH test per term: Schoenfeld residuals vs Kaplan-Meier-transformed time (cox.zph); "
             f"* p < {PH_ALPHA}.",
+            *_note(notes, "cox_models"),
             *_footer(study),
         ],
     )

@@ -3,19 +3,24 @@
 # is written once per study (rule plot_figures_<study>); `plot_figures` asks for all of them.
 
 
+from her2rwe.plotting.figures import SOURCES as FIGURE_SOURCES
+
+
 for _study in STUDIES:
 
     rule:
         name:
             f"plot_figures_{_study}"
         input:
-            **figure_inputs(_study),
+            # the unsuppressed tables; printed counts are masked when drawn (min_cell_count)
+            **{key: f"results/{_study}/{path}" for key, path in FIGURE_SOURCES.items()},
         output:
             **figure_report_outputs(_study),
         params:
             study=study_config(_study),
             names=figure_names(study_config(_study)),
             methods=figure_methods(_study),
+            min_cell_count=config["min_cell_count"],
         log:
             f"results/{_study}/logs/plot_figures.log",
         script:

@@ -11,6 +11,7 @@ rule check_reproduction:
         tables=expand("results/{study}/reproduction.csv", study=reproduction_studies()),
     params:
         studies=study_blocks,
+        min_cell_count=config["min_cell_count"],
     log:
         "results/logs/check_reproduction.log",
     script:

@@ -1,4 +1,5 @@
 # Survival: Kaplan-Meier summaries, landmarks, log-rank, Cox models and subgroups, one job per study.
+# Tables: unsuppressed under internal/, shareable (min_cell_count) under tables/.
 
 
 
@@ -16,8 +17,14 @@ rule summarize_survival:
         cox_models_md="results/{study}/tables/cox_models.md",
         km_curves="results/{study}/survival/km_curves.parquet",
         risk_table="results/{study}/survival/risk_table.csv",
+        survival_internal="results/{study}/internal/survival.csv",
+        landmarks_internal="results/{study}/internal/landmarks.csv",
+        comparisons_internal="results/{study}/internal/comparisons.csv",
+        cox_models_internal="results/{study}/internal/cox_models.csv",
+        subgroup_survival_internal="results/{study}/internal/subgroup_survival.csv",
     params:
         study=study_block,
+        min_cell_count=config["min_cell_count"],
     log:
         "results/{study}/logs/summarize_survival.log",
     script:

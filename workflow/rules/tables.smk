@@ -1,4 +1,5 @@
-# Response, safety and baseline tables: one job per study (scipy is imported once).
+# Response, safety and baseline tables: one job per study (scipy is imported once). CSVs:
+# unsuppressed under internal/, shareable (min_cell_count) under tables/.
 
 
 
@@ -9,8 +10,10 @@ rule summarize_tables:
     output:
         **{f"{name}_csv": f"results/{{study}}/tables/{name}.csv" for name in TABLE_NAMES},
         **{f"{name}_md": f"results/{{study}}/tables/{name}.md" for name in TABLE_NAMES},
+        **{f"{name}_internal": f"results/{{study}}/internal/{name}.csv" for name in TABLE_NAMES},
     params:
         study=study_block,
+        min_cell_count=config["min_cell_count"],
     log:
         "results/{study}/logs/summarize_tables.log",
     script:

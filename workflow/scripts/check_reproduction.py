@@ -1,11 +1,15 @@
-"""Compare every study's published targets with its result tables: results/{study}/reproduction.csv."""
+"""Compare every study's published targets with its result tables: results/{study}/reproduction.csv.
+
+Targets are checked on the unsuppressed tables (results/{study}/internal/); in the written table, a
+computed count below min_cell_count (and the percentage made from it) is masked."""
 
 import sys
 from pathlib import Path
 
-from her2rwe import io, reproduce
+from her2rwe import io, reproduce, shareable
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
+k = snakemake.params.min_cell_count
 tables = {}
 for name, path in snakemake.input.items():
     study, key = name.rsplit("__", 1)
@@ -14,7 +18,7 @@ for name, path in snakemake.input.items():
 for out in snakemake.output.tables:
     study = Path(out).parent.name
     table = reproduce.check_targets(snakemake.params.studies[study]["targets"], tables[study])
-    io.write_table(table, out)
+    io.write_table(shareable.reproduction(table, tables[study], k), out)
     for row in table.itertuples(index=False):
         print(
             f"{study}: {row.status:8} {row.metric} = {row.computed:.6g} {row.note}", file=sys.stderr

@@ -1,4 +1,7 @@
-"""Draw every figure of one study from its computed results tables (PDF and 300-dpi PNG)."""
+"""Draw every figure of one study from its computed results tables (PDF and 300-dpi PNG).
+
+The tables are the unsuppressed ones (results/{study}/internal/); counts printed in the figures are
+masked below min_cell_count."""
 
 import sys
 
@@ -7,6 +10,8 @@ from her2rwe.plotting import figures, style
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
 tables = figures.read_tables(dict(snakemake.input.items()))
 names = snakemake.params.names
-for name, fig in figures.draw_study_figures(tables, snakemake.params.study, names):
+k = snakemake.params.min_cell_count
+for name, fig in figures.draw_study_figures(tables, snakemake.params.study, names, k):
     style.save(fig, snakemake.output[f"{name}_pdf"], snakemake.output[f"{name}_png"])
     print(f"{name}: written", file=sys.stderr)
+print(f"min_cell_count {k}", file=sys.stderr)

@@ -1,26 +1,54 @@
-"""Kaplan-Meier summaries, landmarks, comparisons, Cox models and subgroups of one study."""
+"""Kaplan-Meier summaries, landmarks, comparisons, Cox models and subgroups of one study.
 
+Each table is written twice: unsuppressed under results/{study}/internal/ (for figures and
+reproduction checks), and with small counts masked (min_cell_count) under results/{study}/tables/
+for sharing; the Markdown tables are formatted from the shareable copies.
+"""
+
+import dataclasses
 import sys
 
 import pandas as pd
 import pyarrow.parquet as pq
 
-from her2rwe import io, survival
+from her2rwe import io, shareable, survival
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
 study = snakemake.params.study
+k = snakemake.params.min_cell_count
 path = snakemake.input.dataset
 data = pd.read_parquet(path, columns=survival.analysis_columns(study, pq.read_schema(path).names))
 results = survival.summarize_survival(data, study)
 out = snakemake.output
+shared = dict(
+    zip(
+        ("survival", "subgroup_survival"),
+        shareable.survival_tables(results.survival, results.subgroup_survival, k),
+        strict=True,
+    )
+)
 for name in ("survival", "landmarks", "comparisons", "cox_models", "subgroup_survival"):
-    io.write_table(getattr(results, name), out[name])
-for name, text in survival.format_tables(results, study).items():
+    table = getattr(results, name)
+    io.write_table(table, out[f"{name}_internal"])
+    if name not in shared:
+        shared[name] = getattr(shareable, name)(table, k)
+    io.write_table(shared[name].table, out[name])
+    status = shared[name].status.to_numpy()
+    print(
+        f"{name}: {(status == 'primary').sum()} primary, "
+        f"{(status == 'complementary').sum()} complementary cell(s) masked",
+        file=sys.stderr,
+    )
+notes = {name: shared[name].footnote() for name in ("survival", "comparisons", "cox_models")}
+formatted = survival.format_tables(
+    dataclasses.replace(results, **{name: s.table for name, s in shared.items()}), study, notes
+)
+for name, text in formatted.items():
     io.write_text(text, out[f"{name}_md"])
 io.write_parquet(results.km_curves, out.km_curves)
 io.write_table(results.risk_table, out.risk_table)
 print(
     f"{len(data)} patients, {len(study['endpoints'])} endpoints, "
-    f"method {study.get('ci_method', 'log-log')}",
+    f"method {study.get('ci_method', 'log-log')}, min_cell_count {k}",
     file=sys.stderr,
 )

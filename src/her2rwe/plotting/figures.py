@@ -28,6 +28,15 @@ TABLES = {
     "response": "tables/response.csv",
     "adverse_events": "tables/adverse_events.csv",
 }
+# What the plot_figures rule reads: the unsuppressed tables (results/{study}/internal/) for exact
+# curves and bars; every count that a figure prints goes through min_cell_count when drawn.
+# The shareable survival and subgroup tables give the forest plots their printed events/n (so
+# that a count hidden there, also as a complementary cell, is hidden in the figure too).
+SOURCES = {
+    **{key: path.replace("tables/", "internal/", 1) for key, path in TABLES.items()},
+    "survival_shown": "tables/survival.csv",
+    "subgroup_survival_shown": "tables/subgroup_survival.csv",
+}
 
 
 def km_subgroups(study: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -74,7 +83,7 @@ def read_tables(paths: Mapping[str, str]) -> dict[str, pd.DataFrame]:
 
     out = {}
     for key, path in paths.items():
-        if key not in TABLES:
+        if key not in SOURCES:
             continue
         if str(path).endswith(".parquet"):
             out[key] = pd.read_parquet(path)
@@ -101,10 +110,19 @@ def display_arms(tables: Mapping[str, pd.DataFrame]) -> list[str]:
 
 
 def draw_study_figures(
-    tables: Mapping[str, pd.DataFrame], study: Mapping[str, Any], names: list[str] | None = None
+    tables: Mapping[str, pd.DataFrame],
+    study: Mapping[str, Any],
+    names: list[str] | None = None,
+    min_cell_count: int = 0,
 ) -> Iterator[tuple[str, Figure]]:
-    """Yield (name, figure) for every figure of the study (see `figure_names`)."""
+    """Yield (name, figure) for every figure of the study (see `figure_names`).
+
+    With ``min_cell_count`` k > 1, every count printed in a figure (numbers at risk, cumulative
+    events, forest events/n, the arms' n) reads ``<k`` when it is 1..k-1."""
     from her2rwe.plotting import forest, km, response, style, toxicity
+    from her2rwe.shareable import mask_risk_rows
+
+    k = int(min_cell_count or 0)
 
     names = names or figure_names(study)
     fig_cfg = study.get("figures") or {}
@@ -116,6 +134,7 @@ def draw_study_figures(
     subgroups = {sg["variable"]: sg for sg in study.get("subgroups") or []}
     surv, curves, risk = tables["survival"], tables["km_curves"], tables["risk_table"]
     sub = tables["subgroup_survival"]
+    sub_shown = tables.get("subgroup_survival_shown")  # same rows, counts masked (or None)
 
     def split_styles(split: str, endpoint: str) -> dict[str, dict[str, Any]]:
         groups = surv.loc[(surv["split"] == split) & (surv["endpoint"] == endpoint), "group"]
@@ -159,6 +178,8 @@ def draw_study_figures(
                     style.placeholder(f"No Kaplan-Meier estimates of {label} for {what}.", label),
                 )
                 continue
+            panel.at_risk = mask_risk_rows(panel.at_risk, k)
+            panel.cum_events = mask_risk_rows(panel.cum_events, k)
             styles = split_styles(split, endpoint)
             for g in panel.groups:
                 styles.setdefault(g, {"color": style.NEUTRAL, "linestyle": "-"})
@@ -202,6 +223,11 @@ def draw_study_figures(
                 endpoint_label=endpoint.upper(),
                 conf_level=conf,
                 survival=surv,
+                min_cell_count=k,
+                shown=None
+                if sub_shown is None
+                else sub_shown[(sub["endpoint"] == endpoint).to_numpy()],
+                shown_survival=tables.get("survival_shown"),
             )
             yield name, forest.plot_forest(table, width)
         elif kind == "response":
@@ -230,6 +256,7 @@ def draw_study_figures(
                     cbr_weeks=cbr_weeks,
                     conf_level=conf,
                     width=width,
+                    min_cell_count=k,
                 ),
             )
         elif kind == "toxicity":
@@ -242,6 +269,6 @@ def draw_study_figures(
                     style.placeholder("No adverse events recorded.", "Adverse events by grade"),
                 )
                 continue
-            yield name, toxicity.plot_toxicity(ae, ae_arms, colors, width=width)
+            yield name, toxicity.plot_toxicity(ae, ae_arms, colors, width=width, min_cell_count=k)
         else:  # pragma: no cover - figure_names only makes the kinds above
             raise ValueError(f"unknown figure {name!r}")

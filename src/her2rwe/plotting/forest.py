@@ -53,10 +53,19 @@ def _num(x: Any) -> float:
     return math.nan if is_missing(x) else float(x)
 
 
-def _events_n(events: Any, n: Any) -> str:
+def _count_text(x: Any, k: int) -> str:
+    """A count as printed: 1..k-1 read ``<k`` (min_cell_count; k <= 1 prints every count); the
+    text of a cell masked in a shareable table (``<11``, ``*``) as it is."""
+    if isinstance(x, str) and not x.strip().isdigit():
+        return x
+    v = int(x)
+    return f"<{k}" if k > 1 and 1 <= v < k else str(v)
+
+
+def _events_n(events: Any, n: Any, k: int = 0) -> str:
     if is_missing(n):
         return ""
-    return f"{'-' if is_missing(events) else int(events)}/{int(n)}"
+    return f"{'-' if is_missing(events) else _count_text(events, k)}/{_count_text(n, k)}"
 
 
 def forest_table(
@@ -69,6 +78,9 @@ def forest_table(
     endpoint_label: str = "",
     conf_level: float = 0.95,
     survival: pd.DataFrame | None = None,
+    min_cell_count: int = 0,
+    shown: pd.DataFrame | None = None,
+    shown_survival: pd.DataFrame | None = None,
 ) -> ForestTable:
     """Arrange the rows of one endpoint of ``subgroup_survival.csv`` for drawing (file order kept).
 
@@ -77,14 +89,18 @@ def forest_table(
     row of its own in ``subgroup_survival.csv``, is taken from `survival` (``survival.csv``,
     split = the subgroup variable) when given.
     """
+    k = int(min_cell_count or 0)
+    # printed events/n come from the shareable tables when given (same rows, counts masked there
+    # with their complementary cells); else the counts here are masked 1..k-1 only
     rows_in = subgroups[subgroups["endpoint"] == endpoint]
+    labels_in = rows_in if shown is None else shown[(subgroups["endpoint"] == endpoint).to_numpy()]
     level_pct = f"{conf_level * 100:g}%"
     medians = single_arm and single_arm_forest == "medians"
     measure = "median" if medians else "hr"
     n_arm_groups = rows_in.loc[rows_in["contrast"] == "arm", "group"].nunique()
     out: list[ForestRow] = []
     seen: set[str] = set()
-    for _, r in rows_in.iterrows():
+    for j, (_, r) in enumerate(rows_in.iterrows()):
         variable = str(r["variable"])
         overall = str(r["level"]) == "Overall"
         events = _num(r["events"])
@@ -92,12 +108,13 @@ def forest_table(
             events = (0 if math.isnan(events) else events) + (
                 0 if is_missing(r.get("events_reference")) else float(r["events_reference"])
             )
+        c = labels_in.iloc[j]
         if single_arm:
-            cells = [_events_n(r["events"], r["n"])]
+            cells = [_events_n(c["events"], c["n"], k)]
         else:
             cells = [
-                _events_n(r["events"], r["n"]),
-                _events_n(r.get("events_reference"), r.get("n_reference")),
+                _events_n(c["events"], c["n"], k),
+                _events_n(c.get("events_reference"), c.get("n_reference"), k),
             ]
         if medians:
             est, lo, hi = _num(r["median"]), _num(r["median_lower"]), _num(r["median_upper"])
@@ -135,7 +152,8 @@ def forest_table(
                 ref_row = _survival_row(survival, endpoint, variable, str(r["reference"]))
                 if ref_row is not None:
                     ref_color = colors(variable, str(r["reference"])) if colors else style.NEUTRAL
-                    out.append(_median_row(ref_row, str(r["reference"]), ref_color))
+                    ref_shown = None if shown_survival is None else shown_survival.loc[ref_row.name]
+                    out.append(_median_row(ref_row, str(r["reference"]), ref_color, k, ref_shown))
     first = rows_in[rows_in["level"].astype(str) == "Overall"]
     if single_arm:
         columns = ["Events/n"]
@@ -172,10 +190,12 @@ def _survival_row(survival: pd.DataFrame, endpoint: str, split: str, group: str)
     return rows.iloc[0] if len(rows) else None
 
 
-def _median_row(r: Any, label: str, color: str) -> ForestRow:
-    """A forest-of-medians row from a ``survival.csv`` record."""
+def _median_row(r: Any, label: str, color: str, k: int = 0, shown: Any = None) -> ForestRow:
+    """A forest-of-medians row from a ``survival.csv`` record (``shown``: the same record of the
+    shareable table, for the printed counts)."""
     est, lo, hi = _num(r["median"]), _num(r["median_lower"]), _num(r["median_upper"])
-    cells = [_events_n(r["events"], r["n"])]
+    c = r if shown is None else shown
+    cells = [_events_n(c["events"], c["n"], k)]
     text = fmt_estimate_ci(est, lo, hi, 1)
     return ForestRow("level", label, cells, est, lo, hi, _num(r["events"]), text, "", color)
 

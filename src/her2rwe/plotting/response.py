@@ -42,9 +42,15 @@ def plot_response(
     cbr_weeks: float = 24,
     conf_level: float = 0.95,
     width: str = "double",
+    min_cell_count: int = 0,
 ) -> Figure:
-    """Stacked bars of best overall response per arm (percent of the arm), ORR and CBR marked."""
+    """Stacked bars of best overall response per arm (percent of the arm), ORR and CBR marked.
+
+    With ``min_cell_count`` k > 1, an arm's n of 1..k-1 reads ``<k`` and a category whose count is
+    1..k-1 gets no percentage label."""
     from matplotlib.patches import Patch
+
+    from her2rwe.shareable import is_small, mask_count
 
     cats = [
         c
@@ -85,7 +91,8 @@ def plot_response(
                 lw=0.5,
                 gid=f"bar:{arm}:{c}",
             )
-            if pct >= 6:
+            small = c in rows.index and is_small(rows.at[c, "n"], min_cell_count)
+            if pct >= 6 and not small:
                 dark = c in ("CR", "PR")
                 ax.text(
                     x,
@@ -101,13 +108,13 @@ def plot_response(
         if not len(r):
             continue
         r = r.iloc[0]
-        marks = [("ORR", r["orr_pct"], r["orr_lower"], r["orr_upper"])]
+        marks = [("ORR", r["orr_pct"], r["orr_lower"], r["orr_upper"], r.get("orr_n"))]
         if "cbr_pct" in r and not is_missing(r["cbr_pct"]):
-            marks.append(("CBR", r["cbr_pct"], r["cbr_lower"], r["cbr_upper"]))
+            marks.append(("CBR", r["cbr_pct"], r["cbr_lower"], r["cbr_upper"], r.get("cbr_n")))
         placed: list[float] = []
-        for name, pct, lo, hi in marks:
-            if is_missing(pct):
-                continue
+        for name, pct, lo, hi, count in marks:
+            if is_missing(pct) or is_small(count, min_cell_count):
+                continue  # not estimable, or a count below min_cell_count: no mark, no label
             y = float(pct)
             ax.plot(
                 [x + 0.5, x + 0.68],
@@ -143,7 +150,12 @@ def plot_response(
     ax.set_xticks(xs)
     n_by_arm = {a: rates.loc[rates["arm"] == a, "n"] for a in arms}
     ax.set_xticklabels(
-        [f"{a}\n(n = {int(n_by_arm[a].iloc[0])})" if len(n_by_arm[a]) else a for a in arms]
+        [
+            f"{a}\n(n = {mask_count(int(n_by_arm[a].iloc[0]), min_cell_count)})"
+            if len(n_by_arm[a])
+            else a
+            for a in arms
+        ]
     )
     for lab, arm in zip(ax.get_xticklabels(), arms, strict=True):
         lab.set_color(colors[arm])

@@ -47,9 +47,14 @@ def plot_toxicity(
     *,
     max_terms: int = 15,
     width: str = "double",
+    min_cell_count: int = 0,
 ) -> Figure:
-    """Grouped bars per term (most frequent on top), one bar per arm, grade >=3 solid, 1-2 light."""
+    """Grouped bars per term (most frequent on top), one bar per arm, grade >=3 solid, 1-2 light.
+
+    With ``min_cell_count`` k > 1, an arm's n of 1..k-1 reads ``<k`` in the legend."""
     from matplotlib.patches import Patch
+
+    from her2rwe.shareable import mask_count
 
     terms = select_terms(ae, max_terms)
     n_arms = len(arms)
@@ -102,7 +107,11 @@ def plot_toxicity(
     handles = []
     for arm in arms:
         n = ae.loc[ae["arm"] == arm, "n"]
-        label = f"{arm} (n = {int(n.iloc[0])})" if len(n) and n.notna().iloc[0] else arm
+        label = (
+            f"{arm} (n = {mask_count(int(n.iloc[0]), min_cell_count)})"
+            if len(n) and n.notna().iloc[0]
+            else arm
+        )
         handles += [
             Patch(facecolor=colors[arm], label=f"{label}, grade \u22653"),
             Patch(facecolor=tint(colors[arm]), label=f"{label}, grade 1-2"),

@@ -1,0 +1,444 @@
+"""Shareable versions of the results tables: small counts masked (``min_cell_count``).
+
+Every stage computes its tables once, writes them unsuppressed under ``results/{study}/internal/``
+and writes the copy returned here under ``results/{study}/tables/``. Each function applies the
+table's recipe (docs/privacy.md, section 3): which columns are counts, which percentages and
+confidence bounds derive from them, and which cells add up to which totals, so that complementary
+suppression leaves no masked cell recoverable from a total. With ``k <= 1`` every function returns
+an unchanged copy.
+
+:class:`Shared` keeps the suppression result that :func:`privacy.audit` checks; for tables whose
+totals are not rows of their own (best response, baseline, subgroups), that result is computed on
+the table with the total rows added, and ``table``/``status`` are the contract-shaped copies.
+
+Pure functions: no file writes, no printing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from her2rwe import privacy
+from her2rwe.privacy import COMPLEMENTARY, COMPLEMENTARY_MARKER, PRIMARY, Margin
+
+RATES = ("orr", "cbr", "dcr")
+AE_COUNTS = ("any_grade", "grade3plus", "grade34", "grade5")
+_TOTAL = "__total__"
+
+
+@dataclass
+class Shared:
+    """A shareable table: ``table`` (masked cells hold ``<k`` or ``*``), ``status`` (same shape:
+    "", "primary" or "complementary"), and ``result``, the :class:`privacy.Suppressed` that
+    :func:`privacy.audit` checks (None when nothing was suppressed)."""
+
+    table: pd.DataFrame
+    status: pd.DataFrame
+    k: int
+    result: privacy.Suppressed | None = None
+    force: list = field(default_factory=list)  # cells hidden because another table hides them
+
+    def footnote(self) -> str:
+        return _footnote(self.status, self.k)
+
+
+def off(k: int | None) -> bool:
+    return not k or k <= 1
+
+
+def _unchanged(table: pd.DataFrame, k: int | None) -> Shared:
+    status = pd.DataFrame("", index=table.index, columns=table.columns)
+    return Shared(table.copy(), status, int(k or 0))
+
+
+def _footnote(status: pd.DataFrame, k: int) -> str:
+    values = status.to_numpy()
+    if not (values != "").any():
+        return ""
+    text = f"Counts from 1 to {k - 1} are shown as {privacy.marker(k)}"
+    if (values == COMPLEMENTARY).any():
+        text += (
+            f"; cells marked {COMPLEMENTARY_MARKER} are hidden so that they cannot be recovered "
+            "from totals"
+        )
+    return text + "."
+
+
+def is_small(value: Any, k: int | None) -> bool:
+    """True for a count from 1 to k-1 (never with k <= 1)."""
+    return not off(k) and 1 <= privacy._num(value) < k
+
+
+def mask_count(value: Any, k: int | None) -> Any:
+    """A single count as it may be shown: ``<k`` for 1..k-1, else the value unchanged."""
+    return privacy.marker(int(k)) if is_small(value, k) else value
+
+
+def is_masked(value: Any) -> bool:
+    """True for the text of a masked cell (``<k`` or ``*``)."""
+    return isinstance(value, str) and (value == COMPLEMENTARY_MARKER or value.startswith("<"))
+
+
+def _present(table: pd.DataFrame, columns: Sequence[str]) -> list[str]:
+    return [c for c in columns if c in table.columns]
+
+
+def _whole(frame: pd.DataFrame) -> pd.DataFrame:
+    """Whole floats of text (object) columns as ints: a float column that holds a marker is written
+    cell by cell, where 50.0 would read ``50.0`` instead of the ``50`` of the unmasked table."""
+    for c in frame.columns:
+        if frame[c].dtype == object:
+            frame[c] = [int(v) if isinstance(v, float) and v.is_integer() else v for v in frame[c]]
+    return frame
+
+
+def _apply(table: pd.DataFrame, status: pd.DataFrame, k: int) -> pd.DataFrame:
+    out = table.copy()
+    hidden = status != ""
+    if hidden.to_numpy().any():
+        cols = [c for c in table.columns if hidden[c].any()]
+        out[cols] = out[cols].astype(object)
+        out = _whole(
+            out.mask(status == PRIMARY, privacy.marker(k)).mask(
+                status == COMPLEMENTARY, COMPLEMENTARY_MARKER
+            )
+        )
+    return out
+
+
+def _simple(table: pd.DataFrame, k: int, counts: Sequence[str], **kwargs) -> Shared:
+    if off(k) or table.empty:
+        return _unchanged(table, k)
+    result = privacy.suppress(table, counts=_present(table, counts), k=k, **kwargs)
+    return Shared(_whole(result.table.copy()), result.status, k, result)
+
+
+# ------------------------------------------------------------------------------------------------
+# survival stage
+
+
+def survival(table: pd.DataFrame, k: int, force: Sequence[tuple[Any, str]] = ()) -> Shared:
+    """survival.csv: n = events + censored in each row; per endpoint, the arms add up to the overall
+    row, and so do the groups of every subgroup split (patients missing the variable are the
+    remainder, a hidden cell)."""
+    splits = [s for s in dict.fromkeys(table.get("split", pd.Series(dtype=str))) if s != "overall"]
+    margins = [Margin("split", "overall", within=["endpoint"], parts=[s]) for s in splits]
+    return _simple(
+        table, k, ["n", "events", "censored"], row_totals={"n": ["events", "censored"]},
+        margins=margins, force=force,
+    )  # fmt: skip
+
+
+def landmarks(table: pd.DataFrame, k: int) -> Shared:
+    """landmarks.csv: numbers at risk below k are masked (no additive relation)."""
+    return _simple(table, k, ["n_risk"])
+
+
+def comparisons(table: pd.DataFrame, k: int) -> Shared:
+    """comparisons.csv: n and events of each comparison, events within n."""
+    return _simple(table, k, ["n", "events"], row_totals={"n": ["events"]})
+
+
+def cox_models(table: pd.DataFrame, k: int) -> Shared:
+    """cox_models.csv: n and events of each model term, events within n."""
+    return _simple(table, k, ["n", "events"], row_totals={"n": ["events"]})
+
+
+def subgroup_survival(table: pd.DataFrame, k: int, force: Sequence[tuple[Any, str]] = ()) -> Shared:
+    """subgroup_survival.csv: events within n (and within n_reference); per endpoint, subgroup
+    variable and group, the levels add up to the endpoint's Overall row (missing values are the
+    hidden remainder). Each (endpoint, variable) block is suppressed with its Overall row; a cell
+    of an Overall row is masked when any block masks it (masking more never makes a hidden cell
+    recoverable). ``result`` is the suppression of the last block with masks (for the audit use
+    :func:`subgroup_blocks`)."""
+    if off(k) or table.empty:
+        return _unchanged(table, k)
+    status = pd.DataFrame("", index=table.index, columns=table.columns)
+    last = None
+    for rows, result in subgroup_blocks(table, k, force):
+        last = result
+        for idx, row in zip(rows, result.status.index, strict=True):
+            for c in result.status.columns:
+                s = result.status.at[row, c]
+                if s == PRIMARY or (s == COMPLEMENTARY and status.at[idx, c] == ""):
+                    status.at[idx, c] = s
+    return Shared(_apply(table, status, k), status, k, last)
+
+
+def subgroup_blocks(
+    table: pd.DataFrame, k: int, force: Sequence[tuple[Any, str]] = ()
+) -> list[tuple[list[Any], privacy.Suppressed]]:
+    """The blocks of :func:`subgroup_survival`: (index labels of the table's rows, suppression of
+    the block: the endpoint's Overall rows and one variable's level rows)."""
+    counts = _present(table, ["n", "events", "n_reference", "events_reference"])
+    is_total = table["level"].astype(str) == "Overall"
+    out = []
+    for endpoint in dict.fromkeys(table["endpoint"]):
+        of_ep = table["endpoint"] == endpoint
+        variables = list(dict.fromkeys(table.loc[of_ep & ~is_total, "variable"]))
+        for variable in variables or [None]:  # no subgroup: the Overall rows alone
+            rows = table.index[of_ep & (is_total | (table["variable"] == variable))]
+            block = table.loc[rows, ["level", "group", *counts]].reset_index(drop=True)
+            at = {idx: i for i, idx in enumerate(rows)}
+            result = privacy.suppress(
+                block, counts=counts, k=k,
+                row_totals=[("n", ["events"]), ("n_reference", ["events_reference"])],
+                margins=[Margin("level", "Overall", within=["group"])] if variable is not None else [],
+                force=[(at[idx], c) for idx, c in force if idx in at and c in counts],
+            )  # fmt: skip
+            out.append((list(rows), result))
+    return out
+
+
+def _links(survival_t: pd.DataFrame, subgroups: pd.DataFrame) -> list[tuple[tuple, tuple]]:
+    """Pairs of cells that hold the same count in survival.csv and subgroup_survival.csv:
+    ((survival index, column), (subgroup index, column)). An Overall row's group and reference are
+    the arm rows; a level row's are the subgroup split's group ``"<level>, <arm>"``, or the
+    ``compare`` group, or the level. Only cells with equal values are linked."""
+    where = {
+        (str(r.endpoint), str(r.split), str(r.group)): idx
+        for idx, r in zip(survival_t.index, survival_t.itertuples(index=False), strict=True)
+    }
+    out = []
+    for idx, r in zip(subgroups.index, subgroups.itertuples(index=False), strict=True):
+        ep, var, level = str(r.endpoint), str(r.variable), str(r.level)
+        for group, cols in (
+            (r.group, ("n", "events")),
+            (r.reference, ("n_reference", "events_reference")),
+        ):
+            if level == "Overall":
+                keys = [(ep, "arm", str(group))]
+            else:
+                keys = [(ep, var, f"{level}, {group}"), (ep, var, str(group)), (ep, var, level)]
+            hit = next((where[key] for key in keys if key in where), None)
+            if hit is None:
+                continue
+            for src, dst in zip(("n", "events"), cols, strict=True):
+                if dst in subgroups.columns and privacy._num(
+                    survival_t.at[hit, src]
+                ) == privacy._num(getattr(r, dst)):
+                    out.append(((hit, src), (idx, dst)))
+    return out
+
+
+def survival_tables(
+    survival_t: pd.DataFrame, subgroups: pd.DataFrame, k: int
+) -> tuple[Shared, Shared]:
+    """survival.csv and subgroup_survival.csv suppressed together: a count that sits in both
+    (an arm's n and events, a subgroup group's) is hidden in both or in neither. Each table is
+    suppressed with the cells the other hides forced hidden, until neither adds any."""
+    if off(k):
+        return survival(survival_t, k), subgroup_survival(subgroups, k)
+    links = _links(survival_t, subgroups) if not subgroups.empty else []
+    force_s: set = set()
+    force_g: set = set()
+    for _ in range(10):
+        sv = survival(survival_t, k, sorted(force_s, key=str))
+        sg = subgroup_survival(subgroups, k, sorted(force_g, key=str))
+        new_g = {b for a, b in links if sv.status.at[a] and not sg.status.at[b]}
+        new_s = {a for a, b in links if sg.status.at[b] and not sv.status.at[a]}
+        if not new_g and not new_s:
+            break
+        force_g |= new_g
+        force_s |= new_s
+    sv.force, sg.force = sorted(force_s, key=str), sorted(force_g, key=str)
+    return sv, sg
+
+
+# ------------------------------------------------------------------------------------------------
+# response, safety, baseline
+
+
+def _rate_pcts(columns: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """Each rate's percentage and confidence bounds, masked with its count (the bounds of an exact
+    interval give the count back)."""
+    out = {}
+    for r in RATES:
+        for suffix in ("pct", "lower", "upper"):
+            if f"{r}_{suffix}" in columns and f"{r}_n" in columns:
+                out[f"{r}_{suffix}"] = (f"{r}_n", "n")
+    return out
+
+
+_RATE_NESTING = [("n", ["dcr_n"]), ("dcr_n", ["cbr_n"]), ("cbr_n", ["orr_n"])]
+
+
+def response(table: pd.DataFrame, k: int) -> Shared:
+    """response.csv: ORR within CBR within DCR within n per row; the arms add up to Overall."""
+    return _simple(
+        table, k, ["n", "orr_n", "cbr_n", "dcr_n"], pcts=_rate_pcts(table.columns),
+        row_totals=_RATE_NESTING, margins=[Margin("arm", "Overall")],
+    )  # fmt: skip
+
+
+def response_subgroups(
+    table: pd.DataFrame, k: int, arm_totals: pd.DataFrame | None = None
+) -> Shared:
+    """response_subgroups.csv: as response.csv per row; within a subgroup level, the arms add up to
+    the Overall arm row; with ``arm_totals`` (response.csv), within a subgroup variable and arm the
+    levels add up to the arm's row of response.csv (patients missing the variable are the hidden
+    remainder), related through added total rows."""
+    counts = ["n", "orr_n", "cbr_n", "dcr_n"]
+    if off(k) or table.empty:
+        return _unchanged(table, k)
+    base = table.reset_index(drop=True)
+    ext = base
+    margins = [Margin("arm", "Overall", within=["variable", "level"])]
+    present = _present(base, counts)
+    if arm_totals is not None and len(arm_totals):
+        totals = []
+        by_arm = arm_totals.set_index(arm_totals["arm"].astype(str))
+        for (variable, arm), _ in base.groupby(["variable", "arm"], sort=False):
+            if str(arm) in by_arm.index:
+                row = {"variable": variable, "arm": arm, "level": _TOTAL}
+                row.update({c: by_arm.at[str(arm), c] for c in present if c in by_arm.columns})
+                totals.append(row)
+        if totals:
+            ext = pd.concat([base, pd.DataFrame(totals)], ignore_index=True)
+            margins.append(Margin("level", _TOTAL, within=["variable", "arm"]))
+    result = privacy.suppress(
+        ext, counts=present, k=k, pcts=_rate_pcts(base.columns), row_totals=_RATE_NESTING,
+        margins=margins,
+    )  # fmt: skip
+    st = result.status.iloc[: len(base)][list(base.columns)]
+    st.index = table.index
+    return Shared(_apply(table, st, k), st, k, result)
+
+
+def best_response(table: pd.DataFrame, k: int) -> Shared:
+    """best_response.csv: per arm, the categories (with missing) add up to the arm's n (``n_arm``,
+    related through an added total row); ``pct`` is masked with ``n``, and with ``n_arm`` when
+    ``n`` is not zero."""
+    if off(k) or table.empty:
+        return _unchanged(table, k)
+    base = table.reset_index(drop=True)
+    totals = base.groupby("arm", sort=False)["n_arm"].first().reset_index()
+    totals["response"], totals["n"] = _TOTAL, totals["n_arm"]
+    ext = pd.concat([base, totals[["arm", "response", "n", "n_arm"]]], ignore_index=True)
+    result = privacy.suppress(
+        ext,
+        counts=["n"],
+        k=k,
+        margins=[
+            Margin("response", _TOTAL, within=["arm"]),
+            Margin("arm", "Overall", within=["response"]),
+        ],
+    )
+    st = result.status.iloc[: len(base)].reset_index(drop=True)
+    arm_status = dict(zip(totals["arm"], result.status["n"].iloc[len(base) :], strict=True))
+    st["n_arm"] = [arm_status[a] for a in base["arm"]]
+    pct = st["n"].copy()
+    for i in range(len(base)):
+        if not pct[i] and st.at[i, "n_arm"] and privacy._num(base.at[i, "n"]) != 0:
+            pct[i] = st.at[i, "n_arm"]
+    st["pct"] = pct
+    st.index = table.index
+    return Shared(_apply(table, st[table.columns], k), st[table.columns], k, result)
+
+
+def adverse_events(table: pd.DataFrame, k: int) -> Shared:
+    """adverse_events.csv / adverse_events_by_category.csv: per row, any grade within n, grade >= 3
+    within any grade, grade 3-4 and grade 5 within grade >= 3; per term (category), the arms add up
+    to the Overall row. No relation across terms or categories (a patient has several). Each
+    percentage goes with its count and ``n``."""
+    by = "term" if "term" in table.columns else "category"
+    pcts = {f"{c}_pct": (f"{c}_n", "n") for c in AE_COUNTS if f"{c}_pct" in table.columns}
+    return _simple(
+        table, k, ["n", *(f"{c}_n" for c in AE_COUNTS)], pcts=pcts,
+        row_totals=[("n", ["any_grade_n"]), ("any_grade_n", ["grade3plus_n"]),
+                    ("grade3plus_n", ["grade34_n", "grade5_n"])],
+        margins=[Margin("arm", "Overall", within=[by])],
+    )  # fmt: skip
+
+
+def baseline(
+    table: pd.DataFrame, k: int, groups: Sequence[str], sizes: Mapping[str, int]
+) -> Shared:
+    """baseline.csv: the ``{group}__n`` counts of every row; per row, the arms add up to Overall;
+    per categorical variable, the levels (with Missing) add up to the group's N (``sizes``, related
+    through an added total row). Percentages go with their counts; the formatted text cells
+    (``"23 (46.0%)"``) of categorical rows are masked with their count. Continuous rows keep their
+    summary statistics; their ``__n`` is masked like any count."""
+    if off(k) or table.empty:
+        return _unchanged(table, k)
+    arms = [g for g in groups if g != groups[-1]]
+    overall = groups[-1]
+    counts = [f"{g}__n" for g in groups if f"{g}__n" in table.columns]
+    pcts = {f"{g}__pct": f"{g}__n" for g in groups if f"{g}__pct" in table.columns}
+    base = table.reset_index(drop=True)
+    cat_vars = list(dict.fromkeys(base.loc[base["type"] != "continuous", "variable"]))
+    totals = pd.DataFrame(
+        [{"variable": v, "level": _TOTAL, "type": "total",
+          **{f"{g}__n": sizes.get(g, np.nan) for g in groups}} for v in cat_vars]
+    )  # fmt: skip
+    ext = pd.concat([base, totals], ignore_index=True) if len(totals) else base
+    is_cat = ext["type"] != "continuous"
+    ext["_block"] = np.where(is_cat, ext["variable"].astype(str), "")
+    ext["_kind"] = np.where(is_cat, "cat", ext.index.astype(str))
+    result = privacy.suppress(
+        ext, counts=counts, k=k, pcts=pcts,
+        row_totals=[(f"{overall}__n", [f"{a}__n" for a in arms])] if len(arms) > 1 else None,
+        margins=[Margin("level", _TOTAL, within=["_block", "_kind"])],
+    )  # fmt: skip
+    st = result.status.iloc[: len(base)][list(base.columns)].reset_index(drop=True)
+    for g in groups:
+        if g in base.columns and f"{g}__n" in st.columns:
+            cat = (base["type"] != "continuous").to_numpy()
+            st.loc[cat, g] = st.loc[cat, f"{g}__n"].to_numpy()
+    st.index = table.index
+    shared = Shared(_apply(table, st, k), st, k, result)
+    shared.table.attrs = dict(table.attrs)
+    shared.table.attrs["n"] = {g: mask_count(n, k) for g, n in table.attrs.get("n", {}).items()}
+    return shared
+
+
+# ------------------------------------------------------------------------------------------------
+# figures
+
+
+def mask_risk_rows(values: Mapping[str, list[Any]], k: int | None) -> dict[str, list[Any]]:
+    """Numbers at risk / cumulative events per group as drawn: 1..k-1 read ``<k``."""
+    return {g: [None if v is None else mask_count(v, k) for v in vs] for g, vs in values.items()}
+
+
+# ------------------------------------------------------------------------------------------------
+# reproduction
+
+COUNT_COLUMNS = frozenset({"n", "events", "censored", "n_reference", "events_reference", "n_risk"})
+
+
+def _is_count(column: str) -> bool:
+    return column in COUNT_COLUMNS or column.endswith("_n")
+
+
+def reproduction(table: pd.DataFrame, tables: Mapping[str, pd.DataFrame], k: int) -> pd.DataFrame:
+    """reproduction.csv as shared: targets are checked on the unsuppressed values, then a computed
+    count of 1..k-1 (``orr_n.ADC``, ``events.pfs.ADC``) reads ``<k``, and so does a computed
+    percentage whose count (``orr_pct`` -> ``orr_n``, same keys) is 1..k-1. ``tables``: the
+    unsuppressed tables the targets were looked up in. Published values are public and stay."""
+    from her2rwe import reproduce
+
+    if off(k) or table.empty:
+        return table.copy()
+    masked = []
+    for i, metric in enumerate(table["metric"]):
+        value = table["computed"].iloc[i]
+        column, _, rest = str(metric).partition(".")
+        count = value if _is_count(column) else None
+        if column.endswith("_pct"):
+            try:
+                count, _ = reproduce.lookup(f"{column.removesuffix('_pct')}_n.{rest}", tables)
+            except (LookupError, ValueError):
+                count = None
+        masked.append(i if count is not None and is_small(count, k) else None)
+    rows = [i for i in masked if i is not None]
+    out = table.copy()
+    if rows:
+        out["computed"] = out["computed"].astype(object)
+        out.iloc[rows, out.columns.get_loc("computed")] = privacy.marker(k)
+    return out
