@@ -89,6 +89,7 @@ def test_most_common_adverse_events_sentence():
             "term": ["Any adverse event", "Diarrhea", "Hand-foot syndrome", "Leucopenia"],
             "n": [66] * 4,
             "any_grade_n": [60, 36, 31, 30],
+            "any_grade_pct": [100 * 60 / 66, 100 * 36 / 66, 100 * 31 / 66, 100 * 30 / 66],
         }
     )
     # 36/66 = 54.545 -> 54.5; 31/66 = 46.97 -> 47.0; 30/66 = 45.45 -> 45.5
@@ -174,3 +175,31 @@ def test_custom_endpoint_label_reads_mid_sentence():
     }
     assert report.endpoint_abbreviation(study, "tdxd_duration") == "duration of T-DXd"
     assert report.endpoint_abbreviation(study, "pfs") == "PFS"
+
+
+def test_masked_cells_print_as_they_are():
+    """With min_cell_count the shareable tables hold '<11' and '*' in count and percent cells."""
+    response = pd.DataFrame(
+        {"arm": ["ADC", "HP+C", "Overall"], "n": ["83", "67", "150"], "orr_n": ["43", "<11", "*"],
+         "orr_pct": ["51.807228915662648", "<11", "*"], "orr_lower": ["40.6", "<11", "*"],
+         "orr_upper": ["62.9", "<11", "*"]}
+    )  # fmt: skip
+    text = report.response_sentences(response, None, ["HP+C", "ADC"], "HP+C")
+    assert text == [
+        "The objective response rate was 51.8% (43/83; 95% CI 40.6-62.9) with ADC and <11 of 67 patients with HP+C."
+    ]
+    ae = pd.DataFrame(
+        {"arm": ["Overall"] * 3, "term": ["Nausea", "Rash", "Fatigue"], "n": ["150"] * 3,
+         "any_grade_n": ["40", "<11", "12"], "any_grade_pct": ["26.666666666666668", "<11", "8"]}
+    )  # fmt: skip
+    # 40/150 = 26.7%; the masked count ranks last
+    assert report.adverse_event_sentence(ae) == [
+        "The most common adverse events were nausea (40, 26.7%), fatigue (12, 8.0%) and rash (<11, <11)."
+    ]
+    surv = pd.DataFrame(
+        {"endpoint": ["pfs"], "split": ["overall"], "group": ["All"], "n": ["66"], "events": ["<11"],
+         "median": [float("nan")], "median_lower": [9.95], "median_upper": [float("nan")]}
+    )  # fmt: skip
+    assert report.results_paragraph(STUDY, surv, arms=["TKI"]) == (
+        "Median PFS was not reached (95% CI 10.0-NR), with <11 events among 66 patients."
+    )

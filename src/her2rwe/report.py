@@ -50,6 +50,20 @@ def _rows(table: pd.DataFrame | None, **where: Any) -> pd.DataFrame:
     return table[mask]
 
 
+def _number(value: Any) -> float | None:
+    """The cell as a number, or None for a masked cell (`<11`, `*`) or text."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _count(value: Any) -> str:
+    """A count as printed: the integer, or a masked cell (min_cell_count) exactly as the table has it."""
+    number = _number(value)
+    return str(value) if number is None else str(int(number))
+
+
 def _median_text(row: Mapping[str, Any], digits: int = 1) -> str:
     if fmt.is_missing(row.get("median")):
         lower = fmt.fmt_num(row.get("median_lower"), digits)
@@ -77,7 +91,7 @@ def survival_sentences(
                 continue
             r = row.iloc[0]
             sentences.append(
-                f"Median {name} was {_median_text(r)}, with {int(r['events'])} events among {int(r['n'])} patients."
+                f"Median {name} was {_median_text(r)}, with {_count(r['events'])} events among {_count(r['n'])} patients."
             )
             continue
         order = [a for a in arms if a != reference] + ([reference] if reference else [])
@@ -131,8 +145,10 @@ def _rate_text(row: Mapping[str, Any], key: str, digits: int = 1) -> str | None:
     """ "51.8% (43/83; 95% CI 40.6-62.9)", or None when the rate was not estimated."""
     if fmt.is_missing(row.get(f"{key}_n")) or fmt.is_missing(row.get(f"{key}_pct")):
         return None
+    if _number(row[f"{key}_n"]) is None:  # a masked small count: its rate and CI are masked too
+        return f"{_count(row[f'{key}_n'])} of {_count(row['n'])} patients"
     return (
-        f"{fmt.fmt_num(row[f'{key}_pct'], digits)}% ({int(row[f'{key}_n'])}/{int(row['n'])}; "
+        f"{fmt.fmt_num(row[f'{key}_pct'], digits)}% ({_count(row[f'{key}_n'])}/{_count(row['n'])}; "
         f"95% CI {fmt.fmt_ci(row.get(f'{key}_lower'), row.get(f'{key}_upper'), digits)})"
     )
 
@@ -197,25 +213,30 @@ def adverse_event_sentence(
     """ "The most common adverse events were diarrhea (36, 54.5%), ..." over all patients."""
     if adverse_events is None or adverse_events.empty:
         return []
-    overall = _rows(adverse_events, arm="Overall")
-    table = overall if not overall.empty else adverse_events
+    table = _rows(adverse_events, arm="Overall")
+    if table.empty:  # a single-arm table without an Overall row
+        arms = adverse_events["arm"].astype(str).unique()
+        table = adverse_events if len(arms) == 1 else table
     table = table[~table["term"].astype(str).str.lower().str.startswith("any")]
     if table.empty:
         return []
-    agg = (
-        table.groupby("term", sort=False).agg(n=("any_grade_n", "sum"), d=("n", "sum"))
-        if overall.empty
-        else table.set_index("term").rename(columns={"any_grade_n": "n", "n": "d"})[["n", "d"]]
-    )
-    agg = (
-        agg.assign(pct=100 * agg["n"] / agg["d"])
-        .sort_values(["n"], ascending=False, kind="mergesort")
+    # rank by the count; a masked count (min_cell_count) ranks last and prints as it is
+    rank = table["any_grade_n"].map(lambda v: -1.0 if _number(v) is None else _number(v))
+    top_rows = (
+        table.assign(_rank=rank.to_numpy())
+        .sort_values("_rank", ascending=False, kind="mergesort")
         .head(top)
     )
-    parts = [
-        f"{term.lower() if term[:1].isupper() and not term[:2].isupper() else term} ({int(r.n)}, {fmt.fmt_num(r.pct, digits)}%)"
-        for term, r in agg.iterrows()
-    ]
+    parts = []
+    for r in top_rows.itertuples(index=False):
+        term = str(r.term)
+        name = term.lower() if term[:1].isupper() and not term[:2].isupper() else term
+        pct = (
+            r.any_grade_pct
+            if _number(r.any_grade_pct) is None
+            else fmt.fmt_num(r.any_grade_pct, digits) + "%"
+        )
+        parts.append(f"{name} ({_count(r.any_grade_n)}, {pct})")
     return [f"The most common adverse events were {_join(parts)}."]
 
 

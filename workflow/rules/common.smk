@@ -5,7 +5,8 @@ from pathlib import Path
 
 from her2rwe.config import ConfigError, prepare
 from her2rwe.formatting import ci_method_text
-from her2rwe.plotting.figures import TABLES, figure_kind, figure_names
+from her2rwe.plotting.figures import SOURCES as FIGURE_SOURCES
+from her2rwe.plotting.figures import figure_kind, figure_names
 from her2rwe.reproduce import TABLE_FILES, required_tables
 
 REPO = Path(workflow.basedir)
@@ -73,8 +74,9 @@ FIGURE_CAPTIONS = {
 
 
 def figure_inputs(study):
-    """The contract paths (docs/outputs.md) of the results tables that the figures read."""
-    return {key: f"results/{study}/{path}" for key, path in TABLES.items()}
+    """The results tables the figures read: the unsuppressed ones (internal/) for exact curves and
+    bars, and the shareable ones for printed counts (docs/outputs.md, docs/privacy.md)."""
+    return {key: f"results/{study}/{path}" for key, path in FIGURE_SOURCES.items()}
 
 
 def figure_outputs(study):

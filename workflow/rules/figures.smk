@@ -3,17 +3,13 @@
 # is written once per study (rule plot_figures_<study>); `plot_figures` asks for all of them.
 
 
-from her2rwe.plotting.figures import SOURCES as FIGURE_SOURCES
-
-
 for _study in STUDIES:
 
     rule:
         name:
             f"plot_figures_{_study}"
         input:
-            # the unsuppressed tables; printed counts are masked when drawn (min_cell_count)
-            **{key: f"results/{_study}/{path}" for key, path in FIGURE_SOURCES.items()},
+            **figure_inputs(_study),
         output:
             **figure_report_outputs(_study),
         params:
