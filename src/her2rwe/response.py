@@ -25,6 +25,15 @@ import pandas as pd
 from her2rwe import proportions
 
 RESPONSES = ["CR", "PR", "SD", "PD", "NE"]
+# row labels of the best-response distribution, in table order (RECIST 1.1 terms)
+RESPONSE_LABELS = {
+    "CR": "Complete response",
+    "PR": "Partial response",
+    "SD": "Stable disease",
+    "PD": "Progressive disease",
+    "NE": "Not evaluable",
+    "missing": "Missing",
+}
 RATES = ["orr", "cbr", "dcr"]
 RATE_LABELS = {"orr": "ORR", "cbr": "CBR", "dcr": "DCR"}
 DENOMINATORS = {

@@ -174,14 +174,7 @@ def format_best_response(table: pd.DataFrame, study, suppression: str = "") -> s
     arms = list(dict.fromkeys(table["arm"]))
     sizes = table.groupby("arm", sort=False)["n_arm"].first()
     header = ["Best overall response"] + [f"{a} (N = {_count(sizes[a])})" for a in arms]
-    labels = {
-        "CR": "Complete response",
-        "PR": "Partial response",
-        "SD": "Stable disease",
-        "PD": "Progressive disease",
-        "NE": "Not evaluable",
-        "missing": "Missing",
-    }
+    labels = response.RESPONSE_LABELS
     rows = []
     for cat in [*response.RESPONSES, "missing"]:
         sub = table[table["response"] == cat].set_index("arm")

@@ -12,20 +12,13 @@ from typing import TYPE_CHECKING
 
 from her2rwe.formatting import fmt_ci, fmt_num, is_missing
 from her2rwe.plotting import style
+from her2rwe.response import RESPONSE_LABELS as LABELS
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     from matplotlib.figure import Figure
 
-CATEGORIES = ("CR", "PR", "SD", "PD", "NE", "missing")
-LABELS = {
-    "CR": "Complete response",
-    "PR": "Partial response",
-    "SD": "Stable disease",
-    "PD": "Progressive disease",
-    "NE": "Not evaluable",
-    "missing": "Missing",
-}
+CATEGORIES = tuple(LABELS)
 
 
 def rate_text(name: str, pct: float, lower: float, upper: float, conf_level: float = 0.95) -> str:
