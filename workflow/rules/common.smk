@@ -175,6 +175,17 @@ def manifest_inputs(wildcards):
     return [path for path in get_final_output(wildcards) if path != "results/MANIFEST.sha256"]
 
 
+def shareable_table(name, caption):
+    """A shareable results table of a study, registered for the HTML report."""
+    return report(
+        f"results/{{study}}/tables/{name}.csv",
+        caption=f"../report/{caption}.rst",
+        category="Tables",
+        subcategory="{study}",
+        labels={"study": "{study}", "table": name},
+    )
+
+
 def final_outputs(study):
     """Every final output of one study, stage by stage (what `rule all` asks for)."""
     return [

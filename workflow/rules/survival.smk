@@ -7,11 +7,11 @@ rule summarize_survival:
     input:
         dataset="results/{study}/analysis_dataset.parquet",
     output:
-        survival="results/{study}/tables/survival.csv",
-        landmarks="results/{study}/tables/landmarks.csv",
-        comparisons="results/{study}/tables/comparisons.csv",
-        cox_models="results/{study}/tables/cox_models.csv",
-        subgroup_survival="results/{study}/tables/subgroup_survival.csv",
+        survival=shareable_table("survival", "table_survival"),
+        landmarks=shareable_table("landmarks", "table_survival"),
+        comparisons=shareable_table("comparisons", "table_survival"),
+        cox_models=shareable_table("cox_models", "table_survival"),
+        subgroup_survival=shareable_table("subgroup_survival", "table_survival"),
         survival_md="results/{study}/tables/survival.md",
         comparisons_md="results/{study}/tables/comparisons.md",
         cox_models_md="results/{study}/tables/cox_models.md",

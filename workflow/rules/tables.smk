@@ -8,7 +8,7 @@ rule summarize_tables:
         dataset="results/{study}/analysis_dataset.parquet",
         adverse_events="results/{study}/adverse_events.parquet",
     output:
-        **{f"{name}_csv": f"results/{{study}}/tables/{name}.csv" for name in TABLE_NAMES},
+        **{f"{name}_csv": shareable_table(name, "table_tables") for name in TABLE_NAMES},
         **{f"{name}_md": f"results/{{study}}/tables/{name}.md" for name in TABLE_NAMES},
         **{f"{name}_internal": f"results/{{study}}/internal/{name}.csv" for name in TABLE_NAMES},
     params:
