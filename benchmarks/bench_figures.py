@@ -1,6 +1,6 @@
 """Time drawing and saving (PDF + 300-dpi PNG) of every figure of the figure-test fixture studies.
 
-    PYTHONPATH=src /tmp/venv/bin/python benchmarks/bench_figures.py
+    PYTHONPATH=src python benchmarks/bench_figures.py
 
 Prints seconds per figure (draw, pdf, png) and the total, after the imports.
 """

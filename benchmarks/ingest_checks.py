@@ -1,6 +1,6 @@
 """Time the ingest checks (identifier guard, schema, chronology) and attrition suppression.
 
-Run: PYTHONPATH=src /tmp/venv/bin/python benchmarks/ingest_checks.py
+Run: PYTHONPATH=src python benchmarks/ingest_checks.py
 The example cohort (110 patients) is stacked to 22,000 rows with fresh patient IDs.
 
 Results 2026-11-21 on the shared 2-core machine (load ~3.5), best of 3:
