@@ -418,14 +418,15 @@ def write_docx(
         document.add_paragraph().add_run(f"Table {n}. {table.title or ''}".strip()).bold = True
         grid = document.add_table(rows=1 + len(table.rows), cols=len(table.header))
         grid.style = "Table Grid"
-        for j, h in enumerate(table.header):
-            cell = grid.cell(0, j)
+        # fill row by row: grid.cell(i, j) rebuilds the whole cell grid on every call
+        grid_rows = grid.rows
+        for cell, h in zip(grid_rows[0].cells, table.header, strict=True):
             cell.text = h
             for run in cell.paragraphs[0].runs:
                 run.bold = True
-        for i, row in enumerate(table.rows, start=1):
-            for j, value in enumerate(row[: len(table.header)]):
-                grid.cell(i, j).text = value
+        for grid_row, row in zip(grid_rows[1:], table.rows, strict=True):
+            for cell, value in zip(grid_row.cells, row[: len(table.header)], strict=False):
+                cell.text = value
         for note in table.footnotes:
             document.add_paragraph(note).runs[0].italic = True
     io.write_docx(document, path)
