@@ -39,6 +39,7 @@ import dataclasses
 import io as _io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -368,6 +369,30 @@ def _date_columns(origin: np.ndarray, tl: Mapping[str, np.ndarray]) -> dict[str,
     }
 
 
+def _index_discontinuation_reason(tl: Mapping[str, np.ndarray], course) -> np.ndarray:
+    """Why the index therapy stopped: other_AE (withdrawn for toxicity), progression, death, or ''
+    while it goes on."""
+    return np.where(
+        tl["discontinuation"] < 0,
+        "",
+        np.where(
+            course.wd > 0, "other_AE", np.where(tl["progression"] >= 0, "progression", "death")
+        ),
+    )
+
+
+COVARIATE_COLUMNS = (
+    "age", "ecog", "hr_status", "visceral_mets", "brain_mets", "prior_lines",
+    "prior_pertuzumab", "prior_tdm1", "prior_tki",
+)  # fmt: skip
+
+
+def _covariate_columns(cov: Mapping[str, Any], **fixed: str) -> dict[str, Any]:
+    """The covariate columns in file order; `fixed` gives a value shared by every patient (e.g. every
+    patient of a study after T-DM1 had prior T-DM1)."""
+    return {name: fixed[name] if name in fixed else cov[name] for name in COVARIATE_COLUMNS}
+
+
 def _index_dates(draws: Draws, start: str, accrual_days: int) -> np.ndarray:
     return np.datetime64(start, "D") + np.floor(draws.entry * accrual_days).astype("timedelta64[D]")
 
@@ -565,15 +590,7 @@ def generate_adc_vs_hpc(seed: int = SEEDS["adc_vs_hpc"]) -> SyntheticStudy:
             "prior_tdm1": {"yes": 0.35, "no": 0.65},
         },
     )
-    reason = np.where(
-        tl["discontinuation"] < 0,
-        "",
-        np.where(
-            course.wd > 0,
-            "other_AE",
-            np.where(tl["progression"] >= 0, "progression", "death"),
-        ),
-    )
+    reason = _index_discontinuation_reason(tl, course)
     cohort = pd.DataFrame(
         {
             "patient_id": [f"AH{i + 1:04d}" for i in range(n)],
@@ -583,15 +600,7 @@ def generate_adc_vs_hpc(seed: int = SEEDS["adc_vs_hpc"]) -> SyntheticStudy:
             "discontinuation_reason": reason,
             "best_response": resp,
             "sd_weeks": sdw,
-            "age": cov["age"],
-            "ecog": cov["ecog"],
-            "hr_status": cov["hr_status"],
-            "visceral_mets": cov["visceral_mets"],
-            "brain_mets": cov["brain_mets"],
-            "prior_lines": cov["prior_lines"],
-            "prior_pertuzumab": cov["prior_pertuzumab"],
-            "prior_tdm1": cov["prior_tdm1"],
-            "prior_tki": "yes",
+            **_covariate_columns(cov, prior_tki="yes"),
         }
     )
     ae_rows = []
@@ -710,13 +719,7 @@ def generate_tki_after_tdm1(seed: int = SEEDS["tki_after_tdm1"]) -> SyntheticStu
             "prior_tki": {"yes": 0.15, "no": 0.85},
         },
     )
-    reason = np.where(
-        tl["discontinuation"] < 0,
-        "",
-        np.where(
-            course.wd > 0, "other_AE", np.where(tl["progression"] >= 0, "progression", "death")
-        ),
-    )
+    reason = _index_discontinuation_reason(tl, course)
     cohort = pd.DataFrame(
         {
             "patient_id": [f"TK{i + 1:04d}" for i in range(n)],
@@ -728,15 +731,7 @@ def generate_tki_after_tdm1(seed: int = SEEDS["tki_after_tdm1"]) -> SyntheticStu
             "sd_weeks": sdw,
             "prior_tdm1_benefit": benefit,
             "trastuzumab_resistance": resistance,
-            "age": cov["age"],
-            "ecog": cov["ecog"],
-            "hr_status": cov["hr_status"],
-            "visceral_mets": cov["visceral_mets"],
-            "brain_mets": cov["brain_mets"],
-            "prior_lines": cov["prior_lines"],
-            "prior_pertuzumab": cov["prior_pertuzumab"],
-            "prior_tdm1": "yes",
-            "prior_tki": cov["prior_tki"],
+            **_covariate_columns(cov, prior_tdm1="yes"),
         }
     )
     ae_rows = []
@@ -1006,13 +1001,7 @@ def generate_post_tdxd_ensemble(seed: int = SEEDS["post_tdxd_ensemble"]) -> Synt
             "prior_tki": {"yes": 0.30, "no": 0.70},
         },
     )
-    index_reason = np.where(
-        tl["discontinuation"] < 0,
-        "",
-        np.where(
-            course.wd > 0, "other_AE", np.where(tl["progression"] >= 0, "progression", "death")
-        ),
-    )
+    index_reason = _index_discontinuation_reason(tl, course)
     dates = _date_columns(origin, tl)
     cohort = pd.DataFrame(
         {
@@ -1026,15 +1015,7 @@ def generate_post_tdxd_ensemble(seed: int = SEEDS["post_tdxd_ensemble"]) -> Synt
             "discontinuation_reason": index_reason,
             "best_response": resp,
             "ild_recurrence": ild_rec,
-            "age": cov["age"],
-            "ecog": cov["ecog"],
-            "hr_status": cov["hr_status"],
-            "visceral_mets": cov["visceral_mets"],
-            "brain_mets": cov["brain_mets"],
-            "prior_lines": cov["prior_lines"],
-            "prior_pertuzumab": cov["prior_pertuzumab"],
-            "prior_tdm1": cov["prior_tdm1"],
-            "prior_tki": cov["prior_tki"],
+            **_covariate_columns(cov),
             "prior_tdxd": "yes",
         }
     )
