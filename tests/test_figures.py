@@ -8,7 +8,6 @@ and written out in the tests.
 
 from __future__ import annotations
 
-import os
 import shutil
 import struct
 import subprocess
@@ -23,6 +22,7 @@ import yaml
 
 from her2rwe.config import validate_config
 from her2rwe.plotting import figures, forest, km, response, style, toxicity
+from tests.workflow_helpers import run as run_workflow
 
 ROOT = Path(__file__).resolve().parents[1]
 FIX = ROOT / "tests" / "fixtures" / "figures"
@@ -347,25 +347,7 @@ def test_plot_figures_rule_writes_every_figure(tmp_path):
             shutil.copytree(FIX / name / sub, project / "results" / name / sub)
         # the figures read the unsuppressed tables (internal/); here they equal tables/
         shutil.copytree(FIX / name / "tables", project / "results" / name / "internal")
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
-    snakemake = Path(sys.executable).parent / "snakemake"
-    run = subprocess.run(
-        [
-            str(snakemake),
-            "-s",
-            str(ROOT / "Snakefile"),
-            "-d",
-            str(project),
-            "--configfile",
-            str(project / "config.yaml"),
-            "--cores",
-            "1",
-            "plot_figures",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    run = run_workflow(project, "plot_figures")
     assert run.returncode == 0, run.stderr[-3000:]
     for name in ("two_arm", "single_arm"):
         for fig in figures.figure_names(study_config(name)):

@@ -8,10 +8,8 @@ worked out by hand in the test.
 from __future__ import annotations
 
 import math
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -19,6 +17,7 @@ import pytest
 import yaml
 
 from her2rwe import reproduce as rp
+from tests.workflow_helpers import run as run_workflow
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLES = ROOT / "tests" / "fixtures" / "reproduce_tables" / "demo" / "tables"
@@ -257,15 +256,12 @@ def _project(tmp_path: Path, targets: list[dict]) -> Path:
 
 
 def _snakemake(project: Path, *extra: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
-    cmd = [
-        sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(project),
-        "--configfile", str(project / "config.yaml"), "--cores", "1",
-        "results/demo/reproduction.csv", "results/reproduction_summary.md", *extra,
+    return run_workflow(
+        project, "results/demo/reproduction.csv", "results/reproduction_summary.md", *extra,
         # only the reproduction rules: the hand-written tables stand in for the upstream stages
         "--allowed-rules", "check_reproduction", "summarize_reproduction",
-    ]  # fmt: skip
-    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+        timeout=300,
+    )  # fmt: skip
 
 
 @pytest.mark.e2e

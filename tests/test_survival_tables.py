@@ -7,8 +7,6 @@ two-arm study with strata, categorical covariate and a subgroup). Relative toler
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +14,7 @@ import pandas as pd
 import pytest
 
 from her2rwe import io, survival
+from tests.workflow_helpers import run as run_workflow
 
 FIX = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parents[1]
@@ -199,25 +198,16 @@ def test_edge_cases_do_not_crash():
     assert "compare" in set(res.subgroup_survival["contrast"])
 
 
-@pytest.mark.skipif(shutil.which("snakemake") is None and not Path(sys.executable).with_name("snakemake").exists(),
-                    reason="snakemake not installed")  # fmt: skip
 def test_workflow_produces_survival_tables(tmp_path):
     """One snakemake run on the bundled example study in a fresh project folder."""
 
     # the bundled example project folder, copied
     shutil.copytree(REPO / "data" / "raw" / "example", tmp_path, dirs_exist_ok=True)
-    smk = Path(sys.executable).with_name("snakemake")
     targets = [f"results/example/tables/{t}" for t in ("survival.csv", "landmarks.csv",
                "comparisons.csv", "cox_models.csv", "subgroup_survival.csv", "survival.md",
                "comparisons.md", "cox_models.md")] + ["results/example/survival/km_curves.parquet",
                "results/example/survival/risk_table.csv"]  # fmt: skip
-    cmd = [str(smk) if smk.exists() else "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(tmp_path),
-           "--configfile", str(tmp_path / "config.yaml"), "--cores", "1", *targets]  # fmt: skip
-    env = {
-        "PYTHONPATH": str(REPO / "src"),
-        "PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin",
-    }
-    proc = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    proc = run_workflow(tmp_path, *targets, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     tables = tmp_path / "results" / "example" / "tables"
     for name in ("survival.csv", "landmarks.csv", "comparisons.csv", "cox_models.csv",
