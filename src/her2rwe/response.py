@@ -22,9 +22,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from her2rwe import proportions
+from her2rwe import ingest, proportions
 
-RESPONSES = ["CR", "PR", "SD", "PD", "NE"]
+# the RECIST 1.1 best responses of the input contract
+RESPONSES = list(ingest.RESPONSES)
 # row labels of the best-response distribution, in table order (RECIST 1.1 terms)
 RESPONSE_LABELS = {
     "CR": "Complete response",
