@@ -230,12 +230,14 @@ def test_counts_shared_by_survival_and_subgroup_tables_are_masked_alike(run11, s
 
 def _read_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A frame as the CSV reader sees it after a write (all text)."""
-    import io
+    import tempfile
 
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, float_format="%.17g", lineterminator="\n")
-    buffer.seek(0)
-    return pd.read_csv(buffer, dtype=str, keep_default_na=False)
+    from her2rwe.io import write_table
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = f"{tmp}/table.csv"
+        write_table(frame, path)
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
 def _drawn_counts(fig, prefix: str) -> dict[tuple[str, float], str]:

@@ -42,9 +42,29 @@ def write_text(text: str, path: str | Path) -> None:
 
 
 def write_table(table: pd.DataFrame, path: str | Path) -> None:
-    """Write a results table as CSV with unrounded numbers (full float precision), no index."""
+    """Write a results table as CSV with unrounded numbers, no index. Each float is written in its
+    shortest form that reads back to the same double (8.9, not 8.9000000000000004); a float column
+    whose values are all whole numbers (counts with a missing cell) is written as integers (43, not
+    43.0)."""
     with atomic_path(path) as tmp:
-        table.to_csv(tmp, index=False, float_format="%.17g", lineterminator="\n")
+        _whole_numbers_as_integers(table).to_csv(tmp, index=False, lineterminator="\n")
+
+
+def _whole_numbers_as_integers(table: pd.DataFrame) -> pd.DataFrame:
+    import numpy as np
+
+    converted = {}
+    for name in table.columns[table.dtypes.map(lambda d: d.kind == "f")]:
+        values = table[name].to_numpy()
+        present = values[~np.isnan(values)]
+        if (
+            present.size
+            and np.isfinite(present).all()
+            and (np.abs(present) < 2.0**53).all()
+            and (present == np.round(present)).all()
+        ):
+            converted[name] = table[name].astype("Int64")
+    return table.assign(**converted) if converted else table
 
 
 def read_table(path: str | Path, **kwargs) -> pd.DataFrame:

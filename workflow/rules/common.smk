@@ -80,12 +80,14 @@ def figure_inputs(study):
 
 
 def figure_outputs(study):
-    """{name_pdf, name_png: path} for every figure of the study."""
-    return {
-        f"{name}_{ext}": f"results/{study}/figures/{name}.{ext}"
-        for name in figure_names(study_config(study))
-        for ext in ("pdf", "png")
-    }
+    """{name_pdf, name_png, name_txt: path} for every figure of the study; the text file lists the
+    strings the figure draws (figures/text/, compared by the drift check)."""
+    outputs = {}
+    for name in figure_names(study_config(study)):
+        for ext in ("pdf", "png"):
+            outputs[f"{name}_{ext}"] = f"results/{study}/figures/{name}.{ext}"
+        outputs[f"{name}_txt"] = f"results/{study}/figures/text/{name}.txt"
+    return outputs
 
 
 def figure_report_outputs(study):

@@ -30,3 +30,28 @@ rule summarize_reproduction:
         "results/logs/summarize_reproduction.log",
     script:
         "../scripts/summarize_reproduction.py"
+
+
+# The drift check: `snakemake verify` compares this run's shareable results with the frozen copy
+# named by `verify.expected` (written by `her2rwe freeze --to DIR`) and fails naming every number
+# that moved (docs/reproducibility.md). It builds whatever is missing first.
+rule verify:
+    localrule: True
+    input:
+        get_final_output,
+    params:
+        expected=config["verify"].get("expected"),
+        rtol=config["verify"]["rtol"],
+        atol=config["verify"]["atol"],
+    run:
+        from her2rwe.verify import verify as drift_check
+
+        if not params.expected:
+            raise WorkflowError(
+                "verify: no expected results configured: set verify.expected in the config "
+                "(a folder written by `her2rwe freeze --to DIR`)"
+            )
+        outcome = drift_check(params.expected, "results", rtol=params.rtol, atol=params.atol)
+        print(outcome.render())
+        if not outcome.ok:
+            raise WorkflowError("verify: results drifted from " + params.expected)

@@ -12,6 +12,11 @@ tables = figures.read_tables(dict(snakemake.input.items()))
 names = snakemake.params.names
 k = snakemake.params.min_cell_count
 for name, fig in figures.draw_study_figures(tables, snakemake.params.study, names, k):
-    style.save(fig, snakemake.output[f"{name}_pdf"], snakemake.output[f"{name}_png"])
+    style.save(
+        fig,
+        snakemake.output[f"{name}_pdf"],
+        snakemake.output[f"{name}_png"],
+        snakemake.output[f"{name}_txt"],
+    )
     print(f"{name}: written", file=sys.stderr)
 print(f"min_cell_count {k}", file=sys.stderr)

@@ -130,16 +130,48 @@ LITE_UNICODES = [
 _LITE_VERSION = "1"
 
 
+SHIPPED_FONTS = {"normal": "DejaVuSans.ttf", "bold": "DejaVuSans-Bold.ttf"}
+
+
+def shipped_font(weight: str) -> Path:
+    """The DejaVu Sans file that Matplotlib itself ships (by path, never by family lookup, which
+    prefers an operating system's copy when one is installed)."""
+    import matplotlib
+
+    return Path(matplotlib.get_data_path()) / "fonts" / "ttf" / SHIPPED_FONTS[weight]
+
+
+def _pin_fonts(font_manager) -> None:
+    """Resolve every DejaVu family only to the files Matplotlib ships or this module builds.
+
+    A system copy of DejaVu Sans (e.g. /usr/share/fonts/truetype/dejavu) has other bytes than
+    Matplotlib's, so a PDF that embeds it differs between machines. Removing such entries from the
+    font list makes family lookups (the fallback for glyphs outside the reduced font) machine
+    independent."""
+    import matplotlib
+
+    own = (Path(matplotlib.get_data_path()).resolve(), Path(matplotlib.get_cachedir()).resolve())
+
+    def pinned(entry) -> bool:
+        if not entry.name.startswith("DejaVu"):
+            return True
+        path = Path(entry.fname).resolve()
+        return any(root in path.parents for root in own)
+
+    before = len(font_manager.fontManager.ttflist)
+    font_manager.fontManager.ttflist = [f for f in font_manager.fontManager.ttflist if pinned(f)]
+    if len(font_manager.fontManager.ttflist) != before:
+        font_manager.fontManager._findfont_cached.cache_clear()
+        font_manager._get_font.cache_clear()
+
+
 def _lite_font(weight: str) -> Path:
     """Build (once) and return the reduced DejaVu Sans of `weight` ('normal' or 'bold')."""
     import hashlib
 
     import matplotlib
-    from matplotlib import font_manager
 
-    src = Path(
-        font_manager.findfont(font_manager.FontProperties(family="DejaVu Sans", weight=weight))
-    )
+    src = shipped_font(weight)
     key = hashlib.sha256(src.read_bytes() + _LITE_VERSION.encode()).hexdigest()[:16]
     out = Path(matplotlib.get_cachedir()) / "her2rwe-fonts" / f"DejaVuSansLite-{weight}-{key}.ttf"
     if out.is_file():
@@ -185,6 +217,7 @@ def apply() -> None:
     if not _APPLIED:
         from matplotlib import font_manager
 
+        _pin_fonts(font_manager)
         known = {f.fname for f in font_manager.fontManager.ttflist}
         for weight in ("normal", "bold"):
             path = _lite_font(weight)
@@ -202,11 +235,50 @@ def new_figure(width: str = "double", height_mm: float = 90.0) -> Figure:
     return Figure(figsize=figure_size(width, height_mm))
 
 
-def save(fig: Figure, pdf: str | Path | None = None, png: str | Path | None = None) -> None:
-    """Write the figure as vector PDF (embedded fonts) and 300-dpi PNG, atomically and deterministically."""
-    from her2rwe.io import atomic_path
+def drawn_text(fig: Figure) -> list[str]:
+    """Every visible, non-empty string the figure draws, in drawing order (one line each; line
+    breaks inside a label become ' / '). The drift check compares figures by this text when their
+    bytes cannot be compared (another platform)."""
+    from matplotlib.axis import Tick
+    from matplotlib.text import Text
+
+    def shown(artist) -> bool:
+        return artist.get_visible() and (artist.axes is None or artist.axes.get_visible())
+
+    tick_texts = {id(t) for tick in fig.findobj(Tick) for t in tick.findobj(Text)}
+    strings = [t.get_text() for t in fig.findobj(Text) if id(t) not in tick_texts and shown(t)]
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if not (shown(ax) and axis.get_visible()):
+                continue
+            lo, hi = sorted(axis.get_view_interval())
+            pad = (hi - lo) * 1e-9
+            for loc, label in zip(
+                axis.get_majorticklocs(), axis.get_majorticklabels(), strict=False
+            ):
+                if lo - pad <= loc <= hi + pad and label.get_visible():
+                    strings.append(label.get_text())
+    return [
+        " / ".join(line.strip() for line in text.strip().splitlines())
+        for text in strings
+        if text.strip()
+    ]
+
+
+def save(
+    fig: Figure,
+    pdf: str | Path | None = None,
+    png: str | Path | None = None,
+    text: str | Path | None = None,
+) -> None:
+    """Write the figure as vector PDF (embedded fonts) and 300-dpi PNG, atomically and
+    deterministically, and optionally the text it draws (`drawn_text`), one string a line."""
+    from her2rwe.io import atomic_path, write_text
 
     apply()
+    if text is not None:
+        fig.canvas.draw()  # tick labels exist only once the figure is drawn
+        write_text("".join(f"{line}\n" for line in drawn_text(fig)), text)
     if pdf is not None:
         with atomic_path(pdf) as tmp:
             fig.savefig(tmp, format="pdf", metadata=PDF_METADATA)
