@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 
 from her2rwe.config import validate_config
-from her2rwe.plotting import figures, style
+from her2rwe.outputs.plotting import figures, style
 
 FIX = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "figures"
 

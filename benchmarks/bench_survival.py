@@ -84,7 +84,8 @@ def run_pipeline(path: str, full: bool) -> dict:
     import numpy as np
     import pandas as pd
 
-    from her2rwe import formatting, survival
+    from her2rwe import formatting
+    from her2rwe.analyses import survival
 
     stages = {}
     t0 = time.perf_counter()
@@ -107,7 +108,7 @@ def run_pipeline(path: str, full: bool) -> dict:
         rows.append({"arm": a, **row})
     t2 = time.perf_counter()
     stages["KM by arm (median/quartile CIs, RMST, follow-up)"] = t2 - t1
-    from her2rwe import logrank
+    from her2rwe.stats import logrank
 
     x = (arms == "ADC").astype(float)
     lr = logrank.logrank_test(t, e, x, fix_times=False)

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from her2rwe import privacy
-from her2rwe.dataset import build_study_data, cohort_problems, shareable_attrition
-from her2rwe.ingest import read_raw_csv
+from her2rwe.derive.dataset import build_study_data, cohort_problems, shareable_attrition
+from her2rwe.records import identifiers
+from her2rwe.records.ingest import read_raw_csv
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "data" / "raw" / "example"
@@ -54,7 +54,7 @@ def main(tmp=Path("/tmp/her2rwe_bench")):
     timed("read_raw_csv, 22,000 rows", lambda: read_raw_csv(tmp / "cohort_22k.csv"))
     timed(
         "identifier guard, 22,000 rows x 19 columns",
-        lambda: privacy.find_identifiers(big_raw.frame, big_raw.lines),
+        lambda: identifiers.find_identifiers(big_raw.frame, big_raw.lines),
     )
     timed("all cohort checks, 22,000 rows", lambda: cohort_problems(STUDY, big_raw))
     attrition = build_study_data(STUDY, EXAMPLE / "cohort.csv").attrition

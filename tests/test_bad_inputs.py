@@ -10,8 +10,8 @@ import pytest
 import yaml
 from workflow_helpers import run
 
-from her2rwe.dataset import build_study_data
-from her2rwe.ingest import InputError, read_raw_csv
+from her2rwe.derive.dataset import build_study_data
+from her2rwe.records.ingest import InputError, read_raw_csv
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "tests" / "bad_inputs"

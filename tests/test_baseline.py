@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from her2rwe import baseline
-from her2rwe.baseline import Variable
+from her2rwe.analyses import baseline
+from her2rwe.analyses.baseline import Variable
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from her2rwe import reproduce as rp
-from her2rwe.config import prepare
-from her2rwe.dataset import build_study_data
+from her2rwe.derive.dataset import build_study_data
+from her2rwe.derive.preflight import prepare
+from her2rwe.outputs import reproduce as rp
 
 ROOT = Path(__file__).resolve().parents[1]
 FIX = ROOT / "tests" / "fixtures"

@@ -6,7 +6,8 @@ import textwrap
 import pytest
 import yaml
 
-from her2rwe.config import ConfigError, prepare, validate_config
+from her2rwe.config import ConfigError, validate_config
+from her2rwe.derive.preflight import prepare
 
 MINIMAL = yaml.safe_load(
     textwrap.dedent(

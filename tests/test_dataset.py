@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from her2rwe.dataset import build_study_data
-from her2rwe.ingest import InputError
+from her2rwe.derive.dataset import build_study_data
+from her2rwe.records.ingest import InputError
 from tests.conftest import EXAMPLE
 
 STUDY = {"arms": {"column": "arm", "reference": "HP+C"}, "endpoints": ["pfs", "os", "ttf", "ttnt"]}

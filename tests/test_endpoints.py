@@ -7,7 +7,7 @@ and converted with 30.4375 days per month (365.25 / 12).
 import pandas as pd
 import pytest
 
-from her2rwe.endpoints import (
+from her2rwe.derive.endpoints import (
     BUILTIN_ENDPOINTS,
     DerivationError,
     EndpointDefinition,

@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from her2rwe.config import validate_config
-from her2rwe.plotting import figures, forest, km, response, style, toxicity
+from her2rwe.outputs.plotting import figures, forest, km, response, style, toxicity
 from tests.workflow_helpers import run as run_workflow
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -300,7 +300,7 @@ import sys
 from pathlib import Path
 sys.path.insert(0, {src!r}); sys.path.insert(0, {tests!r})
 from test_figures import draw
-from her2rwe.plotting import style
+from her2rwe.outputs.plotting import style
 style.save(draw("two_arm", "km_pfs"), Path(sys.argv[1]) / "km.pdf", Path(sys.argv[1]) / "km.png")
 style.save(draw("two_arm", "toxicity"), Path(sys.argv[1]) / "tox.pdf", Path(sys.argv[1]) / "tox.png")
 """

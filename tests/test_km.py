@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from her2rwe import km
+from her2rwe.stats import km
 
 FIX = Path(__file__).parent / "fixtures"
 RTOL = 1e-6

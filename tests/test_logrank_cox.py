@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from her2rwe import cox, logrank
+from her2rwe.stats import cox, logrank
 
 FIX = Path(__file__).parent / "fixtures"
 RTOL = 1e-6

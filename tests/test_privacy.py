@@ -7,10 +7,12 @@ import pandas as pd
 import pytest
 from workflow_helpers import run
 
-from her2rwe import privacy
-from her2rwe.dataset import build_study_data, shareable_attrition
-from her2rwe.ingest import read_raw_csv
-from her2rwe.privacy import Margin, suppress
+from her2rwe.derive.dataset import build_study_data
+from her2rwe.outputs import suppression
+from her2rwe.outputs.shareable import shareable_attrition
+from her2rwe.outputs.suppression import Margin, suppress
+from her2rwe.records import identifiers
+from her2rwe.records.ingest import read_raw_csv
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "data" / "raw" / "example"
@@ -49,7 +51,7 @@ EXAMPLE = REPO / "data" / "raw" / "example"
 )
 def test_identifier_column_names_are_refused(column, reason):
     frame = pd.DataFrame({column: ["x", "y"]})
-    findings = privacy.find_identifiers(frame, [2, 3])
+    findings = identifiers.find_identifiers(frame, [2, 3])
     assert [(f.column, f.reason) for f in findings] == [
         (column, f"the column name suggests {reason}")
     ]
@@ -85,13 +87,13 @@ def test_identifier_column_names_are_refused(column, reason):
 )
 def test_contract_and_covariate_names_pass(column):
     frame = pd.DataFrame({column: ["1", "2"]})
-    assert privacy.find_identifiers(frame, [2, 3]) == []
+    assert identifiers.find_identifiers(frame, [2, 3]) == []
 
 
 def test_bundled_example_passes_the_guard():
     for name in ("cohort.csv", "adverse_events.csv"):
         raw = read_raw_csv(EXAMPLE / name)
-        assert privacy.find_identifiers(raw.frame, raw.lines, raw.header_line) == []
+        assert identifiers.find_identifiers(raw.frame, raw.lines, raw.header_line) == []
 
 
 def test_value_rules_and_no_value_in_the_message():
@@ -103,7 +105,7 @@ def test_value_rules_and_no_value_in_the_message():
             "gp": ["", "dr.who@clinic.example", "", "", "", ""],
         }
     )
-    problems, notes = privacy.identifier_guard(frame, range(2, 8), "c.csv", 1)
+    problems, notes = identifiers.identifier_guard(frame, range(2, 8), "c.csv", 1)
     text = "\n".join(map(str, problems))
     assert [(p.column, p.line) for p in problems] == [("note", 4), ("gp", 3)]
     assert "phone numbers (1 row(s))" in text and "e-mail addresses (1 row(s))" in text
@@ -121,14 +123,14 @@ def test_contract_columns_are_not_judged_by_the_share_of_name_like_values():
         "Nausea",
     ]
     frame = pd.DataFrame({"term": terms, "regimen": terms})
-    assert privacy.find_identifiers(frame, range(2, 8)) == []
-    (f,) = privacy.find_identifiers(frame.rename(columns={"term": "treating"}), range(2, 8))
+    assert identifiers.find_identifiers(frame, range(2, 8)) == []
+    (f,) = identifiers.find_identifiers(frame.rename(columns={"term": "treating"}), range(2, 8))
     assert (f.column, f.reason) == ("treating", "values look like person names (5 row(s))")
 
 
 def test_allowlist_keeps_a_column_and_records_it():
     frame = pd.DataFrame({"zip": ["021", "100", "946"]})
-    problems, notes = privacy.identifier_guard(frame, [2, 3, 4], "c.csv", 1, ["zip"])
+    problems, notes = identifiers.identifier_guard(frame, [2, 3, 4], "c.csv", 1, ["zip"])
     assert problems == []
     assert notes == [
         "c.csv: column 'zip' kept although it looks like a direct identifier (the column name "
@@ -137,11 +139,11 @@ def test_allowlist_keeps_a_column_and_records_it():
 
 
 def test_free_text_threshold():
-    short = "x" * privacy.FREE_TEXT_MAX_CHARS
+    short = "x" * identifiers.FREE_TEXT_MAX_CHARS
     frame = pd.DataFrame({"comment": [short, "ok"]})
-    assert privacy.find_identifiers(frame, [2, 3]) == []
+    assert identifiers.find_identifiers(frame, [2, 3]) == []
     frame = pd.DataFrame({"comment": [short + "y", "ok"]})
-    (f,) = privacy.find_identifiers(frame, [2, 3])
+    (f,) = identifiers.find_identifiers(frame, [2, 3])
     assert f.column == "comment" and f.line == 2 and "free text longer than 100" in f.reason
 
 
@@ -196,7 +198,7 @@ def test_complement_is_the_next_smallest_part():
     t = pd.DataFrame({"level": ["a", "b", "c", "d", "Total"], "n": [3, 20, 15, 40, 78]})
     r = suppress(t, counts=["n"], k=11, margins=[Margin(by="level", total="Total")])
     assert r.table["n"].tolist() == ["<11", 20, "*", 40, 78]
-    assert privacy.audit(r) == []
+    assert suppression.audit(r) == []
 
 
 def test_two_small_cells_need_no_complement():
@@ -210,7 +212,7 @@ def test_two_small_cells_that_sum_to_their_lower_bounds_get_a_complement():
     t = pd.DataFrame({"level": ["a", "b", "c", "Total"], "n": [1, 1, 40, 42]})
     r = suppress(t, counts=["n"], k=11, margins=[Margin(by="level", total="Total")])
     assert r.table["n"].tolist() == ["<11", "<11", "*", 42]
-    assert privacy.audit(r) == []
+    assert suppression.audit(r) == []
 
 
 def test_hidden_remainder_counts_as_a_small_cell():
@@ -241,7 +243,7 @@ def test_cascade_across_rows_and_columns_and_audit():
     # A excluded 3 is primary. Row A: 50 = 3 + 47 -> 47 is masked. Column excluded: 15 = 3 + 12 ->
     # 12 is masked. Row B: 40 = 12 + 28 -> 28 is masked. Column analysed: 75 = 47 + 28, two unknown.
     assert r.table["n"].tolist() == [50, "<11", "*", 40, "*", "*", 90, 15, 75]
-    assert privacy.audit(r) == []
+    assert suppression.audit(r) == []
 
 
 def test_audit_finds_a_cell_left_recoverable():
@@ -250,7 +252,7 @@ def test_audit_finds_a_cell_left_recoverable():
     r.relations = suppress(
         t, counts=["n"], k=11, margins=[Margin(by="level", total="Total")]
     ).relations
-    assert privacy.audit(r) == [(0, "n", 3.0, 3.0)]
+    assert suppression.audit(r) == [(0, "n", 3.0, 3.0)]
 
 
 @pytest.mark.parametrize("seed", range(20))
@@ -276,14 +278,14 @@ def test_no_masked_cell_is_recoverable_in_random_tables(seed):
     r = suppress(t, counts=["n"], k=11, margins=margins)
     shown = pd.to_numeric(r.table["n"], errors="coerce")
     assert not ((shown >= 1) & (shown <= 10)).any()
-    assert privacy.audit(r) == []
+    assert suppression.audit(r) == []
 
 
 def test_overlay_masks_formatted_cells():
     t = pd.DataFrame({"n": [40, 40], "orr_n": [4, 20], "orr_pct": [10.0, 50.0]})
     r = suppress(t, counts=["n", "orr_n"], k=11, pcts={"orr_pct": "orr_n"})
     formatted = pd.DataFrame({"ORR": ["4 (10.0%)", "20 (50.0%)"]})
-    assert privacy.overlay(formatted, r, {"ORR": ["orr_n", "orr_pct"]})["ORR"].tolist() == [
+    assert suppression.overlay(formatted, r, {"ORR": ["orr_n", "orr_pct"]})["ORR"].tolist() == [
         "<11",
         "20 (50.0%)",
     ]

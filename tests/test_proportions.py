@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from her2rwe import formatting, proportions
+from her2rwe import formatting
+from her2rwe.stats import proportions
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REL = 1e-6

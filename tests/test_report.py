@@ -9,7 +9,8 @@ import zipfile
 import pandas as pd
 
 from her2rwe import formatting as fmt
-from her2rwe import io, report
+from her2rwe import io
+from her2rwe.outputs import report
 
 STUDY = {"endpoints": ["pfs"], "ci_method": "log-log", "conf_level": 0.95, "response": {}}
 SURVIVAL = pd.DataFrame(

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from her2rwe import reproduce as rp
+from her2rwe.outputs import reproduce as rp
 from tests.workflow_helpers import run as run_workflow
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from her2rwe import response
-from her2rwe.response import ResponseOptions
+from her2rwe.analyses import response
+from her2rwe.analyses.response import ResponseOptions
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ARMS = ["A", "B", "C"]
@@ -202,7 +202,7 @@ def test_subgroups_levels_and_compare(cohort):
 
 
 def test_study_tables_skip_with_reason_and_keep_columns():
-    from her2rwe.study_tables import TABLES, summarize_study_tables
+    from her2rwe.outputs.study_tables import TABLES, summarize_study_tables
 
     data = pd.DataFrame(
         {"patient_id": ["a", "b", "c"], "arm": ["X", "Y", "Y"], "age": [50.5, 60.2, 70.1]}

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from her2rwe import safety
+from her2rwe.analyses import safety
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 The workflow runs on two bundled studies (example, adc_vs_hpc) in a tmp project folder with
 ``min_cell_count: 11``; then every table under results/<study>/tables/ (CSV and Markdown) is scanned
-for a count from 1 to 10 that is not masked, every recipe passes ``privacy.audit`` on the
+for a count from 1 to 10 that is not masked, every recipe passes ``suppression.audit`` on the
 unsuppressed tables of results/<study>/internal/, and the numbers drawn in the figures are masked.
 With ``min_cell_count: 0`` the shareable tables equal the internal ones byte for byte.
 
@@ -20,8 +20,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from her2rwe import privacy, shareable
-from her2rwe.plotting import figures, forest
+from her2rwe.outputs import shareable, suppression
+from her2rwe.outputs.plotting import figures, forest
 from tests.workflow_helpers import ENV, REPO, command
 
 K = 11
@@ -182,7 +182,7 @@ def test_no_small_count_in_markdown_tables(run11, study):
 
 @pytest.mark.parametrize("study", STUDIES)
 def test_recipes_leave_nothing_recoverable(run11, study):
-    """privacy.audit (integer LP) on every recipe, from the unsuppressed tables; and the written
+    """suppression.audit (integer LP) on every recipe, from the unsuppressed tables; and the written
     tables are exactly what the recipes give."""
     rd = lambda name: _internal(run11, study, name)  # noqa: E731
     results = {}
@@ -196,16 +196,16 @@ def test_recipes_leave_nothing_recoverable(run11, study):
     )
     for name, shared in results.items():
         if shared.result is not None:
-            assert privacy.audit(shared.result) == [], (study, name)
+            assert suppression.audit(shared.result) == [], (study, name)
     sv, sg = shareable.survival_tables(rd("survival"), rd("subgroup_survival"), K)
     results["survival"], results["subgroup_survival"] = sv, sg
     for _, block in shareable.subgroup_blocks(rd("subgroup_survival"), K, sg.force):
-        assert privacy.audit(block) == [], (study, "subgroup_survival")
+        assert suppression.audit(block) == [], (study, "subgroup_survival")
     data = pd.read_parquet(run11 / "results" / study / "analysis_dataset.parquet")
     sizes = {**data["arm"].astype(str).value_counts().to_dict(), "Overall": len(data)}
     groups = [c.removesuffix("__n") for c in rd("baseline").columns if c.endswith("__n")]
     base = shareable.baseline(rd("baseline"), K, groups, sizes)
-    assert privacy.audit(base.result) == []
+    assert suppression.audit(base.result) == []
     results["baseline"] = base
     for name, shared in results.items():
         written = _read(run11 / "results" / study / "tables" / f"{name}.csv")
@@ -301,7 +301,7 @@ def test_reproduction_csv_masks_small_computed_counts_only(run11):
 
 
 def test_summary_paragraph_formats_the_shareable_tables(run11):
-    from her2rwe import report
+    from her2rwe.outputs import report
 
     cfg = yaml.safe_load((run11 / "config.yaml").read_text())
     from her2rwe.config import validate_config
@@ -355,7 +355,7 @@ def test_best_response_masks_worked_by_hand():
         ("B", "PD"): ("*", "*"),
     }
     assert not shared.table["n_arm"].map(_masked).any()
-    assert privacy.audit(shared.result) == []
+    assert suppression.audit(shared.result) == []
     # k = 0: nothing changes
     assert shareable.best_response(table, 0).table.equals(table)
 
@@ -382,7 +382,7 @@ def test_survival_masks_worked_by_hand():
         [50, 25, 25],
     ]
     assert shared.table["median"].tolist() == [6.1, 7.2, 6.5]  # statistics are never hidden
-    assert privacy.audit(shared.result) == []
+    assert suppression.audit(shared.result) == []
     assert "cells marked * are hidden" in shared.footnote()
 
 
@@ -417,7 +417,7 @@ def test_forest_counts_worked_by_hand():
 
 def test_markdown_cells_of_masked_rates():
     """A masked count reads as its marker; a count shown with a masked percentage reads `n (*)`."""
-    from her2rwe.study_tables import _ci_cell, _n_pct, _rate_cell
+    from her2rwe.outputs.study_tables import _ci_cell, _n_pct, _rate_cell
 
     assert _n_pct("<11", "<11") == "<11"
     assert _n_pct(15, "*") == "15 (*)"
@@ -463,12 +463,12 @@ def test_survival_and_subgroup_tables_worked_by_hand():
 
 
 def test_forced_cells_are_hidden():
-    """A cell that another table hides is hidden here too (privacy.suppress force=): n 30 =
+    """A cell that another table hides is hidden here too (suppression.suppress force=): n 30 =
     events 20 + 10 censored (hidden remainder); forcing events leaves two unknowns, nothing more."""
     table = pd.DataFrame({"n": [30], "events": [20]})
-    plain = privacy.suppress(table, ["n", "events"], K, row_totals={"n": ["events"]})
+    plain = suppression.suppress(table, ["n", "events"], K, row_totals={"n": ["events"]})
     assert plain.table.values.tolist() == [[30, "*"]]  # the remainder 10 alone would be known
-    forced = privacy.suppress(
+    forced = suppression.suppress(
         pd.DataFrame({"n": [40], "events": [20]}), ["n", "events"], K,
         row_totals={"n": ["events"]}, force=[(0, "events")],
     )  # fmt: skip

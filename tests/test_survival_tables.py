@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from her2rwe import io, survival
+from her2rwe import io
+from her2rwe.analyses import survival
 from tests.workflow_helpers import run as run_workflow
 
 FIX = Path(__file__).parent / "fixtures"

@@ -16,11 +16,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from her2rwe import km
-from her2rwe import synthetic_cohorts as sc
-from her2rwe.config import prepare
-from her2rwe.dataset import build_study_data
+from her2rwe.derive.dataset import build_study_data
+from her2rwe.derive.preflight import prepare
 from her2rwe.formatting import fmt_num
+from her2rwe.stats import km
+from her2rwe.synthetic import cohorts as sc
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"

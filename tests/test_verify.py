@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from her2rwe import cli
-from her2rwe import verify as drift
+from her2rwe.outputs import verify as drift
 
 SURVIVAL = (
     "endpoint,arm,n,events,median,median_lower,median_upper\n"
@@ -220,7 +220,7 @@ FONT_SCRIPT = textwrap.dedent(
         fm.fontManager._findfont_cached.cache_clear()
         found = fm.findfont(fm.FontProperties(family="DejaVu Sans"))
         assert found.startswith(decoy_dir), found  # the decoy would be used without pinning
-    from her2rwe.plotting import style
+    from her2rwe.outputs.plotting import style
 
     fig = style.new_figure("single", 40)
     ax = fig.add_subplot()
@@ -237,7 +237,7 @@ FONT_SCRIPT = textwrap.dedent(
 def test_pdf_bytes_do_not_depend_on_the_systems_dejavu(tmp_path):
     from fontTools.ttLib import TTFont
 
-    from her2rwe.plotting.style import shipped_font
+    from her2rwe.outputs.plotting.style import shipped_font
 
     decoys = tmp_path / "fonts"
     decoys.mkdir()

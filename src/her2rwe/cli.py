@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from her2rwe import verify as drift
+from her2rwe.outputs import verify as drift
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -1,4 +1,4 @@
-"""Configuration: schema validation with defaults, and checks of a study block against its data.
+"""Configuration: schema validation with defaults (the checks against the data: derive/preflight.py).
 
 This module is imported when Snakemake parses the workflow, before any job runs, so it uses only the
 standard library, PyYAML and jsonschema (no pandas): a broken config costs the user well under a
@@ -8,7 +8,6 @@ second to find out about.
 from __future__ import annotations
 
 import copy
-import csv
 import difflib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -16,9 +15,6 @@ from typing import Any
 
 import jsonschema
 import yaml
-
-from her2rwe.endpoints import BUILTIN_ENDPOINTS
-from her2rwe.rawtext import check_file
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
 
@@ -114,14 +110,10 @@ def validate_config(config: Mapping[str, Any], schema: dict | None = None) -> di
     return cfg
 
 
-def endpoint_definition_names(study: Mapping[str, Any]) -> set[str]:
-    return set(BUILTIN_ENDPOINTS) | set(study.get("endpoint_definitions", {}))
-
-
 def _check_semantics(cfg: Mapping[str, Any]) -> None:
     problems: list[str] = []
     for name, study in cfg["studies"].items():
-        arms = study.get("arms", {})
+        arms = study["arms"]
         order = arms.get("order")
         ref = arms.get("reference")
         if order and ref and ref not in order:
@@ -134,105 +126,35 @@ def _check_semantics(cfg: Mapping[str, Any]) -> None:
         raise ConfigError(problems)
 
 
-# --------------------------------------------------------------------------------------------
-# checks against the data, still before any job runs
+class StudySettings(dict):
+    """A study block with every schema default filled in (see :func:`study_settings`)."""
 
 
-def _read_header_and_column(path: Path, column: str) -> tuple[list[str], list[str]]:
-    """The header of a CSV and the values of one column, with the standard library only."""
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        lines = (line for line in fh if not line.startswith("#"))
-        reader = csv.reader(lines)
-        try:
-            header = [h.strip() for h in next(reader)]
-        except StopIteration:
-            return [], []
-        if column not in header:
-            return header, []
-        idx = header.index(column)
-        values = [row[idx].strip() for row in reader if len(row) > idx]
-    return header, values
+_FILLERS: dict[str, Any] = {}
 
 
-def check_study_against_data(
-    name: str, study: Mapping[str, Any], workdir: str | Path = "."
-) -> None:
-    """Check what the config says about a study against its cohort file's header and arms.
+def with_defaults(block: Mapping[str, Any], definition: str) -> dict:
+    """A copy of `block` with the defaults of the schema's ``$defs/<definition>`` filled in (no
+    validation: required keys may be missing)."""
+    if definition not in _FILLERS:
+        schema = load_schema()
+        _FILLERS[definition] = _defaulting_validator(
+            {"$defs": schema["$defs"], "$ref": f"#/$defs/{definition}"}
+        )
+    filled = copy.deepcopy(dict(block))
+    for _ in _FILLERS[definition].iter_errors(filled):
+        pass  # filling happens as the validator walks the block; problems are validate_config's
+    return filled
 
-    Catches a wrong arm, endpoint or column name before any job runs. The full, row-level validation
-    of the data happens at ingest.
+
+def study_settings(study: Mapping[str, Any]) -> StudySettings:
+    """The study block with the schema's defaults filled in, the one way code reads settings.
+
+    The schema (workflow/schemas/config.schema.yaml) is the only place a default lives: code reads
+    ``settings["ci_method"]`` and never supplies a fallback value of its own. A block that came
+    through :func:`validate_config` is complete already; a partial block (a library call, a test) is
+    completed here. Filling does not validate, and a block filled already comes back as it is.
     """
-    problems: list[str] = []
-    key = f"studies.{name}"
-    cohort = Path(workdir) / study["cohort"]
-    if not cohort.is_file():
-        raise ConfigError([f"{key}.cohort: file not found: {study['cohort']}"])
-    ae = study.get("adverse_events")
-    if ae and not (Path(workdir) / ae).is_file():
-        problems.append(f"{key}.adverse_events: file not found: {ae}")
-    unreadable = check_file(cohort, study["cohort"])
-    if ae and (Path(workdir) / ae).is_file():
-        unreadable += check_file(Path(workdir) / ae, ae)
-    if unreadable:
-        field = {study["cohort"]: "cohort"}
-        raise ConfigError([f"{key}.{field.get(p.file, 'adverse_events')}: {p}" for p in unreadable])
-    arm_col = study.get("arms", {}).get("column", "arm")
-    header, arm_values = _read_header_and_column(cohort, arm_col)
-    if not header:
-        raise ConfigError([f"{key}.cohort: {study['cohort']} is empty"])
-    if arm_col not in header:
-        problems.append(f"{key}.arms.column: column {arm_col!r} is not in {study['cohort']}")
-    else:
-        present = sorted({v for v in arm_values if v != ""})
-        ref = study.get("arms", {}).get("reference")
-        if ref is not None and ref not in present:
-            problems.append(
-                f"{key}.arms.reference: arm {ref!r} does not occur in {study['cohort']} "
-                f"(arms there: {', '.join(present) or 'none'})"
-            )
-        for arm in study.get("arms", {}).get("order") or []:
-            if arm not in present:
-                problems.append(
-                    f"{key}.arms.order: arm {arm!r} does not occur in {study['cohort']} "
-                    f"(arms there: {', '.join(present) or 'none'})"
-                )
-    known = endpoint_definition_names(study)
-    for ep in study["endpoints"]:
-        has_duration = f"{ep}_months" in header and f"{ep}_event" in header
-        if ep not in known and not has_duration:
-            problems.append(
-                f"{key}.endpoints: unknown endpoint {ep!r}: not built in ({', '.join(sorted(BUILTIN_ENDPOINTS))}), "
-                f"not in endpoint_definitions, and {study['cohort']} has no {ep}_months/{ep}_event columns"
-            )
-    columns = set(header)
-    for field in ("strata", "covariates", "categorical"):
-        for col in study.get(field, []):
-            if col not in columns:
-                problems.append(f"{key}.{field}: column {col!r} is not in {study['cohort']}")
-    for i, sg in enumerate(study.get("subgroups", [])):
-        if sg["variable"] not in columns:
-            problems.append(
-                f"{key}.subgroups[{i}].variable: column {sg['variable']!r} is not in {study['cohort']}"
-            )
-    for item in study.get("baseline", []):
-        col = item if isinstance(item, str) else item["name"]
-        if col not in columns:
-            problems.append(f"{key}.baseline: column {col!r} is not in {study['cohort']}")
-    if problems:
-        raise ConfigError(problems)
-
-
-def prepare(
-    config: Mapping[str, Any], workdir: str | Path = ".", schema_path: str | Path | None = None
-) -> dict:
-    """Validate the config, fill defaults and check every study against its cohort header."""
-    cfg = validate_config(config, load_schema(schema_path))
-    problems: list[str] = []
-    for name, study in cfg["studies"].items():
-        try:
-            check_study_against_data(name, study, workdir)
-        except ConfigError as exc:
-            problems.extend(exc.problems)
-    if problems:
-        raise ConfigError(problems)
-    return cfg
+    if isinstance(study, StudySettings):
+        return study
+    return StudySettings(with_defaults(study, "study"))

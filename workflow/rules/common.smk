@@ -3,11 +3,12 @@
 # while Snakemake parses the workflow, so config errors surface before any job runs.
 from pathlib import Path
 
-from her2rwe.config import ConfigError, prepare
+from her2rwe.config import ConfigError
+from her2rwe.derive.preflight import prepare
 from her2rwe.formatting import ci_method_text
-from her2rwe.plotting.figures import SOURCES as FIGURE_SOURCES
-from her2rwe.plotting.figures import figure_kind, figure_names
-from her2rwe.reproduce import TABLE_FILES, required_tables
+from her2rwe.outputs.plotting.figures import SOURCES as FIGURE_SOURCES
+from her2rwe.outputs.plotting.figures import figure_kind, figure_names
+from her2rwe.outputs.reproduce import TABLE_FILES, required_tables
 
 REPO = Path(workflow.basedir)
 
@@ -109,16 +110,16 @@ def figure_report_outputs(study):
 def figure_methods(study):
     """Method text for the captions: estimator, CI method, test and ties, from the config."""
     block = study_config(study)
-    response = block.get("response", {})
+    response = block["response"]
     return {
-        "ci": ci_method_text(block.get("ci_method", "log-log"), block.get("conf_level", 0.95)),
-        "ties": block.get("ties", "efron").capitalize(),
-        "strata": ", ".join(block.get("strata", [])) or "none",
-        "interval": block.get("figures", {}).get("risk_table_interval", 3),
-        "conf": f"{block.get('conf_level', 0.95) * 100:g}%",
-        "rate_ci": response.get("ci_method", "clopper-pearson").replace("-", "–").title(),
-        "cbr_weeks": response.get("cbr_min_weeks", 24),
-        "single_arm_forest": block.get("single_arm_forest", "medians"),
+        "ci": ci_method_text(block["ci_method"], block["conf_level"]),
+        "ties": block["ties"].capitalize(),
+        "strata": ", ".join(block["strata"]) or "none",
+        "interval": block["figures"]["risk_table_interval"],
+        "conf": f"{block['conf_level'] * 100:g}%",
+        "rate_ci": response["ci_method"].replace("-", "–").title(),
+        "cbr_weeks": response["cbr_min_weeks"],
+        "single_arm_forest": block["single_arm_forest"],
         "title": block.get("title") or study,
     }
 

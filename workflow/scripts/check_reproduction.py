@@ -6,7 +6,8 @@ computed count below min_cell_count (and the percentage made from it) is masked.
 import sys
 from pathlib import Path
 
-from her2rwe import io, reproduce, shareable
+from her2rwe import io
+from her2rwe.outputs import reproduce, shareable
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
 k = snakemake.params.min_cell_count

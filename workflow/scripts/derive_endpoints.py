@@ -7,8 +7,9 @@ counts masked (min_cell_count) under results/{study}/tables/ for sharing.
 import sys
 
 from her2rwe import io
-from her2rwe.dataset import build_study_data, shareable_attrition
-from her2rwe.ingest import InputError
+from her2rwe.derive.dataset import build_study_data
+from her2rwe.outputs.shareable import shareable_attrition
+from her2rwe.records.ingest import InputError
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
 try:

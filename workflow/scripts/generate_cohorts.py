@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from her2rwe import io
-from her2rwe.synthetic_cohorts import generate_all
+from her2rwe.synthetic.cohorts import generate_all
 
 
 def write_cohorts(root: str | Path) -> list[Path]:

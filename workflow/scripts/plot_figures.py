@@ -5,7 +5,7 @@ masked below min_cell_count."""
 
 import sys
 
-from her2rwe.plotting import figures, style
+from her2rwe.outputs.plotting import figures, style
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
 tables = figures.read_tables(dict(snakemake.input.items()))

@@ -4,7 +4,8 @@ strict_reproduction, fail naming every missed target."""
 import sys
 from pathlib import Path
 
-from her2rwe import io, reproduce
+from her2rwe import io
+from her2rwe.outputs import reproduce
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
 results = {Path(path).parent.name: io.read_table(path) for path in snakemake.input.tables}

@@ -11,7 +11,9 @@ import sys
 import pandas as pd
 import pyarrow.parquet as pq
 
-from her2rwe import io, shareable, survival
+from her2rwe import io
+from her2rwe.analyses import survival
+from her2rwe.outputs import shareable
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
 study = snakemake.params.study
@@ -49,6 +51,6 @@ io.write_parquet(results.km_curves, out.km_curves)
 io.write_table(results.risk_table, out.risk_table)
 print(
     f"{len(data)} patients, {len(study['endpoints'])} endpoints, "
-    f"method {study.get('ci_method', 'log-log')}, min_cell_count {k}",
+    f"method {study['ci_method']}, min_cell_count {k}",
     file=sys.stderr,
 )

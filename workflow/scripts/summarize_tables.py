@@ -7,7 +7,7 @@ masked (min_cell_count) under results/{study}/tables/; the Markdown tables are t
 import sys
 
 from her2rwe import io
-from her2rwe.study_tables import log_lines, summarize_study_tables
+from her2rwe.outputs.study_tables import log_lines, summarize_study_tables
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
 study = snakemake.params.study

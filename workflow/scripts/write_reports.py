@@ -3,8 +3,9 @@
 import sys
 from pathlib import Path
 
-from her2rwe import io, report
-from her2rwe.dataset import arm_levels, reference_arm
+from her2rwe import io
+from her2rwe.derive.dataset import arm_levels, reference_arm
+from her2rwe.outputs import report
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
 versions = report.software_versions()

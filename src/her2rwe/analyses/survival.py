@@ -4,8 +4,8 @@ prepare -> compute -> arrange: :func:`summarize_survival` takes the analysis dat
 patient, ``{ep}_months`` and ``{ep}_event`` per endpoint) and the validated study block, and returns
 unrounded tables; :func:`format_tables` turns them into Markdown through ``her2rwe.formatting``.
 
-Estimators (docs/methods.md): Kaplan-Meier with Greenwood variance (``her2rwe.km``, as R survfit),
-log-rank (``her2rwe.logrank``, as survdiff), Cox PH (``her2rwe.cox``, as coxph) with the PH test of
+Estimators (docs/methods.md): Kaplan-Meier with Greenwood variance (``her2rwe.stats.km``, as R survfit),
+log-rank (``her2rwe.stats.logrank``, as survdiff), Cox PH (``her2rwe.stats.cox``, as coxph) with the PH test of
 cox.zph. The study's ``ci_method`` selects the CI of the survival curve and its percentiles:
 ``log-log``, ``log`` or ``plain`` as R's ``conf.type``; ``spss`` gives percentiles +/- z * SE
 (Klein-Moeschberger SE) and symmetric (plain) bands for the curve and landmarks.
@@ -20,8 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from her2rwe import cox, km, logrank
-from her2rwe.dataset import arm_levels, reference_arm
+from her2rwe.config import study_settings
+from her2rwe.derive.dataset import arm_levels, reference_arm
+from her2rwe.stats import cox, km, logrank
 
 PH_ALPHA = 0.05
 
@@ -83,15 +84,16 @@ class Settings:
 
     @classmethod
     def from_study(cls, study: Mapping[str, Any]) -> Settings:
-        figures = study.get("figures", {}) or {}
+        study = study_settings(study)
+        figures = study["figures"] or {}
         return cls(
-            ci_method=study.get("ci_method", "log-log"),
-            conf_level=float(study.get("conf_level", 0.95)),
-            landmarks=[float(x) for x in study.get("landmarks", [6, 12, 24])],
+            ci_method=study["ci_method"],
+            conf_level=float(study["conf_level"]),
+            landmarks=[float(x) for x in study["landmarks"]],
             rmst_tau=study.get("rmst_tau"),
-            ties=study.get("ties", "efron"),
-            strata=list(study.get("strata", []) or []),
-            risk_interval=float(figures.get("risk_table_interval", 3)),
+            ties=study["ties"],
+            strata=list(study["strata"] or []),
+            risk_interval=float(figures["risk_table_interval"]),
             xmax=figures.get("xmax"),
         )
 
@@ -204,13 +206,14 @@ def _levels(data: pd.DataFrame, sg: Mapping[str, Any]) -> list[str]:
 
 def study_groups(data: pd.DataFrame, study: Mapping[str, Any]) -> list[tuple[str, str, np.ndarray]]:
     """(split, group, row mask) for the arms, the whole cohort, and subgroups with km: true."""
+    study = study_settings(study)
     arms = _column_values(data, "arm")
     levels = arm_levels(study, sorted(arms.dropna().unique().tolist()))
     groups = [("arm", a, (arms == a).fillna(False).to_numpy(bool)) for a in levels]
     groups.append(("overall", "All", np.ones(len(data), dtype=bool)))
     multi = len(levels) > 1
-    for sg in study.get("subgroups", []) or []:
-        if not sg.get("km", True):
+    for sg in study["subgroups"] or []:
+        if not sg["km"]:
             continue
         var = sg["variable"]
         if sg.get("compare"):
@@ -232,6 +235,7 @@ def study_groups(data: pd.DataFrame, study: Mapping[str, Any]) -> list[tuple[str
 
 def default_tau(data: pd.DataFrame, ep: str, study: Mapping[str, Any]) -> float | None:
     """The smallest of the arms' largest follow-up times (schema default of rmst_tau)."""
+    study = study_settings(study)
     t = data[f"{ep}_months"].to_numpy(dtype=float, na_value=np.nan)
     arms = _arm_array(data)
     maxima = [
@@ -254,8 +258,8 @@ def _design(
     Returns X, per column (term, level, reference_level), term -> columns, and the complete-case
     mask. A covariate is categorical when listed in `categorical` or when it is not numeric.
     """
-    categorical = set(study.get("categorical", []) or [])
-    refs = {k: str(v) for k, v in (study.get("reference_levels", {}) or {}).items()}
+    categorical = set(study["categorical"] or [])
+    refs = {k: str(v) for k, v in (study["reference_levels"] or {}).items()}
     cols: list[np.ndarray] = []
     labels: list[tuple[str, str, str]] = []
     terms: dict[str, list[int]] = {}
@@ -406,7 +410,8 @@ def cox_model_rows(
     data: pd.DataFrame, ep: str, study: Mapping[str, Any], settings: Settings
 ) -> list[dict[str, Any]]:
     """Univariable (each term alone) and multivariable (arm + covariates) Cox models."""
-    covariates = list(study.get("covariates", []) or [])
+    study = study_settings(study)
+    covariates = list(study["covariates"] or [])
     arms = _column_values(data, "arm")
     arm_present = sorted(arms.dropna().unique().tolist())
     terms_list = (["arm"] if len(arm_present) > 1 else []) + covariates
@@ -418,8 +423,8 @@ def cox_model_rows(
     t, e, ok = _endpoint_arrays(frame, ep)
     strata, s_ok = _strata_codes(frame, settings.strata)
     spec = dict(study)
-    spec["reference_levels"] = {**(study.get("reference_levels", {}) or {}), "arm": ref_arm}
-    spec["categorical"] = list(study.get("categorical", []) or []) + ["arm"]
+    spec["reference_levels"] = {**(study["reference_levels"] or {}), "arm": ref_arm}
+    spec["categorical"] = list(study["categorical"] or []) + ["arm"]
     models = [("univariable", [v]) for v in terms_list]
     if len(terms_list) > 1:
         models.append(("multivariable", terms_list))
@@ -508,6 +513,7 @@ def subgroup_rows(
     data: pd.DataFrame, ep: str, study: Mapping[str, Any], settings: Settings
 ) -> list[dict[str, Any]]:
     """Rows of subgroup_survival.csv for one endpoint (contract in docs/outputs.md)."""
+    study = study_settings(study)
     t, e, ok = _endpoint_arrays(data, ep)
     arms = _arm_array(data)
     present = sorted(a for a in pd.unique(arms[ok]).tolist() if a != "")
@@ -539,7 +545,7 @@ def subgroup_rows(
             add("", "Overall", "Overall", a, ref, arms == a, arms == ref, "arm", cmp)
     else:
         add("", "Overall", "Overall", "All", "", allrows, None, "level")
-    for sg in study.get("subgroups", []) or []:
+    for sg in study["subgroups"] or []:
         var, label = sg["variable"], sg.get("label") or sg["variable"]
         if sg.get("compare"):
             groups = sg["compare"]["groups"]
@@ -614,11 +620,12 @@ def subgroup_rows(
 
 def analysis_columns(study: Mapping[str, Any], available: Sequence[str]) -> list[str]:
     """The analysis-dataset columns the survival tables use (reading only these saves time)."""
+    study = study_settings(study)
     wanted = ["arm"]
     for ep in study["endpoints"]:
         wanted += [f"{ep}_months", f"{ep}_event"]
-    wanted += list(study.get("covariates", []) or []) + list(study.get("strata", []) or [])
-    for sg in study.get("subgroups", []) or []:
+    wanted += list(study["covariates"] or []) + list(study["strata"] or [])
+    for sg in study["subgroups"] or []:
         wanted.append(sg["variable"])
         for spec in ((sg.get("compare") or {}).get("groups") or {}).values():
             wanted += list(spec)
@@ -640,6 +647,7 @@ def summarize_survival(data: pd.DataFrame, study: Mapping[str, Any]) -> Survival
 
     Near-equal times are merged first (:func:`fix_times`), then every estimate uses them as given.
     """
+    study = study_settings(study)
     settings = Settings.from_study(study)
     data = fix_times(data, study["endpoints"])
     arms = _arm_array(data)
@@ -713,6 +721,7 @@ def _stack_curves(parts: list[tuple[dict[str, str], dict[str, np.ndarray]]]) -> 
 
 
 def _footer(study: Mapping[str, Any]) -> list[str]:
+    study = study_settings(study)
     return ["Synthetic data." if study.get("synthetic") else ""]
 
 
@@ -726,7 +735,7 @@ def format_tables(
     """Markdown tables for people: survival.md, comparisons.md, cox_models.md.
 
     Count cells are printed as they are, so a shareable copy (counts masked as ``<11`` / ``*``,
-    her2rwe.shareable) formats as well; ``notes`` adds a footnote per table (e.g. the suppression
+    her2rwe.outputs.shareable) formats as well; ``notes`` adds a footnote per table (e.g. the suppression
     note), none when empty."""
     notes = notes or {}
     from her2rwe import formatting as fm

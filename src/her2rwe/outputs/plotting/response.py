@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from her2rwe.analyses.response import RESPONSE_LABELS as LABELS
 from her2rwe.formatting import fmt_ci, fmt_num, is_missing
-from her2rwe.plotting import style
-from her2rwe.response import RESPONSE_LABELS as LABELS
+from her2rwe.outputs.plotting import style
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -43,7 +43,7 @@ def plot_response(
     1..k-1 gets no percentage label."""
     from matplotlib.patches import Patch
 
-    from her2rwe.shareable import is_small, mask_count
+    from her2rwe.outputs.shareable import is_small, mask_count
 
     cats = [
         c

@@ -26,7 +26,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from her2rwe import formatting, proportions
+from her2rwe import formatting
+from her2rwe.config import study_settings
+from her2rwe.stats import proportions
 
 OVERALL = "Overall"
 EXCLUDED = {"patient_id", "arm", "best_response", "sd_weeks", "discontinuation_reason"}
@@ -45,7 +47,8 @@ def baseline_variables(data: pd.DataFrame, study: Mapping[str, Any]) -> list[Var
     covariate column of the dataset. A type not given is inferred: listed in ``categorical``, text
     or boolean, or integers with at most 5 distinct values -> categorical; other numbers ->
     continuous."""
-    endpoints = set(study.get("endpoints", []))
+    study = study_settings(study)
+    endpoints = set(study["endpoints"])
     items = (
         study.get("baseline")
         or study.get("covariates")
@@ -57,7 +60,7 @@ def baseline_variables(data: pd.DataFrame, study: Mapping[str, Any]) -> list[Var
             and not c.endswith(("_months", "_event", "_source"))
         ]
     )
-    forced = set(study.get("categorical", []))
+    forced = set(study["categorical"])
     out = []
     for item in items:
         if isinstance(item, str):

@@ -51,7 +51,7 @@ class CoxFit:
 
     def ci(self, conf_level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
         """Wald CI of the hazard ratio: exp(coef -/+ z se), as confint(coxph)."""
-        from her2rwe.km import z_value
+        from her2rwe.stats.km import z_value
 
         z = z_value(conf_level)
         return np.exp(self.coef - z * self.se), np.exp(self.coef + z * self.se)
@@ -59,7 +59,7 @@ class CoxFit:
     @property
     def p(self) -> np.ndarray:
         """Wald p-value per coefficient, as summary(coxph)'s Pr(>|z|)."""
-        from her2rwe.km import chisq_sf
+        from her2rwe.stats.km import chisq_sf
 
         return np.array([chisq_sf(z2, 1) for z2 in (self.coef / self.se) ** 2])
 
@@ -261,7 +261,7 @@ def cox_ph(
         X = X[:, None]
     t = np.asarray(time, dtype=float)
     if fix_times:  # coxph.control(timefix = TRUE)
-        from her2rwe.km import timefix
+        from her2rwe.stats.km import timefix
 
         t = timefix(t)
     e = np.asarray(event, dtype=float) > 0
@@ -320,7 +320,7 @@ def cox_ph(
 
 def lr_test(reduced: CoxFit, full: CoxFit) -> tuple[float, int, float]:
     """Likelihood-ratio test of nested fits on the same rows: (chisq, df, p), as anova(f0, f1)."""
-    from her2rwe.km import chisq_sf
+    from her2rwe.stats.km import chisq_sf
 
     chisq = 2 * (full.loglik - reduced.loglik)
     df = len(full.coef) - len(reduced.coef)
@@ -337,7 +337,7 @@ def cox_zph(fit: CoxFit) -> dict[str, tuple[float, int, float]]:
     [[sum V, sum g V], [sum g V, sum g^2 V]]. Returns {term: (chisq, df, p)} plus "GLOBAL".
     The fit needs ``keep_data=True``.
     """
-    from her2rwe.km import chisq_sf, kaplan_meier
+    from her2rwe.stats.km import chisq_sf, kaplan_meier
 
     rs = fit._data
     if rs is None:

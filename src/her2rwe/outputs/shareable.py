@@ -7,7 +7,7 @@ confidence bounds derive from them, and which cells add up to which totals, so t
 suppression leaves no masked cell recoverable from a total. With ``k <= 1`` every function returns
 an unchanged copy.
 
-:class:`Shared` keeps the suppression result that :func:`privacy.audit` checks; for tables whose
+:class:`Shared` keeps the suppression result that :func:`suppression.audit` checks; for tables whose
 totals are not rows of their own (best response, baseline, subgroups), that result is computed on
 the table with the total rows added, and ``table``/``status`` are the contract-shaped copies.
 
@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from her2rwe import privacy
-from her2rwe.privacy import COMPLEMENTARY, COMPLEMENTARY_MARKER, PRIMARY, Margin
+from her2rwe.outputs import suppression
+from her2rwe.outputs.suppression import COMPLEMENTARY, COMPLEMENTARY_MARKER, PRIMARY, Margin
 
 RATES = ("orr", "cbr", "dcr")
 AE_COUNTS = ("any_grade", "grade3plus", "grade34", "grade5")
@@ -34,13 +34,13 @@ _TOTAL = "__total__"
 @dataclass
 class Shared:
     """A shareable table: ``table`` (masked cells hold ``<k`` or ``*``), ``status`` (same shape:
-    "", "primary" or "complementary"), and ``result``, the :class:`privacy.Suppressed` that
-    :func:`privacy.audit` checks (None when nothing was suppressed)."""
+    "", "primary" or "complementary"), and ``result``, the :class:`suppression.Suppressed` that
+    :func:`suppression.audit` checks (None when nothing was suppressed)."""
 
     table: pd.DataFrame
     status: pd.DataFrame
     k: int
-    result: privacy.Suppressed | None = None
+    result: suppression.Suppressed | None = None
     force: list = field(default_factory=list)  # cells hidden because another table hides them
 
     def footnote(self) -> str:
@@ -60,7 +60,7 @@ def _footnote(status: pd.DataFrame, k: int) -> str:
     values = status.to_numpy()
     if not (values != "").any():
         return ""
-    text = f"Counts from 1 to {k - 1} are shown as {privacy.marker(k)}"
+    text = f"Counts from 1 to {k - 1} are shown as {suppression.marker(k)}"
     if (values == COMPLEMENTARY).any():
         text += (
             f"; cells marked {COMPLEMENTARY_MARKER} are hidden so that they cannot be recovered "
@@ -71,12 +71,12 @@ def _footnote(status: pd.DataFrame, k: int) -> str:
 
 def is_small(value: Any, k: int | None) -> bool:
     """True for a count from 1 to k-1 (never with k <= 1)."""
-    return not off(k) and 1 <= privacy._num(value) < k
+    return not off(k) and 1 <= suppression._num(value) < k
 
 
 def mask_count(value: Any, k: int | None) -> Any:
     """A single count as it may be shown: ``<k`` for 1..k-1, else the value unchanged."""
-    return privacy.marker(int(k)) if is_small(value, k) else value
+    return suppression.marker(int(k)) if is_small(value, k) else value
 
 
 def is_masked(value: Any) -> bool:
@@ -104,7 +104,7 @@ def _apply(table: pd.DataFrame, status: pd.DataFrame, k: int) -> pd.DataFrame:
         cols = [c for c in table.columns if hidden[c].any()]
         out[cols] = out[cols].astype(object)
         out = _whole(
-            out.mask(status == PRIMARY, privacy.marker(k)).mask(
+            out.mask(status == PRIMARY, suppression.marker(k)).mask(
                 status == COMPLEMENTARY, COMPLEMENTARY_MARKER
             )
         )
@@ -114,7 +114,7 @@ def _apply(table: pd.DataFrame, status: pd.DataFrame, k: int) -> pd.DataFrame:
 def _simple(table: pd.DataFrame, k: int, counts: Sequence[str], **kwargs) -> Shared:
     if off(k) or table.empty:
         return _unchanged(table, k)
-    result = privacy.suppress(table, counts=_present(table, counts), k=k, **kwargs)
+    result = suppression.suppress(table, counts=_present(table, counts), k=k, **kwargs)
     return Shared(_whole(result.table.copy()), result.status, k, result)
 
 
@@ -172,7 +172,7 @@ def subgroup_survival(table: pd.DataFrame, k: int, force: Sequence[tuple[Any, st
 
 def subgroup_blocks(
     table: pd.DataFrame, k: int, force: Sequence[tuple[Any, str]] = ()
-) -> list[tuple[list[Any], privacy.Suppressed]]:
+) -> list[tuple[list[Any], suppression.Suppressed]]:
     """The blocks of :func:`subgroup_survival`: (index labels of the table's rows, suppression of
     the block: the endpoint's Overall rows and one variable's level rows)."""
     counts = _present(table, ["n", "events", "n_reference", "events_reference"])
@@ -185,7 +185,7 @@ def subgroup_blocks(
             rows = table.index[of_ep & (is_total | (table["variable"] == variable))]
             block = table.loc[rows, ["level", "group", *counts]].reset_index(drop=True)
             at = {idx: i for i, idx in enumerate(rows)}
-            result = privacy.suppress(
+            result = suppression.suppress(
                 block, counts=counts, k=k,
                 row_totals=[("n", ["events"]), ("n_reference", ["events_reference"])],
                 margins=[Margin("level", "Overall", within=["group"])] if variable is not None else [],
@@ -219,9 +219,9 @@ def _links(survival_t: pd.DataFrame, subgroups: pd.DataFrame) -> list[tuple[tupl
             if hit is None:
                 continue
             for src, dst in zip(("n", "events"), cols, strict=True):
-                if dst in subgroups.columns and privacy._num(
+                if dst in subgroups.columns and suppression._num(
                     survival_t.at[hit, src]
-                ) == privacy._num(getattr(r, dst)):
+                ) == suppression._num(getattr(r, dst)):
                     out.append(((hit, src), (idx, dst)))
     return out
 
@@ -301,7 +301,7 @@ def response_subgroups(
         if totals:
             ext = pd.concat([base, pd.DataFrame(totals)], ignore_index=True)
             margins.append(Margin("level", _TOTAL, within=["variable", "arm"]))
-    result = privacy.suppress(
+    result = suppression.suppress(
         ext, counts=present, k=k, pcts=_rate_pcts(base.columns), row_totals=_RATE_NESTING,
         margins=margins,
     )  # fmt: skip
@@ -320,7 +320,7 @@ def best_response(table: pd.DataFrame, k: int) -> Shared:
     totals = base.groupby("arm", sort=False)["n_arm"].first().reset_index()
     totals["response"], totals["n"] = _TOTAL, totals["n_arm"]
     ext = pd.concat([base, totals[["arm", "response", "n", "n_arm"]]], ignore_index=True)
-    result = privacy.suppress(
+    result = suppression.suppress(
         ext,
         counts=["n"],
         k=k,
@@ -334,7 +334,7 @@ def best_response(table: pd.DataFrame, k: int) -> Shared:
     st["n_arm"] = [arm_status[a] for a in base["arm"]]
     pct = st["n"].copy()
     for i in range(len(base)):
-        if not pct[i] and st.at[i, "n_arm"] and privacy._num(base.at[i, "n"]) != 0:
+        if not pct[i] and st.at[i, "n_arm"] and suppression._num(base.at[i, "n"]) != 0:
             pct[i] = st.at[i, "n_arm"]
     st["pct"] = pct
     st.index = table.index
@@ -380,7 +380,7 @@ def baseline(
     is_cat = ext["type"] != "continuous"
     ext["_block"] = np.where(is_cat, ext["variable"].astype(str), "")
     ext["_kind"] = np.where(is_cat, "cat", ext.index.astype(str))
-    result = privacy.suppress(
+    result = suppression.suppress(
         ext, counts=counts, k=k, pcts=pcts,
         row_totals=[(f"{overall}__n", [f"{a}__n" for a in arms])] if len(arms) > 1 else None,
         margins=[Margin("level", _TOTAL, within=["_block", "_kind"])],
@@ -421,7 +421,7 @@ def reproduction(table: pd.DataFrame, tables: Mapping[str, pd.DataFrame], k: int
     count of 1..k-1 (``orr_n.ADC``, ``events.pfs.ADC``) reads ``<k``, and so does a computed
     percentage whose count (``orr_pct`` -> ``orr_n``, same keys) is 1..k-1. ``tables``: the
     unsuppressed tables the targets were looked up in. Published values are public and stay."""
-    from her2rwe import reproduce
+    from her2rwe.outputs import reproduce
 
     if off(k) or table.empty:
         return table.copy()
@@ -440,5 +440,25 @@ def reproduction(table: pd.DataFrame, tables: Mapping[str, pd.DataFrame], k: int
     out = table.copy()
     if rows:
         out["computed"] = out["computed"].astype(object)
-        out.iloc[rows, out.columns.get_loc("computed")] = privacy.marker(k)
+        out.iloc[rows, out.columns.get_loc("computed")] = suppression.marker(k)
     return out
+
+
+def shareable_attrition(attrition: pd.DataFrame, min_cell_count: int) -> pd.DataFrame:
+    """The attrition table with small counts masked (``suppression.suppress``), for sharing.
+
+    Relations: per arm, rows read = excluded (every reason) + analysed; per step and reason, the
+    arms add up to Total.
+    """
+    if not min_cell_count or min_cell_count <= 1:
+        return attrition.copy()
+    result = suppression.suppress(
+        attrition,
+        counts=["n"],
+        k=min_cell_count,
+        margins=[
+            Margin(by="step", total="rows read", within=["arm"]),
+            Margin(by="arm", total="Total", within=["step", "reason"]),
+        ],
+    )
+    return result.table

@@ -22,7 +22,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from her2rwe import ingest, proportions
+from her2rwe.config import study_settings
+from her2rwe.records import ingest
+from her2rwe.stats import proportions
 
 # the RECIST 1.1 best responses of the input contract
 RESPONSES = list(ingest.RESPONSES)
@@ -61,16 +63,17 @@ class ResponseOptions:
 
     @classmethod
     def from_study(cls, study: Mapping[str, Any]) -> ResponseOptions:
-        r = study.get("response", {}) or {}
+        study = study_settings(study)
+        r = study["response"] or {}
         return cls(
-            column=r.get("column", "best_response"),
-            cbr_min_weeks=float(r.get("cbr_min_weeks", 24)),
-            ci_method=r.get("ci_method", "clopper-pearson"),
-            diff_ci_method=r.get("diff_ci_method", "newcombe"),
-            test=r.get("test", "auto"),
-            chisq_correct=bool(r.get("chisq_correct", True)),
-            denominator=r.get("denominator", "all"),
-            conf_level=float(study.get("conf_level", 0.95)),
+            column=r["column"],
+            cbr_min_weeks=float(r["cbr_min_weeks"]),
+            ci_method=r["ci_method"],
+            diff_ci_method=r["diff_ci_method"],
+            test=r["test"],
+            chisq_correct=bool(r["chisq_correct"]),
+            denominator=r["denominator"],
+            conf_level=float(study["conf_level"]),
         )
 
 

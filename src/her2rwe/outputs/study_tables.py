@@ -2,7 +2,7 @@
 their formatted Markdown versions, with the reason when a table is skipped.
 
 With ``min_cell_count`` (k > 1), ``Table.frame`` and ``Table.markdown`` are the shareable versions
-(her2rwe.shareable: counts 1..k-1 read ``<k``, complementary cells ``*``) and ``Table.internal`` is
+(her2rwe.outputs.shareable: counts 1..k-1 read ``<k``, complementary cells ``*``) and ``Table.internal`` is
 the unsuppressed frame; with k = 0 both frames are equal."""
 
 from __future__ import annotations
@@ -13,8 +13,12 @@ from typing import Any
 
 import pandas as pd
 
-from her2rwe import baseline, formatting, proportions, response, safety, shareable
-from her2rwe.dataset import arm_levels, reference_arm
+from her2rwe import formatting
+from her2rwe.analyses import baseline, response, safety
+from her2rwe.config import study_settings
+from her2rwe.derive.dataset import arm_levels, reference_arm
+from her2rwe.outputs import shareable
+from her2rwe.stats import proportions
 
 TABLES = [
     "response",
@@ -297,6 +301,7 @@ def summarize_study_tables(
 ) -> dict[str, Table]:
     """Every table of the study, computed or skipped with a reason; shareable (``frame``,
     ``markdown``) and unsuppressed (``internal``)."""
+    study = study_settings(study)
     k = min_cell_count
     arms = arm_levels(study, sorted(data["arm"].astype(str).unique()))
     ref = reference_arm(study, arms)
@@ -339,7 +344,7 @@ def summarize_study_tables(
         out["best_response"] = Table(
             sh.table, format_best_response(sh.table, study, sh.footnote()), internal=b
         )
-        subgroups = study.get("subgroups", [])
+        subgroups = study["subgroups"]
         if subgroups:
             s = response.summarize_response_subgroups(data, arms, subgroups, opts)
             sh = shareable.response_subgroups(s, k, out["response"].unsuppressed)
@@ -353,7 +358,7 @@ def summarize_study_tables(
                 "the study has no subgroups configured",
             )
 
-    cats = study.get("adverse_event_categories", {})
+    cats = study["adverse_event_categories"]
     if not has_adverse_event_file:
         reason = "the study has no adverse-event file (studies.<name>.adverse_events)"
         out["adverse_events"] = _skipped(

@@ -22,6 +22,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from her2rwe.config import study_settings, with_defaults
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
@@ -69,6 +71,7 @@ class EndpointDefinition:
 
     @classmethod
     def from_config(cls, name: str, spec: Mapping[str, Any]) -> EndpointDefinition:
+        spec = with_defaults(spec, "endpoint_definition")
         def sources(items: Sequence[Mapping[str, Any]]) -> tuple[DateSource, ...]:
             return tuple(
                 DateSource(date=i["date"], source=i.get("source"), where=i.get("where"))
@@ -77,10 +80,10 @@ class EndpointDefinition:
 
         return cls(
             name=name,
-            origin=spec.get("origin", "index_date"),
+            origin=spec["origin"],
             events=sources(spec["events"]),
             censor=sources(spec["censor"]),
-            censor_before=sources(spec.get("censor_before", [])),
+            censor_before=sources(spec["censor_before"]),
             label=spec.get("label"),
         )
 
@@ -122,6 +125,7 @@ BUILTIN_ENDPOINTS: dict[str, EndpointDefinition] = {
 
 def endpoint_definitions(study: Mapping[str, Any]) -> dict[str, EndpointDefinition]:
     """Built-in definitions, overridden or extended by the study's `endpoint_definitions`."""
+    study = study_settings(study)
     defs = dict(BUILTIN_ENDPOINTS)
     for name, spec in (study.get("endpoint_definitions") or {}).items():
         defs[name] = EndpointDefinition.from_config(name, spec)

@@ -18,7 +18,8 @@ import pandas as pd
 
 from her2rwe import formatting as fmt
 from her2rwe import io
-from her2rwe.endpoints import BUILTIN_ENDPOINTS, endpoint_definitions
+from her2rwe.config import study_settings
+from her2rwe.derive.endpoints import BUILTIN_ENDPOINTS, endpoint_definitions
 
 # ------------------------------------------------------------------------------------------------
 # endpoint names
@@ -281,22 +282,21 @@ def methods_paragraph(
     study: Mapping[str, Any], days_per_month: float, versions: Mapping[str, str]
 ) -> str:
     """Names every estimator, its settings, and the software versions."""
-    resp = study.get("response", {})
-    ci_text = fmt.ci_method_text(study.get("ci_method", "log-log"), study.get("conf_level", 0.95))
+    study = study_settings(study)
+    resp = study["response"]
+    ci_text = fmt.ci_method_text(study["ci_method"], study["conf_level"])
     rate_ci = {"clopper-pearson": "Clopper-Pearson exact", "wilson": "Wilson score"}[
-        resp.get("ci_method", "clopper-pearson")
+        resp["ci_method"]
     ]
-    diff_ci = {"newcombe": "Newcombe hybrid score", "wald": "Wald"}[
-        resp.get("diff_ci_method", "newcombe")
-    ]
+    diff_ci = {"newcombe": "Newcombe hybrid score", "wald": "Wald"}[resp["diff_ci_method"]]
     test = {
         "auto": "Fisher's exact test when any expected count was below 5, otherwise the chi-square test",
         "chisq": "the chi-square test",
         "fisher": "Fisher's exact test",
-    }[resp.get("test", "auto")]
+    }[resp["test"]]
     strata = study.get("strata") or []
     strat = f", stratified by {', '.join(strata)}" if strata else ""
-    ties = study.get("ties", "efron").capitalize()
+    ties = study["ties"].capitalize()
     software = ", ".join(f"{k} {v}" for k, v in versions.items())
     return (
         f"Time-to-event endpoints were derived from dates as the time from the index date to the event, "
@@ -308,7 +308,7 @@ def methods_paragraph(
         f"({ties} ties{strat}) with Wald confidence intervals; proportional hazards were checked with "
         f"scaled Schoenfeld residuals. Response was assessed by RECIST 1.1: objective response rate (ORR, "
         f"complete or partial response), disease control rate (DCR, ORR or stable disease) and clinical "
-        f"benefit rate (CBR, ORR or stable disease lasting at least {resp.get('cbr_min_weeks', 24):g} weeks), "
+        f"benefit rate (CBR, ORR or stable disease lasting at least {resp['cbr_min_weeks']:g} weeks), "
         f"with {rate_ci} confidence intervals; differences between arms are given with {diff_ci} "
         f"intervals and compared with {test}. Adverse events are counted once per patient and term at the "
         f"worst CTCAE grade. Analyses used {software}."

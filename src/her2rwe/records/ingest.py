@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from her2rwe.rawtext import EMPTY, InputError, Problem, decode, delimiter_problem, records
+from her2rwe.records.contract import DATE_COLUMNS, RESPONSES
+from her2rwe.records.rawtext import EMPTY, InputError, Problem, decode, delimiter_problem, records
 
 __all__ = [
     "InputError",
@@ -30,16 +31,6 @@ __all__ = [
     "read_adverse_events",
 ]
 
-DATE_COLUMNS = (
-    "index_date",
-    "progression_date",
-    "death_date",
-    "last_assessment_date",
-    "last_contact_date",
-    "next_treatment_date",
-    "discontinuation_date",
-)
-RESPONSES = ("CR", "PR", "SD", "PD", "NE")
 ISO_DATE = r"\d{4}-\d{2}-\d{2}"
 NUMBER = r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?"
 HEADER_ONLY = "the file has a header but no patient rows"
@@ -416,7 +407,7 @@ def read_cohort(
     display: str | None = None,
 ) -> pd.DataFrame:
     """Read, validate and type a cohort file. Raises InputError listing every problem."""
-    from her2rwe.privacy import identifier_guard
+    from her2rwe.records.identifiers import identifier_guard
 
     raw = read_raw_csv(path, display)
     flagged, _ = identifier_guard(raw.frame, raw.lines, raw.path, raw.header_line)
@@ -471,7 +462,7 @@ def read_adverse_events(
 ) -> pd.DataFrame:
     """Read and validate an adverse-event file; every patient must be in the cohort, and no column
     may look like a direct identifier unless it is in ``identifier_allowlist``."""
-    from her2rwe.privacy import identifier_guard
+    from her2rwe.records.identifiers import identifier_guard
 
     raw = read_raw_csv(path, display)
     flagged, _ = identifier_guard(

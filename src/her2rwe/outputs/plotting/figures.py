@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from her2rwe.config import study_settings
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     from matplotlib.figure import Figure
@@ -41,9 +43,10 @@ SOURCES = {
 
 def km_subgroups(study: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """Subgroups drawn as Kaplan-Meier figures (``km: true``, the default), one per variable."""
+    study = study_settings(study)
     seen: dict[str, Mapping[str, Any]] = {}
     for sg in study.get("subgroups") or []:
-        if sg.get("km", True) and sg["variable"] not in seen:
+        if sg["km"] and sg["variable"] not in seen:
             seen[sg["variable"]] = sg
     return list(seen.values())
 
@@ -53,6 +56,7 @@ def figure_names(study: Mapping[str, Any]) -> list[str]:
 
     Subgroup KM figures are drawn for ``figures.subgroup_endpoints`` (default: the first endpoint).
     """
+    study = study_settings(study)
     names = []
     chosen = (study.get("figures") or {}).get("subgroup_endpoints")
     sub_eps = study["endpoints"][:1] if chosen is None else chosen
@@ -94,7 +98,8 @@ def read_tables(paths: Mapping[str, str]) -> dict[str, pd.DataFrame]:
 
 def _endpoint_text(study: Mapping[str, Any], endpoint: str) -> tuple[str, str]:
     """(label, origin) of an endpoint from the study's definitions; a bare column gets its name."""
-    from her2rwe.endpoints import endpoint_definitions
+    study = study_settings(study)
+    from her2rwe.derive.endpoints import endpoint_definitions
 
     definition = endpoint_definitions(study).get(endpoint)
     if definition is None:
@@ -119,15 +124,16 @@ def draw_study_figures(
 
     With ``min_cell_count`` k > 1, every count printed in a figure (numbers at risk, cumulative
     events, forest events/n, the arms' n) reads ``<k`` when it is 1..k-1."""
-    from her2rwe.plotting import forest, km, response, style, toxicity
-    from her2rwe.shareable import mask_risk_rows
+    study = study_settings(study)
+    from her2rwe.outputs.plotting import forest, km, response, style, toxicity
+    from her2rwe.outputs.shareable import mask_risk_rows
 
     k = int(min_cell_count or 0)
 
     names = names or figure_names(study)
     fig_cfg = study.get("figures") or {}
-    width = fig_cfg.get("width", "double")
-    conf = float(study.get("conf_level", 0.95))
+    width = fig_cfg["width"]
+    conf = float(study["conf_level"])
     arms = display_arms(tables)
     colors = style.arm_colors(arms)
     single_arm = len(arms) == 1
@@ -169,7 +175,7 @@ def draw_study_figures(
                 lines,
                 fig_cfg.get("xmax"),
                 title,
-                float(fig_cfg.get("risk_table_interval", 3)),
+                float(fig_cfg["risk_table_interval"]),
             )
             if not panel.groups or all(len(c) == 0 for c in panel.curves.values()):
                 what = "the arms" if kind == "km" else f"subgroup {split}"
@@ -191,8 +197,8 @@ def draw_study_figures(
                     ylabel=label,
                     xlabel=km.time_axis_label(origin),
                     conf_level=conf,
-                    ci_band=bool(fig_cfg.get("ci_band", False)),
-                    cumulative_events=bool(fig_cfg.get("cumulative_events", False)),
+                    ci_band=bool(fig_cfg["ci_band"]),
+                    cumulative_events=bool(fig_cfg["cumulative_events"]),
                     width=width,
                 ),
             )
@@ -216,7 +222,7 @@ def draw_study_figures(
                 rows,
                 endpoint,
                 single_arm=single_arm,
-                single_arm_forest=study.get("single_arm_forest", "medians"),
+                single_arm_forest=study["single_arm_forest"],
                 colors=lambda var, group, cmap=color_of: cmap.get(
                     (var, group), colors.get(group, style.NEUTRAL)
                 ),
@@ -245,7 +251,7 @@ def draw_study_figures(
             resp_arms = [a for a in arms if a in set(best["arm"].astype(str))] or list(
                 dict.fromkeys(best["arm"].astype(str))
             )
-            cbr_weeks = (study.get("response") or {}).get("cbr_min_weeks", 24)
+            cbr_weeks = (study.get("response") or {})["cbr_min_weeks"]
             yield (
                 name,
                 response.plot_response(

@@ -39,7 +39,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 # the unsuppressed tables (results/{study}/internal/): targets are compared on exact values; counts
-# below min_cell_count are masked only in the reproduction.csv that is written (her2rwe.shareable)
+# below min_cell_count are masked only in the reproduction.csv that is written (her2rwe.outputs.shareable)
 TABLE_FILES = {
     "survival": "internal/survival.csv",
     "comparisons": "internal/comparisons.csv",
@@ -299,7 +299,7 @@ def _lookup_ae(m: Metric, tables: Mapping[str, pd.DataFrame]) -> tuple[float, st
 def _lookup_ae_share(m: Metric, tables: Mapping[str, pd.DataFrame]) -> tuple[float, str]:
     import pandas as pd
 
-    from her2rwe.safety import ANY_AE
+    from her2rwe.analyses.safety import ANY_AE
 
     cats, arm = m.keys
     ae = _table(tables, "adverse_events_by_category")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from her2rwe.plotting import style
+from her2rwe.outputs.plotting import style
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -54,7 +54,7 @@ def plot_toxicity(
     With ``min_cell_count`` k > 1, an arm's n of 1..k-1 reads ``<k`` in the legend."""
     from matplotlib.patches import Patch
 
-    from her2rwe.shareable import mask_count
+    from her2rwe.outputs.shareable import mask_count
 
     terms = select_terms(ae, max_terms)
     n_arms = len(arms)

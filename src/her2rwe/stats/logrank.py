@@ -52,7 +52,7 @@ def logrank_test(time, event, group, strata=None, fix_times: bool = True) -> Log
 
     Times equal up to rounding are merged first (``km.timefix``, as survdiff's timefix).
     """
-    from her2rwe.km import chisq_sf, timefix
+    from her2rwe.stats.km import chisq_sf, timefix
 
     t = np.asarray(time, dtype=float)
     if fix_times:

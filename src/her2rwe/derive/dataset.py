@@ -9,8 +9,9 @@ from typing import Any
 
 import pandas as pd
 
-from her2rwe import ingest, privacy
-from her2rwe.endpoints import DAYS_PER_MONTH, derive_endpoints, endpoint_definitions
+from her2rwe.config import study_settings
+from her2rwe.derive.endpoints import DAYS_PER_MONTH, derive_endpoints, endpoint_definitions
+from her2rwe.records import identifiers, ingest
 
 
 @dataclass
@@ -29,7 +30,8 @@ AE_COLUMNS = ["patient_id", "arm", "term", "grade", "category"]
 
 def arm_levels(study: Mapping[str, Any], present: list[str] | None = None) -> list[str]:
     """Display order of the arms: `arms.order`, else the reference first and the others sorted."""
-    arms = study.get("arms", {})
+    study = study_settings(study)
+    arms = study["arms"]
     if arms.get("order"):
         return list(arms["order"])
     levels = sorted(present or [])
@@ -42,7 +44,8 @@ def arm_levels(study: Mapping[str, Any], present: list[str] | None = None) -> li
 
 def reference_arm(study: Mapping[str, Any], present: list[str]) -> str:
     """The configured reference arm, else the first arm in sorted order (DESIGN.md)."""
-    ref = study.get("arms", {}).get("reference")
+    study = study_settings(study)
+    ref = study["arms"].get("reference")
     return ref if ref is not None else sorted(present)[0]
 
 
@@ -62,18 +65,18 @@ def cohort_problems(
     IDs), a header without rows, the arms, the chronology of the dates and numbers among numbers.
     Values of columns refused as identifiers are never shown.
     """
-    arm_col = study.get("arms", {}).get("column", "arm")
+    arm_col = study["arms"]["column"]
     definitions = endpoint_definitions(study)
     endpoints = list(study["endpoints"])
     header = set(raw.frame.columns)
-    flagged, notes = privacy.identifier_guard(
-        raw.frame, raw.lines, raw.path, raw.header_line, study.get("identifier_allowlist", ())
+    flagged, notes = identifiers.identifier_guard(
+        raw.frame, raw.lines, raw.path, raw.header_line, study["identifier_allowlist"]
     )
     durations = {ep for ep in endpoints if f"{ep}_months" in header and f"{ep}_event" in header}
     date_form = [definitions[ep] for ep in endpoints if ep not in durations and ep in definitions]
     origins = {d.origin for d in date_form}
     needed = set().union(*(d.columns() for d in date_form)) if date_form else set()
-    response_col = study.get("response", {}).get("column", "best_response")
+    response_col = study["response"]["column"]
     schema = ingest.cohort_schema(
         raw.frame.columns, arm_col, origins, durations, needed, response_column=response_col
     )
@@ -99,12 +102,13 @@ def build_study_data(
     Every problem of every input file is collected first and raised together as one
     ``ingest.InputError`` (each with file, line and column), before anything is derived.
     """
+    study = study_settings(study)
     display = display or {}
     cohort_name = display.get("cohort", str(cohort_path))
-    arm_col = study.get("arms", {}).get("column", "arm")
+    arm_col = study["arms"]["column"]
     definitions = endpoint_definitions(study)
     endpoints = list(study["endpoints"])
-    allowlist = study.get("identifier_allowlist", ())
+    allowlist = study["identifier_allowlist"]
 
     raw, problems = _read(cohort_path, cohort_name)
     notes: list[str] = []
@@ -117,7 +121,7 @@ def build_study_data(
         ae_raw, found = _read(adverse_events_path, ae_name)
         problems += found
     if ae_raw is not None:
-        flagged, ae_notes = privacy.identifier_guard(
+        flagged, ae_notes = identifiers.identifier_guard(
             ae_raw.frame, ae_raw.lines, ae_raw.path, ae_raw.header_line, allowlist
         )
         notes += ae_notes
@@ -152,7 +156,7 @@ def build_study_data(
         arm_of = dict(zip(dataset["patient_id"], dataset["arm"], strict=True))
         ae = ae_typed.assign(arm=ae_typed["patient_id"].map(arm_of))
         if "category" not in ae.columns:
-            cats = study.get("adverse_event_categories", {})
+            cats = study["adverse_event_categories"]
             ae["category"] = ae["term"].map(cats).astype("string")
         ae = ae[AE_COLUMNS + [c for c in ae.columns if c not in AE_COLUMNS]]
     return StudyData(dataset=dataset, attrition=attrition, adverse_events=ae, notes=notes)
@@ -162,7 +166,7 @@ def _arm_problems(
     study: Mapping[str, Any], raw: ingest.RawTable, arm_col: str
 ) -> list[ingest.Problem]:
     """Arms in the data that `arms.order` does not name, and named arms with no patients."""
-    arms_cfg = study.get("arms", {})
+    arms_cfg = study["arms"]
     order = arms_cfg.get("order")
     if arm_col not in raw.frame.columns:
         return []
@@ -215,23 +219,3 @@ def summarize_attrition(
         rows.append({"arm": arm, "step": "excluded", "reason": "none", "n": n_read - n_an})
         rows.append({"arm": arm, "step": "analysed", "reason": "", "n": n_an})
     return pd.DataFrame(rows, columns=["arm", "step", "reason", "n"])
-
-
-def shareable_attrition(attrition: pd.DataFrame, min_cell_count: int) -> pd.DataFrame:
-    """The attrition table with small counts masked (``privacy.suppress``), for sharing.
-
-    Relations: per arm, rows read = excluded (every reason) + analysed; per step and reason, the
-    arms add up to Total.
-    """
-    if not min_cell_count or min_cell_count <= 1:
-        return attrition.copy()
-    result = privacy.suppress(
-        attrition,
-        counts=["n"],
-        k=min_cell_count,
-        margins=[
-            privacy.Margin(by="step", total="rows read", within=["arm"]),
-            privacy.Margin(by="arm", total="Total", within=["step", "reason"]),
-        ],
-    )
-    return result.table

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from her2rwe.formatting import fmt_estimate_ci, fmt_p, is_missing
-from her2rwe.plotting import style
+from her2rwe.outputs.plotting import style
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd

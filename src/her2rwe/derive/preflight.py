@@ -1,0 +1,122 @@
+"""The pre-run check of a study against its data, while Snakemake parses the workflow.
+
+:func:`prepare` validates the config (schema, defaults) and checks every study block against its
+input files' headers and arms, so a wrong arm, endpoint or column name fails before any job runs.
+The full, row-level validation of the data happens at ingest. Standard library only (no pandas), so
+a broken config costs well under a second to find out about.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from her2rwe.config import ConfigError, load_schema, validate_config
+from her2rwe.derive.endpoints import BUILTIN_ENDPOINTS
+from her2rwe.records.rawtext import check_file
+
+
+def endpoint_definition_names(study: Mapping[str, Any]) -> set[str]:
+    return set(BUILTIN_ENDPOINTS) | set(study["endpoint_definitions"])
+
+
+def _read_header_and_column(path: Path, column: str) -> tuple[list[str], list[str]]:
+    """The header of a CSV and the values of one column, with the standard library only."""
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        lines = (line for line in fh if not line.startswith("#"))
+        reader = csv.reader(lines)
+        try:
+            header = [h.strip() for h in next(reader)]
+        except StopIteration:
+            return [], []
+        if column not in header:
+            return header, []
+        idx = header.index(column)
+        values = [row[idx].strip() for row in reader if len(row) > idx]
+    return header, values
+
+
+def check_study_against_data(
+    name: str, study: Mapping[str, Any], workdir: str | Path = "."
+) -> None:
+    """Check what the config says about a study against its cohort file's header and arms.
+
+    Catches a wrong arm, endpoint or column name before any job runs. The full, row-level validation
+    of the data happens at ingest.
+    """
+    problems: list[str] = []
+    key = f"studies.{name}"
+    cohort = Path(workdir) / study["cohort"]
+    if not cohort.is_file():
+        raise ConfigError([f"{key}.cohort: file not found: {study['cohort']}"])
+    ae = study.get("adverse_events")
+    if ae and not (Path(workdir) / ae).is_file():
+        problems.append(f"{key}.adverse_events: file not found: {ae}")
+    unreadable = check_file(cohort, study["cohort"])
+    if ae and (Path(workdir) / ae).is_file():
+        unreadable += check_file(Path(workdir) / ae, ae)
+    if unreadable:
+        field = {study["cohort"]: "cohort"}
+        raise ConfigError([f"{key}.{field.get(p.file, 'adverse_events')}: {p}" for p in unreadable])
+    arm_col = study["arms"]["column"]
+    header, arm_values = _read_header_and_column(cohort, arm_col)
+    if not header:
+        raise ConfigError([f"{key}.cohort: {study['cohort']} is empty"])
+    if arm_col not in header:
+        problems.append(f"{key}.arms.column: column {arm_col!r} is not in {study['cohort']}")
+    else:
+        present = sorted({v for v in arm_values if v != ""})
+        ref = study["arms"].get("reference")
+        if ref is not None and ref not in present:
+            problems.append(
+                f"{key}.arms.reference: arm {ref!r} does not occur in {study['cohort']} "
+                f"(arms there: {', '.join(present) or 'none'})"
+            )
+        for arm in study["arms"].get("order") or []:
+            if arm not in present:
+                problems.append(
+                    f"{key}.arms.order: arm {arm!r} does not occur in {study['cohort']} "
+                    f"(arms there: {', '.join(present) or 'none'})"
+                )
+    known = endpoint_definition_names(study)
+    for ep in study["endpoints"]:
+        has_duration = f"{ep}_months" in header and f"{ep}_event" in header
+        if ep not in known and not has_duration:
+            problems.append(
+                f"{key}.endpoints: unknown endpoint {ep!r}: not built in ({', '.join(sorted(BUILTIN_ENDPOINTS))}), "
+                f"not in endpoint_definitions, and {study['cohort']} has no {ep}_months/{ep}_event columns"
+            )
+    columns = set(header)
+    for field in ("strata", "covariates", "categorical"):
+        for col in study.get(field, []):
+            if col not in columns:
+                problems.append(f"{key}.{field}: column {col!r} is not in {study['cohort']}")
+    for i, sg in enumerate(study["subgroups"]):
+        if sg["variable"] not in columns:
+            problems.append(
+                f"{key}.subgroups[{i}].variable: column {sg['variable']!r} is not in {study['cohort']}"
+            )
+    for item in study["baseline"]:
+        col = item if isinstance(item, str) else item["name"]
+        if col not in columns:
+            problems.append(f"{key}.baseline: column {col!r} is not in {study['cohort']}")
+    if problems:
+        raise ConfigError(problems)
+
+
+def prepare(
+    config: Mapping[str, Any], workdir: str | Path = ".", schema_path: str | Path | None = None
+) -> dict:
+    """Validate the config, fill defaults and check every study against its cohort header."""
+    cfg = validate_config(config, load_schema(schema_path))
+    problems: list[str] = []
+    for name, study in cfg["studies"].items():
+        try:
+            check_study_against_data(name, study, workdir)
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ConfigError(problems)
+    return cfg

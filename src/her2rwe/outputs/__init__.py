@@ -1,0 +1,1 @@
+"""What people read: suppressed shareable tables, Markdown, DOCX, report, reproduction, the drift check, figures."""

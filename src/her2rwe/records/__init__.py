@@ -1,0 +1,1 @@
+"""Reading raw input files: CSV checks, the input contracts, the identifier guard."""

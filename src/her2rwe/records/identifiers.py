@@ -1,0 +1,267 @@
+"""The identifier guard: refuse input columns that look like direct identifiers.
+
+:func:`find_identifiers` looks at the header and the values of a raw input table (every cell a
+string) and returns one :class:`~her2rwe.records.rawtext.Problem` per column that looks like a direct
+identifier: names, medical record numbers, national or insurance IDs, phone numbers, e-mail or
+street addresses, full birth dates, and free text longer than :data:`FREE_TEXT_MAX_CHARS`. A
+problem names the file, the column and the reason, and never carries a value. Columns in the
+study's ``identifier_allowlist`` are kept, and reported back as notes for the job log.
+
+Pure functions only: no file writes, no printing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from her2rwe.records.contract import DATE_COLUMNS
+
+# ------------------------------------------------------------------------------------------------
+# identifier guard
+
+FREE_TEXT_MAX_CHARS = 100
+"""A column holding any value longer than this is treated as free text (notes can name people)."""
+
+#: contract columns of input contract v1: never refused for their names (their values are checked)
+CONTRACT_COLUMNS = frozenset(
+    {
+        *DATE_COLUMNS,
+        *("patient_id", "arm", "regimen", "discontinuation_reason", "best_response", "sd_weeks"),
+        *("measurable_disease", "term", "grade", "category"),
+    }
+)
+CONTRACT_SUFFIXES = ("_months", "_event", "_source")
+
+
+def _tokens(column: str) -> list[str]:
+    """'PatientLastName' / 'patient-last name' -> ['patient', 'last', 'name']."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", column)
+    return [t for t in re.split(r"[^a-z0-9]+", spaced.lower()) if t]
+
+
+def _joined(column: str) -> str:
+    return "_".join(_tokens(column))
+
+
+_NAME_QUALIFIERS = {
+    "first",
+    "last",
+    "given",
+    "family",
+    "middle",
+    "full",
+    "patient",
+    "pt",
+    "maiden",
+    "sur",
+    "mother",
+    "mothers",
+    "father",
+    "fathers",
+    "contact",
+    "next",
+    "kin",
+    "person",
+    "legal",
+    "preferred",
+    "physician",
+    "doctor",
+    "provider",
+    "nurse",
+}
+
+# (reason, regex over the joined lower-case tokens of the column name)
+_NAME_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (reason, re.compile(rx))
+    for reason, rx in (
+        (
+            "a name",
+            r"(^|_)(surname|forename|firstname|lastname|fullname|givenname|familyname|"
+            r"patientname|initials|name)(_|$)",
+        ),
+        (
+            "a medical record number",
+            r"(^|_)(mrn|mrns|medical_record(_number|_no|_num|_id)?|med_rec(_no|_num)?|"
+            r"record_(number|no|num)|chart_(number|no|num|id)|hospital_(number|no|num)|"
+            r"hosp_(no|num|id)|unit_(number|no)|case_(number|no)|nhs(_number|_no)?|chi_number|"
+            r"patient_number|accession(_number|_no)?)(_|$)",
+        ),
+        (
+            "a national or insurance ID",
+            r"(^|_)(ssn|social_security(_number|_no)?|sin|nino|national_(id|insurance|number)|"
+            r"insurance_(number|no|num|id)|member_(id|number|no)|subscriber_(id|number)|"
+            r"medicare(_number|_no|_id)?|medicaid(_number|_no|_id)?|policy_(number|no|id)|"
+            r"passport(_number|_no)?|driver_licen[cs]e|drivers_licen[cs]e|licen[cs]e_number|"
+            r"tax_id|tin|personnummer|bsn|aadhaar|health_card|ahv|insee|nir|hic|hicn|mbi|"
+            r"beneficiary_(id|number))(_|$)",
+        ),
+        ("a phone number", r"(^|_)(phone|telephone|tel|mobile|cellphone|cell_phone|fax)(_|$)"),
+        ("an e-mail address", r"(^|_)(email|e_mail|mail|mail_address)(_|$)"),
+        (
+            "a street address",
+            r"(^|_)(address|addr|street|street_address|house_number|zip|zipcode|zip_code|"
+            r"postcode|post_code|postal_code|postal)(_|$)",
+        ),
+        (
+            "a full birth date",
+            r"(^|_)(dob|birth_date|birthdate|date_of_birth|birthday|born|bdate|birth_dt|dt_birth)(_|$)",
+        ),
+    )
+)
+
+_VALUE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("e-mail addresses", re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")),
+    ("US social security numbers", re.compile(r"(?<!\d)\d{3}-\d{2}-\d{4}(?!\d)")),
+    (
+        "phone numbers",
+        re.compile(
+            r"(?<![\d-])(\+\d{1,3}[\s.-]?)?(\(\d{2,4}\)|\d{3})[\s.-]?\d{3}[\s.-]\d{4}(?![\d-])"
+        ),
+    ),
+    (
+        "street addresses",
+        re.compile(
+            r"\b\d{1,5}\s+([A-Za-z][\w'.-]*\s+){1,4}(street|st|avenue|ave|road|rd|boulevard|blvd|"
+            r"lane|ln|drive|dr|court|ct|way|place|pl|terrace|square|sq)\b\.?",
+            re.IGNORECASE,
+        ),
+    ),
+)
+_PERSON_NAME = re.compile(
+    r"[A-Z][a-z'\-]+,\s*[A-Z][a-z'\-]+( [A-Z]\.?)?|[A-Z][a-z'\-]+( [A-Z]\.?)? [A-Z][a-z'\-]{2,}"
+)
+_RECORD_NUMBER = re.compile(r"[A-Z]{0,3}\d{6,12}")
+
+
+@dataclass(frozen=True)
+class IdentifierFinding:
+    """A column that looks like a direct identifier. Holds no value from the column."""
+
+    column: str
+    reason: str
+    line: int | None  # header line for a name rule, else the first line with a matching value
+    rows: int = 0  # how many rows matched (value rules)
+
+
+def _name_reason(column: str) -> str | None:
+    if column in CONTRACT_COLUMNS or column.endswith(CONTRACT_SUFFIXES):
+        return None
+    joined = _joined(column)
+    tokens = set(joined.split("_"))
+    for reason, rx in _NAME_RULES:
+        if not rx.search(joined):
+            continue
+        if reason == "a name" and "name" in tokens and not tokens - {"name"} <= _NAME_QUALIFIERS:
+            continue  # 'regimen_name', 'drug_name', 'site_name' do not name people
+        return reason
+    return None
+
+
+def _value_reason(
+    values: pd.Series, column: str, lines: np.ndarray
+) -> tuple[str, int | None, int] | None:
+    """The first value rule a column's cells trip: (reason, first line, rows matching).
+
+    Patterns run over the distinct values only (a column of 20,000 rows has far fewer)."""
+    nonblank = values[values != ""]
+    if nonblank.empty:
+        return None
+    uniq = pd.Series(nonblank.unique(), dtype=object)
+
+    def found(reason: str, matching: pd.Series) -> tuple[str, int, int]:
+        rows = nonblank.isin(set(uniq[matching.to_numpy()])).to_numpy()
+        first = int(np.flatnonzero(rows)[0])
+        return reason, int(lines[nonblank.index[first]]), int(rows.sum())
+
+    for reason, rx in _VALUE_RULES:
+        hit = uniq.map(lambda v, rx=rx: rx.search(v) is not None).astype(bool)
+        if hit.any():
+            return found(reason, hit)
+    if column in CONTRACT_COLUMNS:
+        # contract columns hold pseudonyms, arms, regimens, AE terms ('Febrile Neutropenia'):
+        # only the patterns above and the free-text length apply to them
+        distinct = 0
+    else:
+        distinct = len(uniq)
+    if distinct >= 5 and distinct >= 0.5 * len(nonblank):
+        names = nonblank.str.fullmatch(_PERSON_NAME)
+        if names.mean() >= 0.5:
+            return found("person names", uniq.str.fullmatch(_PERSON_NAME))
+        numbers = nonblank.str.fullmatch(_RECORD_NUMBER)
+        if numbers.mean() >= 0.9 and distinct >= 0.9 * len(nonblank):
+            return found("unique record numbers (like MRNs)", uniq.str.fullmatch(_RECORD_NUMBER))
+    long = uniq.str.len() > FREE_TEXT_MAX_CHARS
+    if long.any():
+        return found(f"free text longer than {FREE_TEXT_MAX_CHARS} characters", long)
+    return None
+
+
+def find_identifiers(
+    frame: pd.DataFrame, lines: Sequence[int] | np.ndarray, header_line: int = 1
+) -> list[IdentifierFinding]:
+    """Columns of a raw table (all cells strings) whose name or values look like direct identifiers.
+
+    ``lines`` gives the 1-based file line of each row. Name rules are checked first; a column that
+    passes them is checked by its values (e-mail, SSN, phone and street-address patterns anywhere;
+    person names, unique record numbers and long free text by the share of cells that match).
+    """
+    lines = np.asarray(lines)
+    findings = []
+    for column in frame.columns:
+        reason = _name_reason(str(column))
+        if reason:
+            findings.append(
+                IdentifierFinding(str(column), f"the column name suggests {reason}", header_line)
+            )
+            continue
+        values = frame[column].astype(str).reset_index(drop=True)
+        found = _value_reason(values, str(column), lines)
+        if found:
+            what, line, rows = found
+            findings.append(
+                IdentifierFinding(
+                    str(column), f"values look like {what} ({rows} row(s))", line, rows
+                )
+            )
+    return findings
+
+
+def identifier_guard(
+    frame: pd.DataFrame,
+    lines: Sequence[int] | np.ndarray,
+    file: str,
+    header_line: int = 1,
+    allowlist: Iterable[str] = (),
+):
+    """Run :func:`find_identifiers` and split its findings by the allow-list.
+
+    Returns ``(problems, notes)``: problems (``ingest.Problem`` without values) for flagged columns
+    not in ``allowlist``; notes (strings for the job log) for flagged columns the user chose to keep.
+    """
+    from her2rwe.records.rawtext import Problem
+
+    allow = set(allowlist)
+    problems, notes = [], []
+    for f in find_identifiers(frame, lines, header_line):
+        if f.column in allow:
+            notes.append(
+                f"{file}: column '{f.column}' kept although it looks like a direct identifier "
+                f"({f.reason}): it is listed in identifier_allowlist"
+            )
+            continue
+        problems.append(
+            Problem(
+                file,
+                f.line,
+                f.column,
+                f"looks like a direct identifier: {f.reason}; values not shown. Remove the column "
+                "from the file, or list it in the study's identifier_allowlist if it is not an "
+                "identifier",
+            )
+        )
+    return problems, notes

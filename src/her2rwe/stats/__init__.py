@@ -1,0 +1,1 @@
+"""Estimators only: arrays in, small result objects out (no pandas I/O, no config)."""
