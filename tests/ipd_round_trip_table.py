@@ -10,8 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from her2rwe import cox, km
-from her2rwe.stats import ipd
+from her2rwe.stats import cox, ipd, km
 
 FIXTURES = Path(__file__).parent / "fixtures"
 STEP = 0.5

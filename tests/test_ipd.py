@@ -14,8 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from her2rwe import cox, km
-from her2rwe.stats import ipd
+from her2rwe.stats import cox, ipd, km
 
 FIXTURES = Path(__file__).parent / "fixtures"
 STEP = 0.5  # digitising step of the fixtures, months
