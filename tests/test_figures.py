@@ -65,7 +65,8 @@ def risk_axes(fig):
 )
 def test_at_risk_numbers_equal_risk_table_at_the_ticks(study, endpoint, split):
     name = f"km_{endpoint}" if split == "arm" else f"km_{endpoint}_{split}"
-    fig = draw(study, name)
+    block = study_config(study)
+    fig = draw(study, name, figures={**block["figures"], "subgroup_endpoints": [endpoint]})
     risk = pd.read_csv(FIX / study / "survival" / "risk_table.csv", dtype={"group": str})
     risk = risk[(risk["endpoint"] == endpoint) & (risk["split"] == split)]
     ax_risk = risk_axes(fig)
@@ -136,7 +137,9 @@ def test_single_arm_figure_has_no_comparison():
 
 
 def test_subgroup_figure_annotation():
-    lines = texts(draw("two_arm", "km_os_regimen"))  # drawable on request
+    block = study_config("two_arm")
+    both = {**block["figures"], "subgroup_endpoints": ["pfs", "os"]}
+    lines = texts(draw("two_arm", "km_os_regimen", figures=both))  # drawn when configured
     # survival.csv os/regimen: T-DXd 22.7 (12.2-NR); subgroup_survival.csv: HR 0.6929 (0.3090-1.5537), p 0.3732
     assert "T-DXd: median 22.7 mo (95% CI 12.2-NR)" in lines
     assert "T-DXd vs HP+C: HR 0.69 (95% CI 0.31-1.55); p = 0.373" in lines
@@ -265,6 +268,7 @@ def test_absent_data_gives_a_labelled_placeholder():
     t = tables("single_arm")
     assert len(t["adverse_events"]) == 0
     study = study_config("single_arm")
+    study["adverse_events"] = "single_arm/adverse_events.csv"  # configured, but no rows
     [(_, fig)] = list(figures.draw_study_figures(t, study, ["toxicity"]))
     assert "No data" in texts(fig)
 
@@ -272,8 +276,8 @@ def test_absent_data_gives_a_labelled_placeholder():
 def test_figure_names_from_config():
     assert figures.figure_names(study_config("single_arm")) == [
         "km_pfs",
-        "km_pfs_prior_tdm1_benefit",
         "km_os",
+        "km_pfs_prior_tdm1_benefit",
         "km_os_prior_tdm1_benefit",
         "forest_pfs",
         "forest_os",
@@ -282,14 +286,70 @@ def test_figure_names_from_config():
     two_arm = study_config("two_arm")
     assert figures.figure_names(two_arm) == [
         "km_pfs",
+        "km_os",
         "km_pfs_visceral_mets",
         "km_pfs_regimen",
-        "km_os",
         "forest_pfs",
         "forest_os",
         "response",
         "toxicity",
     ]  # default: subgroup KM figures for the first endpoint only
+
+
+def _renamed_endpoint(old: str, new: str) -> dict[str, pd.DataFrame]:
+    """The two-arm fixture's tables with endpoint `old` renamed `new`."""
+    out = {}
+    for key, table in tables("two_arm").items():
+        table = table.copy()
+        if "endpoint" in table:
+            table["endpoint"] = table["endpoint"].replace({old: new})
+        out[key] = table
+    return out
+
+
+def test_figure_kind_and_endpoint_come_from_the_config_not_the_file_name():
+    # an endpoint named with "_" (pfs_ntcens, tdxd_duration) was once read back from the file
+    # name as a subgroup split and drawn as "No data"
+    study = study_config("two_arm")
+    study["endpoints"] = ["pfs_ntcens", "os"]
+    specs = {s.name: s for s in figures.figure_specs(study)}
+    assert (specs["km_pfs_ntcens"].kind, specs["km_pfs_ntcens"].endpoint) == ("km", "pfs_ntcens")
+    assert specs["km_pfs_ntcens"].split == "arm"
+    sub = specs["km_pfs_ntcens_visceral_mets"]
+    assert (sub.kind, sub.endpoint, sub.split) == ("km_subgroup", "pfs_ntcens", "visceral_mets")
+    assert specs["forest_pfs_ntcens"].endpoint == "pfs_ntcens"
+    t = _renamed_endpoint("pfs", "pfs_ntcens")
+    drawn = dict(
+        figures.draw_study_figures(
+            t, study, ["km_pfs_ntcens", "km_pfs_ntcens_visceral_mets", "forest_pfs_ntcens"]
+        )
+    )
+    for name, fig in drawn.items():
+        assert "No data" not in texts(fig), name
+    assert "No data" not in texts(draw("two_arm", "km_pfs"))
+
+
+def test_a_new_figure_kind_is_one_registry_entry(monkeypatch):
+    from her2rwe.outputs.plotting.spec import FigureKind, FigureSpec
+
+    def specs(study):
+        return [FigureSpec(f"extra_{ep}", "extra", ep) for ep in study["endpoints"]]
+
+    def draw_extra(spec, ctx):
+        return style.placeholder(f"extra figure of {spec.endpoint}", "Extra")
+
+    monkeypatch.setattr(
+        figures,
+        "FIGURE_KINDS",
+        [*figures.FIGURE_KINDS, FigureKind("extra", specs, draw_extra, "km.rst", {"x": "t/x.csv"})],
+    )
+    study = study_config("two_arm")
+    assert figures.figure_names(study)[-2:] == ["extra_pfs", "extra_os"]
+    assert figures.figure_sources()["x"] == "t/x.csv"
+    [(_, fig)] = figures.draw_study_figures(tables("two_arm"), study, ["extra_os"])
+    assert "extra figure of os" in texts(fig)
+    with pytest.raises(ValueError, match="not a figure"):
+        list(figures.draw_study_figures(tables("two_arm"), study, ["km_nonexistent"]))
 
 
 # --------------------------------------------------------------------------------------------

@@ -257,6 +257,7 @@ def test_figures_mask_numbers_at_risk_and_forest_counts(run11):
 
     block = validate_config(cfg)["studies"][study]
     block.setdefault("figures", {})["cumulative_events"] = True
+    block["figures"]["subgroup_endpoints"] = ["pfs", "os"]
     tables = figures.read_tables({k: res / p for k, p in figures.SOURCES.items()})
     internal = {k: t for k, t in tables.items() if k in figures.TABLES}
     names = ["km_pfs", "km_os_visceral_mets", "forest_os"]

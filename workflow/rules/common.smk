@@ -6,8 +6,8 @@ from pathlib import Path
 from her2rwe.config import ConfigError
 from her2rwe.derive.preflight import prepare
 from her2rwe.formatting import ci_method_text
-from her2rwe.outputs.plotting.figures import SOURCES as FIGURE_SOURCES
-from her2rwe.outputs.plotting.figures import figure_kind, figure_names
+from her2rwe.outputs.plotting.figures import caption as figure_caption
+from her2rwe.outputs.plotting.figures import figure_names, figure_sources, figure_specs
 from her2rwe.outputs.reproduce import TABLE_FILES, required_tables
 
 REPO = Path(workflow.basedir)
@@ -64,20 +64,14 @@ TABLE_NAMES = [
 ]
 
 
-# figures drawn by figures.smk (one job per study)
-FIGURE_CAPTIONS = {
-    "km": "../report/km.rst",
-    "km_subgroup": "../report/km_subgroup.rst",
-    "forest": "../report/forest.rst",
-    "response": "../report/response.rst",
-    "toxicity": "../report/toxicity.rst",
-}
+# figures drawn by figures.smk (one job per study); the figure kinds, their names and captions come
+# from the registry in her2rwe/outputs/plotting/figures.py
 
 
 def figure_inputs(study):
     """The results tables the figures read: the unsuppressed ones (internal/) for exact curves and
     bars, and the shareable ones for printed counts (docs/outputs.md, docs/privacy.md)."""
-    return {key: f"results/{study}/{path}" for key, path in FIGURE_SOURCES.items()}
+    return {key: f"results/{study}/{path}" for key, path in figure_sources().items()}
 
 
 def figure_outputs(study):
@@ -94,16 +88,15 @@ def figure_outputs(study):
 def figure_report_outputs(study):
     """The outputs, PNGs marked for the Snakemake report with a method caption each."""
     outputs = figure_outputs(study)
-    for key, path in outputs.items():
-        if key.endswith("_png"):
-            name = key.removesuffix("_png")
-            outputs[key] = report(
-                path,
-                caption=FIGURE_CAPTIONS[figure_kind(name)],
-                category="Figures",
-                subcategory=study,
-                labels={"study": study, "figure": name},
-            )
+    for spec in figure_specs(study_config(study)):
+        key = f"{spec.name}_png"
+        outputs[key] = report(
+            outputs[key],
+            caption=f"../report/{figure_caption(spec)}",
+            category="Figures",
+            subcategory=study,
+            labels={"study": study, "figure": spec.name},
+        )
     return outputs
 
 

@@ -1,10 +1,13 @@
 """All figures of one study, from its results tables and its config block.
 
-`figure_names` says which figures a study has; it depends only on the config (endpoints,
-subgroups, whether an adverse-event file is configured), so Snakemake knows every output before
-any job runs. `draw_study_figures` draws them one by one from the computed tables; a figure whose
-data are absent (no response data, no adverse events, a subgroup without rows) becomes a labelled
-"No data" placeholder, so the set of files never depends on the data.
+`FIGURE_KINDS` is the registry: one entry per kind of figure, each with a function that lists the
+study's figures of that kind from the config alone (`FigureSpec`: name, kind, endpoint, split), a
+function that draws one of them, its report caption and the tables it reads. To add a kind, write
+its module under outputs/plotting/ and append one `FigureKind` here. Snakemake knows every output
+before any job runs; a figure whose data are absent (no response data, no adverse events, a
+subgroup without rows) is drawn as a labelled "No data" placeholder, so the set of files never
+depends on the data. A figure's kind and endpoint are fields of its spec, never read back from its
+file name.
 
 This module imports no matplotlib or pandas at import time (Snakemake imports it while parsing).
 """
@@ -15,6 +18,8 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from her2rwe.config import study_settings
+from her2rwe.outputs.plotting import forest, km, response, toxicity
+from her2rwe.outputs.plotting.spec import FigureContext, FigureKind, FigureSpec
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -30,7 +35,7 @@ TABLES = {
     "response": "tables/response.csv",
     "adverse_events": "tables/adverse_events.csv",
 }
-# What the plot_figures rule reads: the unsuppressed tables (results/{study}/internal/) for exact
+# What the plot_figures rule reads (kinds may add their own in `FigureKind.sources`): the unsuppressed tables (results/{study}/internal/) for exact
 # curves and bars; every count that a figure prints goes through min_cell_count when drawn.
 # The shareable survival and subgroup tables give the forest plots their printed events/n (so
 # that a count hidden there, also as a complementary cell, is hidden in the figure too).
@@ -45,66 +50,107 @@ def km_subgroups(study: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """Subgroups drawn as Kaplan-Meier figures (``km: true``, the default), one per variable."""
     study = study_settings(study)
     seen: dict[str, Mapping[str, Any]] = {}
-    for sg in study.get("subgroups") or []:
+    for sg in study["subgroups"]:
         if sg["km"] and sg["variable"] not in seen:
             seen[sg["variable"]] = sg
     return list(seen.values())
 
 
-def figure_names(study: Mapping[str, Any]) -> list[str]:
-    """File stems under ``figures/`` (each written as .pdf and .png), in drawing order.
+def _km_specs(study: Mapping[str, Any]) -> list[FigureSpec]:
+    return [FigureSpec(f"km_{ep}", "km", ep, "arm") for ep in study["endpoints"]]
 
-    Subgroup KM figures are drawn for ``figures.subgroup_endpoints`` (default: the first endpoint).
-    """
+
+def _km_subgroup_specs(study: Mapping[str, Any]) -> list[FigureSpec]:
+    """Per subgroup split, for ``figures.subgroup_endpoints`` (default: the first endpoint)."""
+    chosen = study["figures"].get("subgroup_endpoints")
+    endpoints = study["endpoints"][:1] if chosen is None else chosen
+    return [
+        FigureSpec(f"km_{ep}_{sg['variable']}", "km_subgroup", ep, sg["variable"])
+        for ep in study["endpoints"]
+        if ep in endpoints
+        for sg in km_subgroups(study)
+    ]
+
+
+def _forest_specs(study: Mapping[str, Any]) -> list[FigureSpec]:
+    if not study["subgroups"]:
+        return []
+    return [FigureSpec(f"forest_{ep}", "forest", ep) for ep in study["endpoints"]]
+
+
+def _response_specs(study: Mapping[str, Any]) -> list[FigureSpec]:
+    return [FigureSpec("response", "response")]
+
+
+def _toxicity_specs(study: Mapping[str, Any]) -> list[FigureSpec]:
+    return [FigureSpec("toxicity", "toxicity")] if study.get("adverse_events") else []
+
+
+# The figure kinds, in drawing order. Add a kind by appending one entry.
+FIGURE_KINDS: list[FigureKind] = [
+    FigureKind("km", _km_specs, km.draw_arms, "km.rst"),
+    FigureKind("km_subgroup", _km_subgroup_specs, km.draw_subgroup, "km_subgroup.rst"),
+    FigureKind("forest", _forest_specs, forest.draw, "forest.rst"),
+    FigureKind("response", _response_specs, response.draw, "response.rst"),
+    FigureKind("toxicity", _toxicity_specs, toxicity.draw, "toxicity.rst"),
+]
+
+
+def kinds() -> dict[str, FigureKind]:
+    """The registry by kind name."""
+    out: dict[str, FigureKind] = {}
+    for entry in FIGURE_KINDS:
+        if entry.kind in out:
+            raise ValueError(f"figure kind {entry.kind!r} registered twice")
+        out[entry.kind] = entry
+    return out
+
+
+def figure_specs(study: Mapping[str, Any]) -> list[FigureSpec]:
+    """Every figure of the study, from its config alone, in drawing order; names are unique."""
     study = study_settings(study)
-    names = []
-    chosen = (study.get("figures") or {}).get("subgroup_endpoints")
-    sub_eps = study["endpoints"][:1] if chosen is None else chosen
-    for ep in study["endpoints"]:
-        names.append(f"km_{ep}")
-        if ep in sub_eps:
-            names += [f"km_{ep}_{sg['variable']}" for sg in km_subgroups(study)]
-    if study.get("subgroups"):
-        names += [f"forest_{ep}" for ep in study["endpoints"]]
-    names.append("response")
-    if study.get("adverse_events"):
-        names.append("toxicity")
-    return names
+    specs = [spec for entry in kinds().values() for spec in entry.specs(study)]
+    names = [s.name for s in specs]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ValueError(f"two figures would be written to the same file: {', '.join(twice)}")
+    return specs
 
 
-def figure_kind(name: str) -> str:
-    """``km``, ``km_subgroup``, ``forest``, ``response`` or ``toxicity`` (for captions)."""
-    if name.startswith("km_"):
-        return "km" if name.count("_") == 1 else "km_subgroup"
-    return name.split("_", 1)[0]
+def figure_names(study: Mapping[str, Any]) -> list[str]:
+    """File stems under ``figures/`` (each written as .pdf, .png and text/.txt), in drawing order."""
+    return [spec.name for spec in figure_specs(study)]
+
+
+def figure_sources() -> dict[str, str]:
+    """Every table the figures read (key -> path under results/{study}/)."""
+    out = dict(SOURCES)
+    for entry in FIGURE_KINDS:
+        out.update(entry.sources)
+    return out
+
+
+def caption(spec: FigureSpec) -> str:
+    """The report caption file (under workflow/report/) of a figure."""
+    return kinds()[spec.kind].caption
 
 
 def read_tables(paths: Mapping[str, str]) -> dict[str, pd.DataFrame]:
-    """Read the results tables named in `TABLES` (keys) from `paths`."""
+    """Read the results tables named in `figure_sources()` (keys) from `paths`."""
     import pandas as pd
 
     from her2rwe import io
 
+    known = figure_sources()
     out = {}
     for key, path in paths.items():
-        if key not in SOURCES:
+        if key not in known:
             continue
         if str(path).endswith(".parquet"):
             out[key] = pd.read_parquet(path)
         else:
             out[key] = io.read_table(path, dtype={"group": str, "arm": str})
     return out
-
-
-def _endpoint_text(study: Mapping[str, Any], endpoint: str) -> tuple[str, str]:
-    """(label, origin) of an endpoint from the study's definitions; a bare column gets its name."""
-    study = study_settings(study)
-    from her2rwe.derive.endpoints import endpoint_definitions
-
-    definition = endpoint_definitions(study).get(endpoint)
-    if definition is None:
-        return endpoint.upper(), "index_date"
-    return definition.display, definition.origin
 
 
 def display_arms(tables: Mapping[str, pd.DataFrame]) -> list[str]:
@@ -120,161 +166,26 @@ def draw_study_figures(
     names: list[str] | None = None,
     min_cell_count: int = 0,
 ) -> Iterator[tuple[str, Figure]]:
-    """Yield (name, figure) for every figure of the study (see `figure_names`).
+    """Yield (name, figure) for the study's figures named in `names` (default: all of them).
 
     With ``min_cell_count`` k > 1, every count printed in a figure (numbers at risk, cumulative
     events, forest events/n, the arms' n) reads ``<k`` when it is 1..k-1."""
+    from her2rwe.outputs.plotting import style
+
     study = study_settings(study)
-    from her2rwe.outputs.plotting import forest, km, response, style, toxicity
-    from her2rwe.outputs.shareable import mask_risk_rows
-
-    k = int(min_cell_count or 0)
-
-    names = names or figure_names(study)
-    fig_cfg = study.get("figures") or {}
-    width = fig_cfg["width"]
-    conf = float(study["conf_level"])
+    specs = {spec.name: spec for spec in figure_specs(study)}
+    unknown = [n for n in names or [] if n not in specs]
+    if unknown:
+        raise ValueError(f"not a figure of this study: {', '.join(unknown)}")
     arms = display_arms(tables)
-    colors = style.arm_colors(arms)
-    single_arm = len(arms) == 1
-    subgroups = {sg["variable"]: sg for sg in study.get("subgroups") or []}
-    surv, curves, risk = tables["survival"], tables["km_curves"], tables["risk_table"]
-    sub = tables["subgroup_survival"]
-    sub_shown = tables.get("subgroup_survival_shown")  # same rows, counts masked (or None)
-
-    def split_styles(split: str, endpoint: str) -> dict[str, dict[str, Any]]:
-        groups = surv.loc[(surv["split"] == split) & (surv["endpoint"] == endpoint), "group"]
-        return style.group_styles(list(dict.fromkeys(groups.astype(str))), arms)
-
-    for name in names:
-        kind = figure_kind(name)
-        if kind in ("km", "km_subgroup"):
-            endpoint = next(
-                ep
-                for ep in study["endpoints"]
-                if name == f"km_{ep}" or name.startswith(f"km_{ep}_")
-            )
-            split = "arm" if kind == "km" else name.removeprefix(f"km_{endpoint}_")
-            label, origin = _endpoint_text(study, endpoint)
-            if kind == "km":
-                lines = (
-                    []
-                    if single_arm
-                    else km.arm_comparison_lines(tables["comparisons"], endpoint, conf)
-                )
-            else:
-                sg_label = (subgroups.get(split) or {}).get("label") or split
-                lines = km.subgroup_comparison_lines(sub, endpoint, split, conf, sg_label)
-            title = "" if kind == "km" else f"{label} by {sg_label}"
-            panel = km.select_panel(
-                curves,
-                risk,
-                surv,
-                endpoint,
-                split,
-                lines,
-                fig_cfg.get("xmax"),
-                title,
-                float(fig_cfg["risk_table_interval"]),
-            )
-            if not panel.groups or all(len(c) == 0 for c in panel.curves.values()):
-                what = "the arms" if kind == "km" else f"subgroup {split}"
-                yield (
-                    name,
-                    style.placeholder(f"No Kaplan-Meier estimates of {label} for {what}.", label),
-                )
-                continue
-            panel.at_risk = mask_risk_rows(panel.at_risk, k)
-            panel.cum_events = mask_risk_rows(panel.cum_events, k)
-            styles = split_styles(split, endpoint)
-            for g in panel.groups:
-                styles.setdefault(g, {"color": style.NEUTRAL, "linestyle": "-"})
-            yield (
-                name,
-                km.plot_km(
-                    panel,
-                    styles,
-                    ylabel=label,
-                    xlabel=km.time_axis_label(origin),
-                    conf_level=conf,
-                    ci_band=bool(fig_cfg["ci_band"]),
-                    cumulative_events=bool(fig_cfg["cumulative_events"]),
-                    width=width,
-                ),
-            )
-        elif kind == "forest":
-            endpoint = name.removeprefix("forest_")
-            label, _ = _endpoint_text(study, endpoint)
-            rows = sub[sub["endpoint"] == endpoint]
-            if not (rows["level"].astype(str) != "Overall").any():
-                yield (
-                    name,
-                    style.placeholder(
-                        f"No subgroup estimates of {label}.", f"Forest plot: {label}"
-                    ),
-                )
-                continue
-            color_of = {}
-            for var in dict.fromkeys(rows["variable"].astype(str)):
-                for g, st in split_styles(var, endpoint).items():
-                    color_of[(var, g)] = st["color"]
-            table = forest.forest_table(
-                rows,
-                endpoint,
-                single_arm=single_arm,
-                single_arm_forest=study["single_arm_forest"],
-                colors=lambda var, group, cmap=color_of: cmap.get(
-                    (var, group), colors.get(group, style.NEUTRAL)
-                ),
-                endpoint_label=endpoint.upper(),
-                conf_level=conf,
-                survival=surv,
-                min_cell_count=k,
-                shown=None
-                if sub_shown is None
-                else sub_shown[(sub["endpoint"] == endpoint).to_numpy()],
-                shown_survival=tables.get("survival_shown"),
-            )
-            yield name, forest.plot_forest(table, width)
-        elif kind == "response":
-            best = tables["best_response"]
-            recorded = best[best["response"].astype(str) != "missing"]
-            if not len(recorded) or float(recorded["n"].fillna(0).sum()) == 0:
-                yield (
-                    name,
-                    style.placeholder(
-                        "No best overall response recorded.", "Best overall response"
-                    ),
-                )
-                continue
-            rates = tables["response"]
-            resp_arms = [a for a in arms if a in set(best["arm"].astype(str))] or list(
-                dict.fromkeys(best["arm"].astype(str))
-            )
-            cbr_weeks = (study.get("response") or {})["cbr_min_weeks"]
-            yield (
-                name,
-                response.plot_response(
-                    best,
-                    rates,
-                    resp_arms,
-                    style.arm_colors(resp_arms) if not arms else colors,
-                    cbr_weeks=cbr_weeks,
-                    conf_level=conf,
-                    width=width,
-                    min_cell_count=k,
-                ),
-            )
-        elif kind == "toxicity":
-            ae = tables["adverse_events"]
-            ae_arms = [a for a in arms if a in set(ae["arm"].astype(str))]
-            ae = ae[ae["arm"].astype(str).isin(ae_arms)]  # drops an "Overall" row if present
-            if not len(ae) or not (ae["any_grade_n"].fillna(0) > 0).any():
-                yield (
-                    name,
-                    style.placeholder("No adverse events recorded.", "Adverse events by grade"),
-                )
-                continue
-            yield name, toxicity.plot_toxicity(ae, ae_arms, colors, width=width, min_cell_count=k)
-        else:  # pragma: no cover - figure_names only makes the kinds above
-            raise ValueError(f"unknown figure {name!r}")
+    ctx = FigureContext(
+        tables=tables,
+        study=study,
+        arms=arms,
+        colors=style.arm_colors(arms),
+        min_cell_count=int(min_cell_count or 0),
+    )
+    registry = kinds()
+    for name in names or list(specs):
+        spec = specs[name]
+        yield name, registry[spec.kind].draw(spec, ctx)

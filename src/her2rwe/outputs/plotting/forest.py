@@ -23,6 +23,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     from matplotlib.figure import Figure
 
+    from her2rwe.outputs.plotting.spec import FigureContext, FigureSpec
+
 
 @dataclass
 class ForestRow:
@@ -380,3 +382,31 @@ def plot_forest(table: ForestTable, width: str = "double") -> Figure:
             color=style.NEUTRAL,
         )
     return fig
+
+
+def draw(spec: FigureSpec, ctx: FigureContext) -> Figure:
+    """Figure kind ``forest``: the subgroup estimates of one endpoint."""
+    label, _ = ctx.endpoint_text(spec.endpoint)
+    sub = ctx.tables["subgroup_survival"]
+    rows = sub[sub["endpoint"] == spec.endpoint]
+    if not (rows["level"].astype(str) != "Overall").any():
+        return style.placeholder(f"No subgroup estimates of {label}.", f"Forest plot: {label}")
+    color_of = {}
+    for var in dict.fromkeys(rows["variable"].astype(str)):
+        for g, st in ctx.split_styles(var, spec.endpoint).items():
+            color_of[(var, g)] = st["color"]
+    shown = ctx.tables.get("subgroup_survival_shown")
+    table = forest_table(
+        rows,
+        spec.endpoint,
+        single_arm=ctx.single_arm,
+        single_arm_forest=ctx.study["single_arm_forest"],
+        colors=lambda var, group: color_of.get((var, group), ctx.colors.get(group, style.NEUTRAL)),
+        endpoint_label=spec.endpoint.upper(),
+        conf_level=ctx.conf_level,
+        survival=ctx.tables["survival"],
+        min_cell_count=ctx.min_cell_count,
+        shown=None if shown is None else shown[(sub["endpoint"] == spec.endpoint).to_numpy()],
+        shown_survival=ctx.tables.get("survival_shown"),
+    )
+    return plot_forest(table, ctx.width)

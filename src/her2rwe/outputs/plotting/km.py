@@ -23,6 +23,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     from matplotlib.figure import Figure
 
+    from her2rwe.outputs.plotting.spec import FigureContext, FigureSpec
+
 ORIGIN_TEXT = {"index_date": "start of index therapy"}
 
 
@@ -377,3 +379,60 @@ def plot_km(
     if ax_cum is not None:
         table(ax_cum, panel.cum_events, "Cumulative events", "cum_events")
     return fig
+
+
+def draw_arms(spec: FigureSpec, ctx: FigureContext) -> Figure:
+    """Figure kind ``km``: the arms of one endpoint, with the between-arm comparisons."""
+    lines = (
+        []
+        if ctx.single_arm
+        else arm_comparison_lines(ctx.tables["comparisons"], spec.endpoint, ctx.conf_level)
+    )
+    return _draw_split(spec, ctx, lines, "", "the arms")
+
+
+def draw_subgroup(spec: FigureSpec, ctx: FigureContext) -> Figure:
+    """Figure kind ``km_subgroup``: the levels of one subgroup split of one endpoint."""
+    label, _ = ctx.endpoint_text(spec.endpoint)
+    sg_label = ctx.subgroup(spec.split).get("label") or spec.split
+    lines = subgroup_comparison_lines(
+        ctx.tables["subgroup_survival"], spec.endpoint, spec.split, ctx.conf_level, sg_label
+    )
+    return _draw_split(spec, ctx, lines, f"{label} by {sg_label}", f"subgroup {spec.split}")
+
+
+def _draw_split(
+    spec: FigureSpec, ctx: FigureContext, lines: list[str], title: str, what: str
+) -> Figure:
+    from her2rwe.outputs.shareable import mask_risk_rows
+
+    label, origin = ctx.endpoint_text(spec.endpoint)
+    settings = ctx.figure_settings
+    panel = select_panel(
+        ctx.tables["km_curves"],
+        ctx.tables["risk_table"],
+        ctx.tables["survival"],
+        spec.endpoint,
+        spec.split,
+        lines,
+        settings.get("xmax"),
+        title,
+        float(settings["risk_table_interval"]),
+    )
+    if not panel.groups or all(len(c) == 0 for c in panel.curves.values()):
+        return style.placeholder(f"No Kaplan-Meier estimates of {label} for {what}.", label)
+    panel.at_risk = mask_risk_rows(panel.at_risk, ctx.min_cell_count)
+    panel.cum_events = mask_risk_rows(panel.cum_events, ctx.min_cell_count)
+    styles = ctx.split_styles(spec.split, spec.endpoint)
+    for g in panel.groups:
+        styles.setdefault(g, {"color": style.NEUTRAL, "linestyle": "-"})
+    return plot_km(
+        panel,
+        styles,
+        ylabel=label,
+        xlabel=time_axis_label(origin),
+        conf_level=ctx.conf_level,
+        ci_band=bool(settings["ci_band"]),
+        cumulative_events=bool(settings["cumulative_events"]),
+        width=ctx.width,
+    )

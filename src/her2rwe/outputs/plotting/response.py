@@ -18,6 +18,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     from matplotlib.figure import Figure
 
+    from her2rwe.outputs.plotting.spec import FigureContext, FigureSpec
+
 CATEGORIES = tuple(LABELS)
 
 
@@ -170,3 +172,23 @@ def plot_response(
         2.0 / fw, 1.5 / height, note, ha="left", va="bottom", fontsize=5.5, color=style.NEUTRAL
     )
     return fig
+
+
+def draw(spec: FigureSpec, ctx: FigureContext) -> Figure:
+    """Figure kind ``response``: best overall response per arm, ORR and CBR marked."""
+    best = ctx.tables["best_response"]
+    recorded = best[best["response"].astype(str) != "missing"]
+    if not len(recorded) or float(recorded["n"].fillna(0).sum()) == 0:
+        return style.placeholder("No best overall response recorded.", "Best overall response")
+    present = set(best["arm"].astype(str))
+    arms = [a for a in ctx.arms if a in present] or list(dict.fromkeys(best["arm"].astype(str)))
+    return plot_response(
+        best,
+        ctx.tables["response"],
+        arms,
+        ctx.colors if ctx.arms else style.arm_colors(arms),
+        cbr_weeks=ctx.study["response"]["cbr_min_weeks"],
+        conf_level=ctx.conf_level,
+        width=ctx.width,
+        min_cell_count=ctx.min_cell_count,
+    )

@@ -17,6 +17,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     from matplotlib.figure import Figure
 
+    from her2rwe.outputs.plotting.spec import FigureContext, FigureSpec
+
 
 def tint(color: str, amount: float = 0.55) -> str:
     """`color` mixed with white (amount 0 = unchanged, 1 = white)."""
@@ -139,3 +141,13 @@ def plot_toxicity(
             columnspacing=1.0,
         )
     return fig
+
+
+def draw(spec: FigureSpec, ctx: FigureContext) -> Figure:
+    """Figure kind ``toxicity``: adverse events by grade and arm."""
+    ae = ctx.tables["adverse_events"]
+    arms = [a for a in ctx.arms if a in set(ae["arm"].astype(str))]
+    ae = ae[ae["arm"].astype(str).isin(arms)]  # drops an "Overall" row if present
+    if not len(ae) or not (ae["any_grade_n"].fillna(0) > 0).any():
+        return style.placeholder("No adverse events recorded.", "Adverse events by grade")
+    return plot_toxicity(ae, arms, ctx.colors, width=ctx.width, min_cell_count=ctx.min_cell_count)
