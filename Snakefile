@@ -6,6 +6,7 @@ configfile: "config.yaml"
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/records.smk"
 include: "workflow/rules/endpoints.smk"
 include: "workflow/rules/survival.smk"
 include: "workflow/rules/tables.smk"

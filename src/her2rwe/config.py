@@ -113,6 +113,12 @@ def validate_config(config: Mapping[str, Any], schema: dict | None = None) -> di
 def _check_semantics(cfg: Mapping[str, Any]) -> None:
     problems: list[str] = []
     for name, study in cfg["studies"].items():
+        if ("cohort" in study) == ("records" in study):
+            problems.append(
+                f"studies.{name}: give either `cohort` (one row per patient) or `records` "
+                "(longitudinal records, input contract v2)"
+                + (", not both" if "cohort" in study else "")
+            )
         arms = study["arms"]
         order = arms.get("order")
         ref = arms.get("reference")

@@ -40,12 +40,38 @@ def study_block(wildcards):
 
 
 def cohort_inputs(wildcards):
-    """The study's input files: the cohort and, where configured, the adverse-event file."""
+    """The study's input files: the cohort and, where configured, the adverse-event file; for a
+    records study, its lines of therapy and validated records (records.smk)."""
     study = study_config(wildcards.study)
+    if "records" in study:
+        base = f"results/{wildcards.study}"
+        return {
+            "lines": f"{base}/lines_of_therapy.parquet",
+            "patients": f"{base}/internal/records_patients.parquet",
+            "assessments": f"{base}/internal/records_assessments.parquet",
+            "records_adverse_events": f"{base}/internal/records_adverse_events.parquet",
+        }
     files = {"cohort": study["cohort"]}
     if study.get("adverse_events"):
         files["adverse_events"] = study["adverse_events"]
     return files
+
+
+def records_inputs(wildcards):
+    """A records study's CSV files (input contract v2)."""
+    records = study_config(wildcards.study)["records"]
+    return {key: path for key, path in records.items() if path}
+
+
+def records_outputs(study):
+    """Outputs of a records study only: lines of therapy and the flow figure."""
+    if "records" not in study_config(study):
+        return []
+    return [
+        f"results/{study}/lines_of_therapy.parquet",
+        f"results/{study}/figures/flow.pdf",
+        f"results/{study}/figures/flow.png",
+    ]
 
 
 # survival tables written by survival.smk
@@ -188,6 +214,8 @@ def final_outputs(study):
         # endpoints.smk
         f"results/{study}/analysis_dataset.parquet",
         f"results/{study}/tables/attrition.csv",
+        # records.smk (records studies)
+        *records_outputs(study),
         # survival.smk
         *(f"results/{study}/tables/{name}.csv" for name in SURVIVAL_TABLES),
         *(f"results/{study}/tables/{name}.md" for name in SURVIVAL_MARKDOWN),

@@ -8,17 +8,28 @@ import sys
 
 from her2rwe import io
 from her2rwe.derive.dataset import build_study_data
+from her2rwe.derive.records_pipeline import build_records_study_data
 from her2rwe.outputs.shareable import shareable_attrition
 from her2rwe.records.ingest import InputError
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
 try:
-    data = build_study_data(
-        snakemake.params.study,
-        snakemake.input.cohort,
-        snakemake.input.get("adverse_events"),
-        days_per_month=snakemake.params.days_per_month,
-    )
+    if "records" in snakemake.params.study:
+        data = build_records_study_data(
+            snakemake.params.study,
+            io.read_analysis_dataset(snakemake.input.lines),
+            io.read_analysis_dataset(snakemake.input.patients),
+            io.read_analysis_dataset(snakemake.input.assessments),
+            io.read_analysis_dataset(snakemake.input.records_adverse_events),
+            days_per_month=snakemake.params.days_per_month,
+        )
+    else:
+        data = build_study_data(
+            snakemake.params.study,
+            snakemake.input.cohort,
+            snakemake.input.get("adverse_events"),
+            days_per_month=snakemake.params.days_per_month,
+        )
 except InputError as exc:
     print(exc, file=sys.stderr)
     print(exc, file=sys.__stderr__)

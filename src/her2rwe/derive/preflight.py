@@ -46,6 +46,9 @@ def check_study_against_data(
     Catches a wrong arm, endpoint or column name before any job runs. The full, row-level validation
     of the data happens at ingest.
     """
+    if "records" in study:
+        check_records_study(name, study, workdir)
+        return
     problems: list[str] = []
     key = f"studies.{name}"
     cohort = Path(workdir) / study["cohort"]
@@ -102,6 +105,78 @@ def check_study_against_data(
         col = item if isinstance(item, str) else item["name"]
         if col not in columns:
             problems.append(f"{key}.baseline: column {col!r} is not in {study['cohort']}")
+    if problems:
+        raise ConfigError(problems)
+
+
+RECORDS_DERIVED = (
+    "regimen",
+    "index_line",
+    "index_line_class",
+    "index_therapy_class",
+    "next_therapy_class",
+    "prior_lines",
+    "prior_tdm1_benefit",
+    "trastuzumab_resistance",
+    "discontinuation_reason",
+    "best_response",
+    *(
+        f"prior_{c}"
+        for c in ("antibody", "adc", "tki", "chemotherapy", "endocrine", "cdk46_inhibitor", "other")
+    ),
+)
+"""Columns a records study derives for every patient (derive/records_dataset.py)."""
+
+
+def check_records_study(name: str, study: Mapping[str, Any], workdir: str | Path = ".") -> None:
+    """A records study: its files exist and are CSV text, and every column the config names is in
+    the patients file or derived from the records."""
+    key = f"studies.{name}.records"
+    problems: list[str] = []
+    headers: dict[str, list[str]] = {}
+    for kind, path in study["records"].items():
+        if not path:
+            continue
+        full = Path(workdir) / path
+        if not full.is_file():
+            problems.append(f"{key}.{kind}: file not found: {path}")
+            continue
+        bad = check_file(full, path)
+        if bad:
+            problems += [f"{key}.{kind}: {p}" for p in bad]
+            continue
+        headers[kind], _ = _read_header_and_column(full, "patient_id")
+    if problems:
+        raise ConfigError(problems)
+    derived = set(RECORDS_DERIVED)
+    for prefix in study["index"]["drug_history"]:
+        derived |= {
+            f"{prefix}_{s}" for s in ("start_date", "end_date", "discontinuation_reason", "line")
+        }
+    columns = set(headers["patients"]) | derived
+    where = f"{study['records']['patients']} or the derived columns"
+    for field in ("strata", "covariates", "categorical"):
+        for col in study.get(field, []):
+            if col not in columns:
+                problems.append(f"studies.{name}.{field}: column {col!r} is not in {where}")
+    for i, sg in enumerate(study["subgroups"]):
+        if sg["variable"] not in columns and sg["variable"] != "arm":
+            problems.append(
+                f"studies.{name}.subgroups[{i}].variable: column {sg['variable']!r} is not in {where}"
+            )
+    known = endpoint_definition_names(study)
+    for ep in study["endpoints"]:
+        if ep not in known:
+            problems.append(
+                f"studies.{name}.endpoints: unknown endpoint {ep!r}: not built in "
+                f"({', '.join(sorted(BUILTIN_ENDPOINTS))}) and not in endpoint_definitions"
+            )
+    ref = study["arms"].get("reference")
+    arms = study["index"].get("arms") or {study["index"]["arm_label"]: {}}
+    if ref is not None and ref not in arms:
+        problems.append(
+            f"studies.{name}.arms.reference: {ref!r} is not an arm of index.arms ({', '.join(arms)})"
+        )
     if problems:
         raise ConfigError(problems)
 

@@ -1,0 +1,121 @@
+"""A records study end to end: files -> lines of therapy -> index lines -> analysis dataset.
+
+Two steps, one Snakemake job each: :func:`derive_study_lines` validates the records and numbers the
+lines of every patient (written before and independently of index selection);
+:func:`build_records_study_data` selects the index lines and builds the same analysis dataset,
+attrition table and adverse-event table as a v1 cohort study.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from her2rwe.config import study_settings
+from her2rwe.derive.dataset import AE_COLUMNS, StudyData, arm_levels
+from her2rwe.derive.index_line import select_index_lines
+from her2rwe.derive.lines import compare_given_lines, derive_lines, line_rules
+from her2rwe.derive.records_dataset import build_analysis_dataset, index_cohort
+from her2rwe.records.drugs import load_dictionary
+from her2rwe.records.longitudinal import read_records
+from her2rwe.records.rawtext import InputError, Problem
+
+ASSESSMENT_FRAME = {
+    "patient_id": "object",
+    "date": "datetime64[ns]",
+    "response": "object",
+    "sum_diameters": "float64",
+}
+
+
+@dataclass
+class StudyLines:
+    lines: pd.DataFrame
+    discrepancies: pd.DataFrame
+    patients: pd.DataFrame
+    assessments: pd.DataFrame
+    adverse_events: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+
+def dictionary_of(study: Mapping[str, Any]):
+    try:
+        return load_dictionary(study["drugs"])
+    except ValueError as exc:
+        raise InputError([Problem("config", None, "drugs", str(exc))]) from None
+
+
+def derive_study_lines(
+    study: Mapping[str, Any], files: Mapping[str, str], days_per_month: float
+) -> StudyLines:
+    """Read and validate the records (InputError listing every problem) and derive the lines."""
+    study = study_settings(study)
+    dictionary = dictionary_of(study)
+    records = read_records(
+        {k: files.get(k) for k in ("patients", "treatments", "assessments", "adverse_events")},
+        dictionary,
+        study["identifier_allowlist"],
+        display={k: study["records"][k] for k in study["records"] if study["records"][k]},
+    )
+    rules = line_rules(study["lines"], days_per_month)
+    result = derive_lines(
+        records.treatments, records.patients, rules, study["lines"]["use_given_lines"]
+    )
+    differ = compare_given_lines(records.treatments, result)
+    notes = list(records.notes)
+    if "line" in records.treatments.columns:
+        notes.append(
+            f"lines taken as given in the treatments file; the rules would number "
+            f"{len(differ)} exposure(s) differently (internal/line_discrepancies.csv)"
+        )
+    assessments = records.assessments
+    if assessments is None:
+        assessments = pd.DataFrame({c: pd.Series(dtype=t) for c, t in ASSESSMENT_FRAME.items()})
+    ae = records.adverse_events
+    if ae is None:
+        ae = pd.DataFrame({c: pd.Series(dtype="object") for c in ("patient_id", "term", "grade")})
+    return StudyLines(result.lines, differ, records.patients, assessments, ae, notes)
+
+
+def build_records_study_data(
+    study: Mapping[str, Any],
+    lines: pd.DataFrame,
+    patients: pd.DataFrame,
+    assessments: pd.DataFrame,
+    adverse_events: pd.DataFrame,
+    days_per_month: float,
+) -> StudyData:
+    """Index selection, the analysis dataset (v1 shape), attrition and adverse events by arm."""
+    study = study_settings(study)
+    dictionary = dictionary_of(study)
+    rule = study["index"]
+    selection = select_index_lines(
+        lines,
+        patients,
+        rule,
+        dictionary,
+        study["lines"]["substitutions"],
+        study["arms"].get("order"),
+    )
+    cohort = index_cohort(selection, lines, patients, assessments, rule, dictionary, days_per_month)
+    dataset = build_analysis_dataset(cohort, study, days_per_month)
+    notes = [
+        "best overall response is not derived from the assessments yet: best_response is empty"
+    ]
+    levels = arm_levels(study, sorted(dataset["arm"].unique()))
+    att = selection.attrition
+    order = {a: i for i, a in enumerate(levels)}
+    att = att.assign(_o=att["arm"].map(order).fillna(len(order) + att["arm"].eq("Total")))
+    att = att.sort_values("_o", kind="stable").drop(columns="_o").reset_index(drop=True)
+    ae = pd.DataFrame({c: pd.Series(dtype="object") for c in AE_COLUMNS})
+    if len(adverse_events):
+        arm_of = dict(zip(dataset["patient_id"], dataset["arm"], strict=True))
+        ae = adverse_events[adverse_events["patient_id"].isin(arm_of)].copy()
+        ae["arm"] = ae["patient_id"].map(arm_of)
+        if "category" not in ae.columns:
+            ae["category"] = ae["term"].map(study["adverse_event_categories"]).astype("string")
+        ae = ae[AE_COLUMNS + [c for c in ae.columns if c not in AE_COLUMNS]].reset_index(drop=True)
+    return StudyData(dataset=dataset, attrition=att, adverse_events=ae, notes=notes)

@@ -1,0 +1,518 @@
+"""Input contract v2: read and validate longitudinal records (patients, treatments, assessments,
+adverse events).
+
+Every check runs over every row, vectorised, and all problems of all files are raised together as
+one :class:`~her2rwe.records.rawtext.InputError`, each naming the file, the 1-based line and the
+column. Values of the patient_id column and of columns that look like identifiers are never shown.
+Besides the column checks the reader catches an end date before its start, exposures after death
+or after the last contact, exact duplicate rows, patients unknown to the patient table, and drugs
+that the dictionary does not know (one problem listing the names). An assessment dated before the
+metastatic diagnosis is a warning (early-disease imaging), returned in ``Records.notes``.
+
+Large files: a CSV without quotes, comment lines after the header or blank lines is parsed by
+pandas' C reader, its line numbers counted from the header; any other file goes through the
+line-by-line reader of :mod:`her2rwe.records.ingest`, which reports malformed rows.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from her2rwe.records import identifiers, ingest
+from her2rwe.records.drugs import DrugDictionary, map_exposures
+from her2rwe.records.rawtext import InputError, Problem, decode
+
+__all__ = [
+    "Records",
+    "read_records",
+    "PATIENT_COLUMNS",
+    "TREATMENT_COLUMNS",
+    "ASSESSMENT_COLUMNS",
+    "SETTINGS",
+    "DISCONTINUATION_REASONS",
+]
+
+PATIENT_COLUMNS = ("patient_id", "metastatic_date", "death_date", "last_contact_date")
+TREATMENT_COLUMNS = (
+    "patient_id",
+    "drug",
+    "start_date",
+    "end_date",
+    "setting",
+    "discontinuation_reason",
+    "line",
+)
+ASSESSMENT_COLUMNS = ("patient_id", "date", "response", "sum_diameters")
+REQUIRED = {
+    "patients": ("patient_id", "metastatic_date"),
+    "treatments": ("patient_id", "drug", "start_date"),
+    "assessments": ("patient_id", "date"),
+}
+SETTINGS = ("early", "metastatic")
+DISCONTINUATION_REASONS = ("progression", "ILD", "other_AE", "completed", "other")
+RESPONSES = ("CR", "PR", "SD", "PD", "NE")
+ISO_DATE = r"\d{4}-\d{2}-\d{2}"
+POSITIVE_INT = r"[1-9]\d*"
+
+
+@dataclass
+class Records:
+    """Typed, validated records: dates as datetime64[ns], empty cells missing.
+
+    ``treatments`` has one row per exposure and generic drug (a fixed combination expands into its
+    components), with ``generic`` and ``drug_class`` from the dictionary, ``setting`` filled
+    (metastatic by default), ``end_date`` filled (start_date when empty) and ``row`` (the 0-based
+    data row of the file, for messages).
+    """
+
+    patients: pd.DataFrame
+    treatments: pd.DataFrame
+    assessments: pd.DataFrame | None
+    adverse_events: pd.DataFrame | None
+    notes: list[str] = field(default_factory=list)
+
+
+# ------------------------------------------------------------------------------------------------
+# reading
+
+
+def read_table(path: str | Path, display: str | None = None) -> ingest.RawTable:
+    """A CSV as strings with each row's file line, fast for large simple files."""
+    name = display or str(path)
+    raw = Path(path).read_bytes()
+    decode(raw, name)  # empty, binary, UTF-16, non-UTF-8: raises InputError
+    body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+    skipped = 0
+    while body.startswith(b"#") or body.startswith((b"\n", b"\r\n")):
+        cut = body.find(b"\n")
+        if cut < 0:
+            break
+        body = body[cut + 1 :]
+        skipped += 1
+    simple = (
+        b'"' not in body
+        and b"\n#" not in body
+        and b"\n\n" not in body
+        and b"\n\r\n" not in body
+        and body.strip()
+    )
+    if simple:
+        arr = np.frombuffer(body, dtype=np.uint8)
+        ends = np.flatnonzero(arr == 10)
+        if not len(ends) or ends[-1] != len(arr) - 1:
+            ends = np.append(ends, len(arr))
+        commas = np.concatenate([[0], np.cumsum(arr == 44)])
+        per_line = np.diff(commas[np.minimum(ends, len(arr))], prepend=0)
+        simple = bool((per_line == per_line[0]).all())
+    if not simple:
+        return ingest.read_raw_csv(path, display)
+    frame = pd.read_csv(
+        io.BytesIO(body), dtype=str, keep_default_na=False, na_filter=False, engine="c"
+    )
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if len(set(frame.columns)) != len(frame.columns) or any(
+        c == "" or c.startswith("Unnamed:") for c in frame.columns
+    ):
+        return ingest.read_raw_csv(path, display)  # blank or repeated names: its messages
+    if b" ," in body or b", " in body or b" \n" in body or b" \r" in body or body[:1] == b" ":
+        frame = frame.apply(lambda s: s.str.strip())
+    header_line = skipped + 1
+    lines = np.arange(header_line + 1, header_line + 1 + len(frame), dtype=np.int64)
+    return ingest.RawTable(name, frame.astype(object), header_line, lines)
+
+
+# ------------------------------------------------------------------------------------------------
+# vectorised checks over the raw text
+
+
+def _problems(raw: ingest.RawTable, mask, column: str, message: str, show: bool = True):
+    mask = np.asarray(mask, dtype=bool)
+    rows = np.flatnonzero(mask)
+    values = raw.frame[column].to_numpy() if (show and column in raw.frame) else None
+    return [
+        Problem(
+            raw.path,
+            int(raw.lines[i]),
+            column,
+            message,
+            None if values is None else str(values[i]),
+        )
+        for i in rows
+    ]
+
+
+def _dates(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Parsed dates (NaT where empty or invalid) and a mask of invalid non-empty cells."""
+    ok = s.str.fullmatch(ISO_DATE).fillna(False).to_numpy(dtype=bool)
+    parsed = pd.to_datetime(s.where(ok), format="%Y-%m-%d", errors="coerce")
+    bad = (s != "").to_numpy() & parsed.isna().to_numpy()
+    return parsed, bad
+
+
+def _missing_columns(raw: ingest.RawTable, kind: str) -> list[Problem]:
+    return [
+        Problem(raw.path, raw.header_line, col, "required column is missing from the header")
+        for col in REQUIRED[kind]
+        if col not in raw.frame.columns
+    ]
+
+
+def _date_checks(raw, col, required, parsed_out) -> list[Problem]:
+    if col not in raw.frame.columns:
+        return []
+    s = raw.frame[col]
+    parsed, bad = _dates(s)
+    parsed_out[col] = parsed
+    problems = _problems(
+        raw, bad, col, "expected an ISO date YYYY-MM-DD" + ("" if required else " or empty")
+    )
+    if required:
+        problems += _problems(raw, (s == "").to_numpy(), col, "expected a date (required)", False)
+    return problems
+
+
+def _duplicates(raw: ingest.RawTable, what: str) -> list[Problem]:
+    dup = raw.frame.duplicated(keep="first").to_numpy()
+    return (
+        _problems(raw, dup, None, f"duplicate row: the same {what} appears twice", False)
+        if dup.any()
+        else []
+    )
+
+
+def _unknown_patients(raw: ingest.RawTable, known: pd.Index | None) -> list[Problem]:
+    if known is None or "patient_id" not in raw.frame:
+        return []
+    ids = raw.frame["patient_id"]
+    return _problems(
+        raw,
+        (~ids.isin(known) & (ids != "")).to_numpy(),
+        "patient_id",
+        "patient is not in the patients file",
+        False,
+    ) + _problems(raw, (ids == "").to_numpy(), "patient_id", "expected a patient ID", False)
+
+
+def _after(raw, later, limit, column, what) -> list[Problem]:
+    """Rows whose ``later`` date falls after the patient's ``limit`` date (both aligned)."""
+    bad = (later > limit).to_numpy() & limit.notna().to_numpy()
+    return _problems(raw, bad, column, what)
+
+
+def _guard(raw: ingest.RawTable, contract: Iterable[str], allowlist) -> tuple[list, list]:
+    """The identifier guard over the columns the contract does not define."""
+    extra = [c for c in raw.frame.columns if c not in set(contract)]
+    if not extra:
+        return [], []
+    return identifiers.identifier_guard(
+        raw.frame[extra], raw.lines, raw.path, raw.header_line, allowlist
+    )
+
+
+def patient_problems(raw: ingest.RawTable, allowlist=()) -> tuple[list[Problem], list[str], dict]:
+    flagged, notes = _guard(raw, PATIENT_COLUMNS, allowlist)
+    problems = flagged + _missing_columns(raw, "patients")
+    parsed: dict[str, pd.Series] = {}
+    if "patient_id" in raw.frame:
+        ids = raw.frame["patient_id"]
+        problems += _problems(
+            raw, (ids == "").to_numpy(), "patient_id", "expected a patient ID", False
+        )
+        dup = (ids.duplicated(keep="first") & (ids != "")).to_numpy()
+        problems += _problems(
+            raw, dup, "patient_id", "duplicate patient ID: each patient must appear once", False
+        )
+    problems += _date_checks(raw, "metastatic_date", True, parsed)
+    for col in ("death_date", "last_contact_date"):
+        problems += _date_checks(raw, col, False, parsed)
+    if "metastatic_date" in parsed:
+        for col, what in (
+            ("death_date", "death before the metastatic diagnosis"),
+            ("last_contact_date", "last contact before the metastatic diagnosis"),
+        ):
+            if col in parsed:
+                bad = (parsed[col] < parsed["metastatic_date"]).to_numpy()
+                problems += _problems(
+                    raw, bad, col, f"{what}: expected on or after metastatic_date"
+                )
+    if "death_date" in parsed and "last_contact_date" in parsed:
+        bad = (parsed["last_contact_date"] > parsed["death_date"]).to_numpy()
+        problems += _problems(raw, bad, "last_contact_date", "last contact after death")
+    if raw.frame.empty:
+        problems.append(Problem(raw.path, raw.header_line, None, ingest.HEADER_ONLY))
+    skip = {p.column for p in flagged} | set(PATIENT_COLUMNS)
+    problems += ingest.mostly_numeric_problems(raw, skip=skip)
+    return ingest.redact(problems, flagged), notes, parsed
+
+
+def _patient_dates(ids: pd.Series, patients: pd.DataFrame, col: str) -> pd.Series:
+    if col not in patients:
+        return pd.Series(pd.NaT, index=ids.index, dtype="datetime64[ns]")
+    lookup = patients.drop_duplicates("patient_id").set_index("patient_id")[col]
+    return pd.Series(lookup.reindex(ids.to_numpy()).to_numpy(), index=ids.index)
+
+
+def treatment_problems(
+    raw: ingest.RawTable,
+    patients: pd.DataFrame | None,
+    dictionary: DrugDictionary,
+    allowlist=(),
+) -> tuple[list[Problem], list[str]]:
+    flagged, notes = _guard(raw, TREATMENT_COLUMNS, allowlist)
+    problems = flagged + _missing_columns(raw, "treatments")
+    f = raw.frame
+    known = None if patients is None else pd.Index(patients["patient_id"])
+    problems += _unknown_patients(raw, known)
+    parsed: dict[str, pd.Series] = {}
+    problems += _date_checks(raw, "start_date", True, parsed)
+    problems += _date_checks(raw, "end_date", False, parsed)
+    if "start_date" in parsed and "end_date" in parsed:
+        bad = (parsed["end_date"] < parsed["start_date"]).to_numpy()
+        problems += _problems(raw, bad, "end_date", "end date before the start date")
+    if "setting" in f:
+        bad = ~f["setting"].isin(("", *SETTINGS)).to_numpy()
+        problems += _problems(raw, bad, "setting", "expected early, metastatic or empty")
+    if "discontinuation_reason" in f:
+        bad = ~f["discontinuation_reason"].isin(("", *DISCONTINUATION_REASONS)).to_numpy()
+        problems += _problems(
+            raw,
+            bad,
+            "discontinuation_reason",
+            "expected " + ", ".join(DISCONTINUATION_REASONS) + " or empty",
+        )
+    if "line" in f:
+        bad = ~f["line"].str.fullmatch(POSITIVE_INT).fillna(False).to_numpy(dtype=bool)
+        if "setting" in f:
+            bad &= (f["setting"] != "early").to_numpy() | (f["line"] != "").to_numpy()
+        problems += _problems(
+            raw, bad, "line", "expected a line number 1, 2, ... (empty only for early-setting rows)"
+        )
+    if "drug" in f:
+        problems += _problems(
+            raw, (f["drug"] == "").to_numpy(), "drug", "expected a drug name", False
+        )
+        _, unknown = map_exposures(f["drug"], dictionary)
+        unknown &= (f["drug"] != "").to_numpy()
+        if unknown.any():
+            names = sorted(set(f["drug"].to_numpy()[unknown]))
+            first = int(raw.lines[np.flatnonzero(unknown)[0]])
+            problems.append(
+                Problem(
+                    raw.path,
+                    first,
+                    "drug",
+                    f"{int(unknown.sum())} row(s) name drugs that are not in the drug dictionary: "
+                    + ", ".join(repr(n) for n in names[:50])
+                    + (" ..." if len(names) > 50 else "")
+                    + "; map them in the study's drugs: block (name: {generic: ..., class: ...})",
+                )
+            )
+    if patients is not None and "patient_id" in f and "start_date" in parsed:
+        ids = f["patient_id"]
+        death = _patient_dates(ids, patients, "death_date")
+        contact = _patient_dates(ids, patients, "last_contact_date")
+        end = parsed.get("end_date", parsed["start_date"]).fillna(parsed["start_date"])
+        problems += _after(
+            raw, parsed["start_date"], death, "start_date", "exposure starts after death"
+        )
+        problems += _after(
+            raw,
+            end.where(parsed.get("end_date", end).notna()),
+            death,
+            "end_date",
+            "exposure ends after death",
+        )
+        problems += _after(
+            raw,
+            parsed["start_date"],
+            contact,
+            "start_date",
+            "exposure starts after the last contact",
+        )
+        problems += _after(
+            raw,
+            end.where(parsed.get("end_date", end).notna()),
+            contact,
+            "end_date",
+            "exposure ends after the last contact",
+        )
+    problems += _duplicates(raw, "exposure")
+    if raw.frame.empty:
+        problems.append(Problem(raw.path, raw.header_line, None, ingest.HEADER_ONLY))
+    return ingest.redact(problems, flagged), notes
+
+
+def assessment_problems(
+    raw: ingest.RawTable, patients: pd.DataFrame | None, allowlist=()
+) -> tuple[list[Problem], list[str]]:
+    flagged, notes = _guard(raw, ASSESSMENT_COLUMNS, allowlist)
+    problems = flagged + _missing_columns(raw, "assessments")
+    f = raw.frame
+    known = None if patients is None else pd.Index(patients["patient_id"])
+    problems += _unknown_patients(raw, known)
+    parsed: dict[str, pd.Series] = {}
+    problems += _date_checks(raw, "date", True, parsed)
+    if "response" in f:
+        bad = ~f["response"].isin(("", *RESPONSES)).to_numpy()
+        problems += _problems(
+            raw, bad, "response", "expected CR, PR, SD, PD, NE or empty (baseline)"
+        )
+    if "sum_diameters" in f:
+        s = f["sum_diameters"]
+        num = pd.to_numeric(s.where(s.str.fullmatch(ingest.NUMBER).fillna(False)), errors="coerce")
+        bad = (s != "").to_numpy() & ~(num >= 0).to_numpy()
+        problems += _problems(
+            raw, bad, "sum_diameters", "expected a sum of diameters in mm >= 0 or empty"
+        )
+    if patients is not None and "patient_id" in f and "date" in parsed:
+        ids = f["patient_id"]
+        death = _patient_dates(ids, patients, "death_date")
+        problems += _after(raw, parsed["date"], death, "date", "assessment after death")
+        meta = _patient_dates(ids, patients, "metastatic_date")
+        early = (parsed["date"] < meta).to_numpy()
+        if early.any():
+            notes.append(
+                f"warning: {raw.path}: {int(early.sum())} assessment(s) dated before the patient's "
+                f"metastatic diagnosis (first at line {int(raw.lines[np.flatnonzero(early)[0]])}); "
+                "kept, and ignored for response after the index date"
+            )
+    problems += _duplicates(raw, "assessment")
+    return ingest.redact(problems, flagged), notes
+
+
+# ------------------------------------------------------------------------------------------------
+# coercion
+
+
+def _typed_patients(raw: ingest.RawTable, parsed: Mapping[str, pd.Series]) -> pd.DataFrame:
+    out = ingest.coerce_cohort(raw.frame.drop(columns=[c for c in parsed if c in raw.frame]))
+    for col in ("metastatic_date", "death_date", "last_contact_date"):
+        out[col] = (
+            parsed[col]
+            if col in parsed
+            else pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
+        )
+    out["patient_id"] = raw.frame["patient_id"].astype(str)
+    return out
+
+
+def _typed_treatments(raw: ingest.RawTable, dictionary: DrugDictionary) -> pd.DataFrame:
+    f = raw.frame
+    generic, _ = map_exposures(f["drug"], dictionary)
+    start = pd.to_datetime(f["start_date"], format="%Y-%m-%d")
+    end = (
+        pd.to_datetime(f["end_date"].replace("", None), format="%Y-%m-%d")
+        if "end_date" in f
+        else pd.Series(pd.NaT, index=f.index)
+    )
+    out = pd.DataFrame(
+        {
+            "patient_id": f["patient_id"].astype(str),
+            "drug": f["drug"].astype(str),
+            "generic": generic,
+            "start_date": start,
+            "end_date": end.fillna(start),
+            "setting": f["setting"].replace("", "metastatic") if "setting" in f else "metastatic",
+            "discontinuation_reason": (
+                f["discontinuation_reason"].replace("", None)
+                if "discontinuation_reason" in f
+                else None
+            ),
+            "row": np.arange(len(f), dtype=np.int64),
+        }
+    )
+    if "line" in f:
+        out["line"] = pd.to_numeric(f["line"].replace("", None)).astype("Int64")
+    if generic.str.contains("+", regex=False).any():
+        out["generic"] = out["generic"].str.split("+")
+        out = out.explode("generic", ignore_index=True)
+    out["drug_class"] = dictionary.classes_of(out["generic"])
+    return out
+
+
+def _typed_assessments(raw: ingest.RawTable) -> pd.DataFrame:
+    f = raw.frame
+    out = pd.DataFrame(
+        {
+            "patient_id": f["patient_id"].astype(str),
+            "date": pd.to_datetime(f["date"], format="%Y-%m-%d"),
+            "response": (f["response"] if "response" in f else pd.Series("", index=f.index))
+            .replace("", None)
+            .astype(object),
+        }
+    )
+    out["sum_diameters"] = (
+        pd.to_numeric(f["sum_diameters"].replace("", None)).astype(float)
+        if "sum_diameters" in f
+        else np.nan
+    )
+    return out
+
+
+def _read(path, name):
+    try:
+        return read_table(path, name), []
+    except InputError as exc:
+        return None, exc.problems
+
+
+def read_records(
+    files: Mapping[str, str | Path | None],
+    dictionary: DrugDictionary,
+    allowlist: Iterable[str] = (),
+    display: Mapping[str, str] | None = None,
+) -> Records:
+    """Read and validate a study's records (keys patients, treatments, assessments, adverse_events;
+    the last two optional). Raises InputError with every problem of every file."""
+    display = display or {}
+    allowlist = tuple(allowlist)
+    problems: list[Problem] = []
+    notes: list[str] = []
+    raws: dict[str, ingest.RawTable] = {}
+    for kind in ("patients", "treatments", "assessments", "adverse_events"):
+        path = files.get(kind)
+        if path:
+            raw, found = _read(path, display.get(kind, str(path)))
+            problems += found
+            if raw is not None:
+                raws[kind] = raw
+    patients = None
+    if "patients" in raws:
+        found, found_notes, parsed = patient_problems(raws["patients"], allowlist)
+        problems += found
+        notes += found_notes
+        if "patient_id" in raws["patients"].frame and "metastatic_date" in parsed:
+            patients = _typed_patients(raws["patients"], parsed)
+    if "treatments" in raws:
+        found, found_notes = treatment_problems(raws["treatments"], patients, dictionary, allowlist)
+        problems += found
+        notes += found_notes
+    if "assessments" in raws:
+        found, found_notes = assessment_problems(raws["assessments"], patients, allowlist)
+        problems += found
+        notes += found_notes
+    if "adverse_events" in raws:
+        raw = raws["adverse_events"]
+        flagged, ae_notes = identifiers.identifier_guard(
+            raw.frame, raw.lines, raw.path, raw.header_line, allowlist
+        )
+        notes += ae_notes
+        ids = None if patients is None else patients["patient_id"]
+        problems += ingest.redact(flagged + ingest.adverse_event_problems(raw, ids), flagged)
+    if problems:
+        problems.sort(key=lambda p: (p.file, p.line or 0, p.column or ""))
+        raise InputError(problems)
+    treatments = _typed_treatments(raws["treatments"], dictionary)
+    assessments = _typed_assessments(raws["assessments"]) if "assessments" in raws else None
+    ae = (
+        ingest.coerce_adverse_events(raws["adverse_events"].frame)
+        if "adverse_events" in raws
+        else None
+    )
+    return Records(patients, treatments, assessments, ae, notes)
