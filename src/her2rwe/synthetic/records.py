@@ -11,6 +11,7 @@ her2rwe.synthetic.records data/raw/records_example``) and the 100,000-patient be
 from __future__ import annotations
 
 import sys
+from io import StringIO
 from pathlib import Path
 
 import numpy as np
@@ -213,10 +214,10 @@ def write_records(folder: str | Path, n: int = 200, seed: int = 20250101, **kw) 
     for name, frame in zip(
         ("patients", "treatments", "assessments", "adverse_events"), frames, strict=True
     ):
-        write_text(
-            HEADER.format(seed=seed) + frame.to_csv(index=False, lineterminator="\n"),
-            folder / f"{name}.csv",
-        )
+        buf = StringIO(HEADER.format(seed=seed))
+        buf.seek(0, 2)
+        frame.to_csv(buf, index=False, lineterminator="\n")
+        write_text(buf.getvalue(), folder / f"{name}.csv")
 
 
 if __name__ == "__main__":  # pragma: no cover
