@@ -23,7 +23,11 @@ def project(tmp_path, config=None):
 def test_records_example_to_analysis_dataset_attrition_and_flow(tmp_path):
     dest = project(tmp_path)
     base = "results/records_example"
-    targets = [f"{base}/analysis_dataset.parquet", f"{base}/figures/flow.png"]
+    targets = [
+        f"{base}/analysis_dataset.parquet",
+        f"{base}/figures/flow.png",
+        f"{base}/figures/sequences.png",
+    ]
     proc = run_snakemake(dest, *targets, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     lines = pd.read_parquet(dest / base / "lines_of_therapy.parquet")
@@ -35,13 +39,22 @@ def test_records_example_to_analysis_dataset_attrition_and_flow(tmp_path):
     assert total["n"].iloc[0] == len(patients)
     assert total["n"].iloc[-1] == len(data) == total["n"].iloc[0] - total["n"].iloc[1:-1].sum()
     assert set(data["arm"]) == {"ADC", "HP+C"}
+    seq = pd.read_csv(dest / base / "tables" / "treatment_sequences.csv")
+    assert seq.loc[(seq["from_line"] == "1") & (seq["to_class"] == "all"), "n"].sum() == len(
+        patients
+    )
     for col in ("pfs_months", "pfs_event", "os_months", "ttnt_months", "prior_lines", "regimen"):
         assert col in data.columns
 
 
 def test_lines_target_works_when_the_index_rule_selects_no_one(tmp_path):
-    config = (EXAMPLE / "config.yaml").read_text().replace(
-        'after: {contains: [anti-HER2 TKI]}', "after: {contains: [anti-HER2 TKI]}\n          line: {min: 40}"
+    config = (
+        (EXAMPLE / "config.yaml")
+        .read_text()
+        .replace(
+            "after: {contains: [anti-HER2 TKI]}",
+            "after: {contains: [anti-HER2 TKI]}\n          line: {min: 40}",
+        )
     )
     dest = project(tmp_path, config)
     proc = run_snakemake(dest, "results/records_example/lines_of_therapy.parquet", timeout=300)
@@ -61,7 +74,9 @@ def test_unknown_drug_fails_with_file_line_and_the_names(tmp_path):
     text = (dest / "treatments.csv").read_text().splitlines()
     text.insert(3, text[2].replace("docetaxel", "Wonderdrug").replace("trastuzumab", "Wonderdrug"))
     (dest / "treatments.csv").write_text("\n".join(text) + "\n")
-    study = validate_config(yaml.safe_load((dest / "config.yaml").read_text()))["studies"]["records_example"]
+    study = validate_config(yaml.safe_load((dest / "config.yaml").read_text()))["studies"][
+        "records_example"
+    ]
     files = {k: str(dest / v) for k, v in study["records"].items() if v}
     with pytest.raises(InputError) as exc:
         derive_study_lines(study, files, 30.4375)

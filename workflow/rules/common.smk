@@ -64,13 +64,14 @@ def records_inputs(wildcards):
 
 
 def records_outputs(study):
-    """Outputs of a records study only: lines of therapy and the flow figure."""
+    """Outputs of a records study only: lines of therapy, treatment patterns, flow and sequences."""
     if "records" not in study_config(study):
         return []
     return [
         f"results/{study}/lines_of_therapy.parquet",
-        f"results/{study}/figures/flow.pdf",
-        f"results/{study}/figures/flow.png",
+        f"results/{study}/tables/treatment_sequences.csv",
+        f"results/{study}/tables/outcomes_by_line.csv",
+        *(f"results/{study}/figures/{name}.{ext}" for name in ("flow", "sequences") for ext in ("pdf", "png")),
     ]
 
 

@@ -33,3 +33,36 @@ rule plot_flow:
         "results/{study}/logs/plot_flow.log",
     script:
         "../scripts/plot_flow.py"
+
+
+rule summarize_treatment_patterns:
+    input:
+        lines="results/{study}/lines_of_therapy.parquet",
+        patients="results/{study}/internal/records_patients.parquet",
+    output:
+        sequences="results/{study}/tables/treatment_sequences.csv",
+        outcomes="results/{study}/tables/outcomes_by_line.csv",
+        sequences_internal="results/{study}/internal/treatment_sequences.csv",
+        outcomes_internal="results/{study}/internal/outcomes_by_line.csv",
+    params:
+        study=study_block,
+        days_per_month=config["days_per_month"],
+        min_cell_count=config["min_cell_count"],
+    log:
+        "results/{study}/logs/summarize_treatment_patterns.log",
+    script:
+        "../scripts/summarize_treatment_patterns.py"
+
+
+rule plot_sequences:
+    input:
+        sequences="results/{study}/tables/treatment_sequences.csv",
+    output:
+        pdf="results/{study}/figures/sequences.pdf",
+        png="results/{study}/figures/sequences.png",
+    params:
+        study=study_block,
+    log:
+        "results/{study}/logs/plot_sequences.log",
+    script:
+        "../scripts/plot_sequences.py"

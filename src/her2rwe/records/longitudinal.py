@@ -148,11 +148,21 @@ def _problems(raw: ingest.RawTable, mask, column: str, message: str, show: bool 
 
 
 def _dates(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """Parsed dates (NaT where empty or invalid) and a mask of invalid non-empty cells."""
-    ok = s.str.fullmatch(ISO_DATE).fillna(False).to_numpy(dtype=bool)
-    parsed = pd.to_datetime(s.where(ok), format="%Y-%m-%d", errors="coerce")
-    bad = (s != "").to_numpy() & parsed.isna().to_numpy()
-    return parsed, bad
+    """Parsed dates (NaT where empty or invalid) and a mask of invalid non-empty cells; the
+    distinct values are parsed once (a million rows hold a few thousand dates)."""
+    codes, uniques = pd.factorize(s)
+    u = pd.Series(uniques, dtype=object)
+    ok = u.str.fullmatch(ISO_DATE).fillna(False).to_numpy(dtype=bool)
+    parsed_u = pd.to_datetime(u.where(ok), format="%Y-%m-%d", errors="coerce").to_numpy()
+    bad_u = (u != "").to_numpy() & pd.isna(parsed_u)
+    parsed = pd.Series(parsed_u[codes] if len(codes) else parsed_u[:0], index=s.index)
+    return parsed.astype("datetime64[ns]"), bad_u[codes] if len(codes) else bad_u[:0]
+
+
+def _isin(s: pd.Series, allowed) -> np.ndarray:
+    """Membership per row through the distinct values."""
+    codes, uniques = pd.factorize(s)
+    return np.isin(np.asarray(uniques, dtype=object), list(allowed))[codes]
 
 
 def _missing_columns(raw: ingest.RawTable, kind: str) -> list[Problem]:
@@ -276,10 +286,10 @@ def treatment_problems(
         bad = (parsed["end_date"] < parsed["start_date"]).to_numpy()
         problems += _problems(raw, bad, "end_date", "end date before the start date")
     if "setting" in f:
-        bad = ~f["setting"].isin(("", *SETTINGS)).to_numpy()
+        bad = ~_isin(f["setting"], ("", *SETTINGS))
         problems += _problems(raw, bad, "setting", "expected early, metastatic or empty")
     if "discontinuation_reason" in f:
-        bad = ~f["discontinuation_reason"].isin(("", *DISCONTINUATION_REASONS)).to_numpy()
+        bad = ~_isin(f["discontinuation_reason"], ("", *DISCONTINUATION_REASONS))
         problems += _problems(
             raw,
             bad,
@@ -359,7 +369,7 @@ def assessment_problems(
     parsed: dict[str, pd.Series] = {}
     problems += _date_checks(raw, "date", True, parsed)
     if "response" in f:
-        bad = ~f["response"].isin(("", *RESPONSES)).to_numpy()
+        bad = ~_isin(f["response"], ("", *RESPONSES))
         problems += _problems(
             raw, bad, "response", "expected CR, PR, SD, PD, NE or empty (baseline)"
         )
@@ -405,12 +415,8 @@ def _typed_patients(raw: ingest.RawTable, parsed: Mapping[str, pd.Series]) -> pd
 def _typed_treatments(raw: ingest.RawTable, dictionary: DrugDictionary) -> pd.DataFrame:
     f = raw.frame
     generic, _ = map_exposures(f["drug"], dictionary)
-    start = pd.to_datetime(f["start_date"], format="%Y-%m-%d")
-    end = (
-        pd.to_datetime(f["end_date"].replace("", None), format="%Y-%m-%d")
-        if "end_date" in f
-        else pd.Series(pd.NaT, index=f.index)
-    )
+    start = _dates(f["start_date"])[0]
+    end = _dates(f["end_date"])[0] if "end_date" in f else pd.Series(pd.NaT, index=f.index)
     out = pd.DataFrame(
         {
             "patient_id": f["patient_id"].astype(str),
@@ -441,7 +447,7 @@ def _typed_assessments(raw: ingest.RawTable) -> pd.DataFrame:
     out = pd.DataFrame(
         {
             "patient_id": f["patient_id"].astype(str),
-            "date": pd.to_datetime(f["date"], format="%Y-%m-%d"),
+            "date": _dates(f["date"])[0],
             "response": (f["response"] if "response" in f else pd.Series("", index=f.index))
             .replace("", None)
             .astype(object),

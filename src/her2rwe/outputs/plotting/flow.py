@@ -7,6 +7,8 @@ per arm. Counts are read from the shareable table, so a masked count stays maske
 
 from __future__ import annotations
 
+import textwrap
+
 import pandas as pd
 
 from her2rwe.outputs.plotting import style
@@ -70,15 +72,15 @@ def draw_flow(attrition: pd.DataFrame, title: str = ""):
             arrowprops={"arrowstyle": "-|>", "color": style.NEUTRAL, "lw": 0.6},
         )
         ax.text(
-            0.72,
+            0.52,
             y + 0.5,
-            f"Excluded: {reason}\nn = {_n(n)}",
-            ha="center",
+            textwrap.fill(f"Excluded: {reason}", 48, break_on_hyphens=False) + f"\nn = {_n(n)}",
+            ha="left",
             va="center",
             fontsize=6.5,
             bbox=box,
         )
-        ax.plot([0.3, 0.52], [y + 0.5, y + 0.5], color=style.NEUTRAL, lw=0.6)
+        ax.plot([0.3, 0.51], [y + 0.5, y + 0.5], color=style.NEUTRAL, lw=0.6)
         ax.text(
             0.3,
             y,
@@ -91,7 +93,7 @@ def draw_flow(attrition: pd.DataFrame, title: str = ""):
     if arms:
         y -= 1
         for i, (arm, n) in enumerate(arms.items()):
-            x = (i + 1) / (len(arms) + 1)
+            x = 0.3 + (i - (len(arms) - 1) / 2) * 0.22
             ax.annotate(
                 "",
                 xy=(x, y + 0.22),
