@@ -268,17 +268,25 @@ def _patient_dates(ids: pd.Series, patients: pd.DataFrame, col: str) -> pd.Serie
     return pd.Series(lookup.reindex(ids.to_numpy()).to_numpy(), index=ids.index)
 
 
+def _common_problems(raw, kind, contract, patients, allowlist):
+    """The identifier guard, missing required columns and patients unknown to the patient table."""
+    flagged, notes = _guard(raw, contract, allowlist)
+    problems = flagged + _missing_columns(raw, kind)
+    known = None if patients is None else pd.Index(patients["patient_id"])
+    problems += _unknown_patients(raw, known)
+    return flagged, notes, problems
+
+
 def treatment_problems(
     raw: ingest.RawTable,
     patients: pd.DataFrame | None,
     dictionary: DrugDictionary,
     allowlist=(),
 ) -> tuple[list[Problem], list[str]]:
-    flagged, notes = _guard(raw, TREATMENT_COLUMNS, allowlist)
-    problems = flagged + _missing_columns(raw, "treatments")
+    flagged, notes, problems = _common_problems(
+        raw, "treatments", TREATMENT_COLUMNS, patients, allowlist
+    )
     f = raw.frame
-    known = None if patients is None else pd.Index(patients["patient_id"])
-    problems += _unknown_patients(raw, known)
     parsed: dict[str, pd.Series] = {}
     problems += _date_checks(raw, "start_date", True, parsed)
     problems += _date_checks(raw, "end_date", False, parsed)
@@ -361,11 +369,10 @@ def treatment_problems(
 def assessment_problems(
     raw: ingest.RawTable, patients: pd.DataFrame | None, allowlist=()
 ) -> tuple[list[Problem], list[str]]:
-    flagged, notes = _guard(raw, ASSESSMENT_COLUMNS, allowlist)
-    problems = flagged + _missing_columns(raw, "assessments")
+    flagged, notes, problems = _common_problems(
+        raw, "assessments", ASSESSMENT_COLUMNS, patients, allowlist
+    )
     f = raw.frame
-    known = None if patients is None else pd.Index(patients["patient_id"])
-    problems += _unknown_patients(raw, known)
     parsed: dict[str, pd.Series] = {}
     problems += _date_checks(raw, "date", True, parsed)
     if "response" in f:
