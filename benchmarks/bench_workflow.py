@@ -103,11 +103,12 @@ python benchmarks/bench_workflow.py --repeat {repeat} --write-doc docs/benchmark
 """
 
 
-def write_doc(path: Path, text: str) -> None:
+def write_doc(path: Path, text: str, heading: str = SECTION) -> None:
+    """Replace the section under `heading` in the benchmarks document, or append it."""
     doc = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if SECTION in doc:
-        start = doc.index(SECTION)
-        nxt = doc.find("\n## ", start + len(SECTION))
+    if heading in doc:
+        start = doc.index(heading)
+        nxt = doc.find("\n## ", start + len(heading))
         doc = doc[:start] + text + (doc[nxt + 1 :] if nxt != -1 else "")
     else:
         doc = doc.rstrip("\n") + "\n\n" + text

@@ -119,10 +119,12 @@ def write_docx(document, path: str | Path) -> None:
 
 
 def sha256_manifest(root: str | Path, paths: Iterable[str | Path]) -> str:
-    """`sha256  relative/path` lines, sorted by path (the format `sha256sum -c` reads)."""
+    """`sha256  relative/path` lines, sorted by path (the format `sha256sum -c` reads). Each file is
+    read once, in blocks, so a large output is never held in memory whole."""
     root = Path(root)
     lines = []
     for p in sorted({Path(p).as_posix() for p in paths}):
-        digest = hashlib.sha256((root / p).read_bytes()).hexdigest()
+        with open(root / p, "rb") as fh:
+            digest = hashlib.file_digest(fh, "sha256").hexdigest()
         lines.append(f"{digest}  {p}")
     return "\n".join(lines) + "\n"

@@ -10,7 +10,8 @@ from her2rwe.outputs.plotting.figures import caption as figure_caption
 from her2rwe.outputs.plotting.figures import figure_names, figure_sources, figure_specs
 from her2rwe.outputs.reproduce import TABLE_FILES, required_tables
 
-REPO = Path(workflow.basedir)
+# the schema beside this file, also when the workflow is used as a module from another project
+CONFIG_SCHEMA = Path(workflow.source_path("../schemas/config.schema.yaml"))
 
 # `--config strict_reproduction=true` arrives as the string "true"; other spellings still fail the
 # schema check with a message that names the key.
@@ -18,7 +19,7 @@ if str(config.get("strict_reproduction")).lower() in ("true", "false"):
     config["strict_reproduction"] = str(config["strict_reproduction"]).lower() == "true"
 
 try:
-    config = prepare(config, workdir=".", schema_path=REPO / "workflow" / "schemas" / "config.schema.yaml")
+    config = prepare(config, workdir=".", schema_path=CONFIG_SCHEMA)
 except ConfigError as exc:
     raise WorkflowError(str(exc)) from None
 
@@ -73,6 +74,12 @@ def records_outputs(study):
         f"results/{study}/tables/outcomes_by_line.csv",
         *(f"results/{study}/figures/{name}.{ext}" for name in ("flow", "sequences") for ext in ("pdf", "png")),
     ]
+
+
+def memory_mb(base, per_input_mb=0):
+    """A job's memory request for a cluster (resources: mem_mb): base MB plus per_input_mb for every
+    MB of its input files, measured in docs/benchmarks.md (profiles/slurm, docs/cluster.md)."""
+    return lambda wildcards, input: int(base + per_input_mb * input.size_mb)
 
 
 # survival tables written by survival.smk

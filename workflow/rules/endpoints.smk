@@ -13,6 +13,10 @@ rule derive_endpoints:
         study=study_block,
         days_per_month=config["days_per_month"],
         min_cell_count=config["min_cell_count"],
+    resources:
+        mem_mb=memory_mb(1000, 20),
+        runtime=10,
+        cpus_per_task=1,
     log:
         "results/{study}/logs/derive_endpoints.log",
     script:

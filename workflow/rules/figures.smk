@@ -17,6 +17,10 @@ for _study in STUDIES:
             names=figure_names(study_config(_study)),
             methods=figure_methods(_study),
             min_cell_count=config["min_cell_count"],
+        resources:
+            mem_mb=memory_mb(1000, 20),
+            runtime=10,
+            cpus_per_task=1,
         log:
             f"results/{_study}/logs/plot_figures.log",
         script:

@@ -18,6 +18,10 @@ rule write_reports:
         studies=study_blocks,
         days_per_month=config["days_per_month"],
         markdown_tables=DOCX_TABLES,
+    resources:
+        mem_mb=1000,
+        runtime=5,
+        cpus_per_task=1,
     log:
         "results/logs/write_reports.log",
     script:
@@ -25,6 +29,8 @@ rule write_reports:
 
 
 rule write_manifest:
+    # checksums only: on a cluster it runs where Snakemake runs, not as a job of its own
+    localrule: True
     input:
         manifest_inputs,
     output:

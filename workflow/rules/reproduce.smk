@@ -12,6 +12,10 @@ rule check_reproduction:
     params:
         studies=study_blocks,
         min_cell_count=config["min_cell_count"],
+    resources:
+        mem_mb=1000,
+        runtime=5,
+        cpus_per_task=1,
     log:
         "results/logs/check_reproduction.log",
     script:
@@ -26,6 +30,10 @@ rule summarize_reproduction:
     params:
         studies=study_blocks,
         strict=config["strict_reproduction"],
+    resources:
+        mem_mb=1000,
+        runtime=5,
+        cpus_per_task=1,
     log:
         "results/logs/summarize_reproduction.log",
     script:

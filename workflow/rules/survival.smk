@@ -25,6 +25,10 @@ rule summarize_survival:
     params:
         study=study_block,
         min_cell_count=config["min_cell_count"],
+    resources:
+        mem_mb=memory_mb(1000, 60),
+        runtime=15,
+        cpus_per_task=1,
     log:
         "results/{study}/logs/summarize_survival.log",
     script:

@@ -14,6 +14,10 @@ rule summarize_tables:
     params:
         study=study_block,
         min_cell_count=config["min_cell_count"],
+    resources:
+        mem_mb=memory_mb(1000, 30),
+        runtime=10,
+        cpus_per_task=1,
     log:
         "results/{study}/logs/summarize_tables.log",
     script:
