@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from her2rwe.outputs.plotting.spec import FigureContext, FigureSpec
 
 ORIGIN_TEXT = {"index_date": "start of index therapy"}
+_YLIM = (0.0, 1.02)  # the survival axis
 
 
 def time_axis_label(origin: str = "index_date", unit: str = "months") -> str:
@@ -213,8 +214,11 @@ def plot_km(
     annotation block above the plot (per group ``median X.X mo (95% CI a-b)``, then the comparison
     lines), and the number-at-risk table (optionally cumulative events) under the x ticks.
     """
+    import numpy as np
     from matplotlib.lines import Line2D
     from matplotlib.ticker import FixedLocator, MultipleLocator
+
+    from her2rwe.outputs.plotting import thin
 
     groups = panel.groups
     lead = 1 if panel.title else 0
@@ -255,12 +259,25 @@ def plot_km(
         st = styles[g]
         t = c["time"].to_numpy(dtype=float)
         s = c["surv"].to_numpy(dtype=float)
-        ax.step(t, s, where="post", color=st["color"], linestyle=st["linestyle"], lw=1.2, zorder=3)
+        # a very long curve is thinned to what 300 dpi can show (thin.py); short ones are untouched
+        keep = thin.step_points(t, ax, panel.xmax)
+        ax.step(
+            t[keep],
+            s[keep],
+            where="post",
+            color=st["color"],
+            linestyle=st["linestyle"],
+            lw=1.2,
+            zorder=3,
+        )
         if ci_band:
-            lo = c["surv_lower"].to_numpy(dtype=float, na_value=math.nan)
-            hi = c["surv_upper"].to_numpy(dtype=float, na_value=math.nan)
-            ax.fill_between(t, lo, hi, step="post", color=st["color"], alpha=0.15, lw=0, zorder=1)
-        cens = c["n_censor"].to_numpy(dtype=float) > 0
+            lo = c["surv_lower"].to_numpy(dtype=float, na_value=math.nan)[keep]
+            hi = c["surv_upper"].to_numpy(dtype=float, na_value=math.nan)[keep]
+            ax.fill_between(
+                t[keep], lo, hi, step="post", color=st["color"], alpha=0.15, lw=0, zorder=1
+            )
+        cens = np.flatnonzero(c["n_censor"].to_numpy(dtype=float) > 0)
+        cens = cens[thin.mark_points(t[cens], s[cens], ax, panel.xmax, _YLIM)]
         ax.plot(
             t[cens],
             s[cens],
@@ -296,7 +313,7 @@ def plot_km(
             )
 
     ax.set_xlim(0, panel.xmax)
-    ax.set_ylim(0, 1.02)
+    ax.set_ylim(*_YLIM)
     ax.yaxis.set_major_locator(MultipleLocator(0.2))
     ax.xaxis.set_major_locator(FixedLocator(panel.ticks))
     ax.set_xlabel(xlabel)
