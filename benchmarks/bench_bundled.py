@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_workflow import commit, project_copy, write_doc  # noqa: E402
+from bench_workflow import commit, project_copy, publish  # noqa: E402
 from jobs import run_with_timeline, timeline_table  # noqa: E402
 
 SECTION = "## Bundled run: job timeline"
@@ -59,9 +59,7 @@ listed; the time before the first job is Snakemake parsing the workflow and chec
 
 {timeline_table(jobs, wall)}
 """
-    print(text)
-    if args.write_doc:
-        write_doc(args.write_doc, text, SECTION)
+    publish(text, args.write_doc, SECTION)
 
 
 if __name__ == "__main__":

@@ -14,16 +14,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_survival import generate  # noqa: E402
-from bench_workflow import commit, write_doc  # noqa: E402
+from bench_survival import generate, rscript  # noqa: E402
+from bench_workflow import commit, publish  # noqa: E402
 from jobs import run_with_timeline, timeline_table  # noqa: E402
 
 SECTION = "## Whole workflow at scale against R"
@@ -66,14 +64,10 @@ def make_project(root: Path, n: int) -> Path:
 
 
 def run_r(csv: Path, workdir: Path) -> tuple[float, str]:
-    script = workdir / "bench.R"
-    script.write_text(R_SCRIPT)
-    t0 = time.perf_counter()
-    proc = subprocess.run(["Rscript", str(script), str(csv)], capture_output=True, text=True)
-    wall = time.perf_counter() - t0
-    if proc.returncode != 0:
-        raise SystemExit(f"Rscript failed:\n{proc.stderr[-2000:]}")
-    return wall, proc.stdout.strip()
+    wall, stdout = rscript(R_SCRIPT, csv, workdir)
+    if stdout is None:
+        raise SystemExit("Rscript failed")
+    return wall, stdout.strip()
 
 
 def main() -> None:
@@ -118,9 +112,7 @@ Jobs (start and end in seconds from the start of the run; peak RSS of each job's
 
 {timeline_table(jobs, wall)}
 """
-    print(text)
-    if args.write_doc:
-        write_doc(args.write_doc, text, SECTION)
+    publish(text, args.write_doc, SECTION)
 
 
 if __name__ == "__main__":

@@ -190,6 +190,20 @@ cat(sprintf('{"seconds": %.3f, "km_seconds": %.3f, "cox4_seconds": %.3f, "median
 """
 
 
+def rscript(code: str, csv: Path, workdir: Path) -> tuple[float, str | None]:
+    """Run R code on a CSV (its path is the first argument): (wall seconds of the Rscript process,
+    its standard output, or None when it failed, after printing its standard error)."""
+    script = workdir / "bench.R"
+    script.write_text(code)
+    t0 = time.perf_counter()
+    proc = subprocess.run(["Rscript", str(script), str(csv)], capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        print(proc.stderr, file=sys.stderr)
+        return wall, None
+    return wall, proc.stdout
+
+
 def run_r(parquet: Path, workdir: Path) -> dict | None:
     import pandas as pd
 
@@ -199,15 +213,10 @@ def run_r(parquet: Path, workdir: Path) -> dict | None:
     pd.read_parquet(parquet).drop(columns="patient_id").to_csv(
         csv, index=False, float_format="%.17g"
     )
-    script = workdir / "bench.R"
-    script.write_text(R_SCRIPT)
-    t0 = time.perf_counter()
-    proc = subprocess.run(["Rscript", str(script), str(csv)], capture_output=True, text=True)
-    wall = time.perf_counter() - t0
-    if proc.returncode != 0:
-        print(proc.stderr, file=sys.stderr)
+    wall, stdout = rscript(R_SCRIPT, csv, workdir)
+    if stdout is None:
         return None
-    res = json.loads(proc.stdout.strip().splitlines()[-1])
+    res = json.loads(stdout.strip().splitlines()[-1])
     res["wall_including_csv_read"] = wall
     return res
 

@@ -115,6 +115,13 @@ def write_doc(path: Path, text: str, heading: str = SECTION) -> None:
     path.write_text(doc, encoding="utf-8")
 
 
+def publish(text: str, doc: Path | None, heading: str = SECTION) -> None:
+    """Print a section, and write it into the benchmarks document when one is given."""
+    print(text)
+    if doc:
+        write_doc(doc, text, heading)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)

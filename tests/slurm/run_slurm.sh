@@ -34,7 +34,7 @@ pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
-  # the munge key and the cluster's spool stay; slurm.conf is this script's, so it goes too
+  # the munge key stays; slurm.conf and the spool folders (in $work) are this run's
   rm -f /etc/slurm/slurm.conf
   rm -rf "$work"
 }
@@ -46,7 +46,7 @@ if [ -e /etc/slurm/slurm.conf ] && ! grep -q '^ClusterName=her2rwe-ci$' /etc/slu
 fi
 step "configuring a one-node cluster ($(hostname), $(nproc) CPUs)"
 node=$(slurmd -C | head -1)     # NodeName=<host> CPUs=... RealMemory=...
-mkdir -p /etc/slurm /var/spool/slurmctld /var/spool/slurmd /var/log/slurm /run/munge
+mkdir -p /etc/slurm "$work/slurmctld" "$work/slurmd" /run/munge
 # The plugin's job step drops SLURM_CONF, so the file must sit where Slurm looks by default.
 cat > /etc/slurm/slurm.conf <<CONF
 ClusterName=her2rwe-ci
@@ -66,8 +66,8 @@ SelectType=select/cons_tres
 SelectTypeParameters=CR_Core_Memory
 ReturnToService=2
 MinJobAge=3600
-StateSaveLocation=/var/spool/slurmctld
-SlurmdSpoolDir=/var/spool/slurmd
+StateSaveLocation=$work/slurmctld
+SlurmdSpoolDir=$work/slurmd
 SlurmctldPidFile=$work/slurmctld.pid
 SlurmdPidFile=$work/slurmd.pid
 SlurmctldLogFile=$work/slurmctld.log
