@@ -37,6 +37,7 @@ class CoxFit:
     n_events: int
     ties: str
     infinite: np.ndarray  # R's "coefficient may be infinite" flag, per coefficient
+    naive_var: np.ndarray | None = None  # with a cluster: the model-based variance (var is robust)
     terms: dict[str, list[int]] = field(default_factory=dict)
     _data: _RiskSets | None = field(default=None, repr=False)
     _final: tuple | None = field(default=None, repr=False)  # (information, parts) at coef
@@ -82,7 +83,12 @@ class _RiskSets:
     """
 
     def __init__(
-        self, X: np.ndarray, time: np.ndarray, event: np.ndarray, strata: np.ndarray | None
+        self,
+        X: np.ndarray,
+        time: np.ndarray,
+        event: np.ndarray,
+        strata: np.ndarray | None,
+        weights: np.ndarray | None = None,
     ):
         n = len(time)
         s = (
@@ -91,6 +97,7 @@ class _RiskSets:
             else np.unique(strata, return_inverse=True)[1]
         )
         order = np.lexsort((time, s)) if strata is not None else np.argsort(time)
+        self.order = order
         self.X = X[order]
         self.X -= self.X.mean(axis=0)  # centring changes nothing but protects exp() from overflow
         self.time = time[order]
@@ -117,7 +124,15 @@ class _RiskSets:
         self.multi = np.flatnonzero(self.d > 1)  # event groups with tied events
         self.in_multi = self.d[self.gi] > 1  # events in such groups
         self.p = X.shape[1]
-        self.x_events = self.X[ev].sum(axis=0)
+        # case weights c (coxph's weights=): risk-set sums use c exp(eta); each tied group's terms
+        # are scaled by the mean weight of its events (R coxfit6's meanwt)
+        self.cw = None if weights is None else np.asarray(weights, dtype=float)[order]
+        if self.cw is None:
+            self.x_events = self.X[ev].sum(axis=0)
+            self.meanwt = np.ones(len(self.d))
+        else:
+            self.x_events = self.cw[ev] @ self.X[ev]
+            self.meanwt = np.add.reduceat(self.cw[ev], starts) / self.d if len(ev) else np.zeros(0)
         # with continuous times most event groups are single events: skip the reductions then
         self.ev_single = bool(np.all(self.d == 1))
 
@@ -160,6 +175,8 @@ class _RiskSets:
         """
         eta = self.X @ beta
         w = np.exp(eta)
+        if self.cw is not None:
+            w *= self.cw
         v = np.empty((len(w), 1 + self.p))
         v[:, 0] = w
         np.multiply(self.X, w[:, None], out=v[:, 1:])
@@ -191,9 +208,14 @@ class _RiskSets:
                 c1=np.add.reduceat(f * im2, mstarts),
                 c2=np.add.reduceat(f * f * im2, mstarts),
             )
-        loglik = float(eta[self.ev].sum() - np.log(s0).sum())
-        score = self.x_events - self._sum_means(parts)
-        info = self.weighted_info(parts, np.ones(len(self.d)))
+        if self.cw is None:
+            loglik = float(eta[self.ev].sum() - np.log(s0).sum())
+            score = self.x_events - self._sum_means(parts)
+        else:
+            mw = self.meanwt if self.ev_single else self.meanwt[self.gi]
+            loglik = float(self.cw[self.ev] @ eta[self.ev] - mw @ np.log(s0))
+            score = self.x_events - self._sum_means(parts, self.meanwt)
+        info = self.weighted_info(parts, self.meanwt)
         return (loglik, score, info, parts) if full else (loglik, score, info)
 
     def _sum_means(self, parts, h=None) -> np.ndarray:
@@ -219,6 +241,41 @@ class _RiskSets:
             cross = Sm.T @ (E1 * (hm * parts["c1"])[:, None])
             means += E1.T @ (E1 * (hm * parts["c2"])[:, None]) - cross - cross.T
         return second - means
+
+    def score_residuals(self, parts) -> np.ndarray:
+        """Score residuals per row (sorted order), as ``residuals(coxph, type = "score")``.
+
+        For row i with risk score r_i = exp(eta_i) (centred X), summing over the event groups g
+        whose risk set holds i, with meanwt h_g, Efron fractions f_k = k/d_g, s0_k and means m_k:
+
+            U_i = e_i (x_i - mean_k m_k)
+                  - r_i sum_g h_g sum_k (1 - f_k [i an event of g]) (x_i - m_k) / s0_k
+
+        (R's coxscore2). The per-group sums sum_k 1/s0_k = a, sum_k f_k/s0_k = b,
+        sum_k m_k/s0_k = c0 S1 - c1 E1 and sum_k f_k m_k/s0_k = c1 S1 - c2 E1 make it two
+        cumulative sums over the rows. The row sums sum_i c_i U_i equal the score.
+        """
+        h = self.meanwt
+        S1, E1 = parts["S1"], parts["E1"]
+        coef_a = self._row_cumsum(h * parts["a"])
+        mk = S1 * (h * parts["c0"])[:, None]  # sum_k m_k / s0_k, per event group, times h
+        sum_m = S1 * parts["a"][:, None]  # sum_k m_k
+        if E1 is not None:
+            hm = h[self.multi]
+            mk[self.multi] -= E1 * (hm * parts["c1"])[:, None]
+            sum_m[self.multi] -= E1 * parts["b"][:, None]
+        coef_b = np.column_stack([self._row_cumsum(mk[:, j]) for j in range(self.p)])
+        if E1 is not None:
+            rows = self.ev[self.in_multi]
+            reps = self.d[self.multi]
+            coef_a[rows] -= np.repeat(hm * parts["b"], reps)
+            fm = S1[self.multi] * parts["c1"][:, None] - E1 * parts["c2"][:, None]
+            coef_b[rows] -= np.repeat(fm * hm[:, None], reps, axis=0)
+        r = parts["w"] if self.cw is None else parts["w"] / np.where(self.cw > 0, self.cw, 1)
+        resid = -r[:, None] * (self.X * coef_a[:, None] - coef_b)
+        mbar = sum_m / self.d[:, None]
+        resid[self.ev] += self.X[self.ev] - mbar[self.gi]
+        return resid
 
 
 def _solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -247,12 +304,20 @@ def cox_ph(
     eps: float = EPS,
     keep_data: bool = False,
     fix_times: bool = True,
+    weights=None,
+    cluster=None,
 ) -> CoxFit:
     """Fit a Cox model as ``coxph(Surv(time, event) ~ X [+ strata(strata)], ties=ties)``.
 
     ``X`` is an (n, p) design matrix without intercept (factors already expanded into dummies).
     ``terms`` maps a term name to its columns (for cox_zph); default one term per column.
     Rows with any missing value must be removed by the caller.
+
+    ``weights``: case weights, as ``coxph(..., weights = w)`` (Efron's tied-event terms scaled by
+    the mean weight of the tied events, as R). ``cluster``: one label per row; then ``var`` is the
+    robust (sandwich) variance of ``coxph(..., cluster = id)``, D'D with D the weighted dfbeta
+    residuals summed within clusters, and ``naive_var`` the model-based one. With weights that are
+    not frequencies (propensity-score weights) give a cluster per patient.
     """
     if ties not in ("efron", "breslow"):
         raise ValueError(f"ties must be 'efron' or 'breslow', not {ties!r}")
@@ -268,7 +333,10 @@ def cox_ph(
     p = X.shape[1]
     names = list(names) if names is not None else [f"x{i + 1}" for i in range(p)]
     terms = terms or {nm: [i] for i, nm in enumerate(names)}
-    rs = _RiskSets(X, t, e, None if strata is None else np.asarray(strata))
+    cw = None if weights is None else np.asarray(weights, dtype=float)
+    if cw is not None and (cw.shape != t.shape or np.any(~np.isfinite(cw)) or np.any(cw < 0)):
+        raise ValueError("weights must be finite, >= 0 and one per row")
+    rs = _RiskSets(X, t, e, None if strata is None else np.asarray(strata), cw)
 
     beta = np.zeros(p)
     loglik, score, info = rs.evaluate(beta, ties)
@@ -300,6 +368,10 @@ def cox_ph(
     coef = newbeta
     infs = np.abs(score @ var)
     infinite = (infs > eps) & (infs > TOLER_INF * np.abs(coef)) if converged else np.zeros(p, bool)
+    naive_var = None
+    if cluster is not None:
+        naive_var = var
+        var = _robust_var(rs, parts, var, np.asarray(cluster))
     return CoxFit(
         names=names,
         coef=coef,
@@ -312,10 +384,22 @@ def cox_ph(
         n_events=int(e.sum()),
         ties=ties,
         infinite=infinite,
+        naive_var=naive_var,
         terms=terms,
         _data=rs if keep_data else None,
         _final=(info, parts) if keep_data else None,
     )
+
+
+def _robust_var(rs: _RiskSets, parts, var: np.ndarray, cluster: np.ndarray) -> np.ndarray:
+    """Sandwich variance: crossprod of the weighted dfbeta residuals summed within clusters."""
+    dfbeta = rs.score_residuals(parts) @ var
+    if rs.cw is not None:
+        dfbeta *= rs.cw[:, None]
+    _, codes = np.unique(cluster[rs.order], return_inverse=True)
+    if codes.max() + 1 < len(codes):  # some clusters hold several rows
+        dfbeta = np.column_stack([np.bincount(codes, weights=col) for col in dfbeta.T])
+    return dfbeta.T @ dfbeta
 
 
 def lr_test(reduced: CoxFit, full: CoxFit) -> tuple[float, int, float]:

@@ -10,6 +10,10 @@ Every function here reproduces a named R computation, to a relative 1e-6 (see do
   such as log-log where S is 0 or 1, are skipped);
 - :func:`km_at` - ``summary(fit, times=...)`` for landmarks;
 - :func:`rmst` - the ``rmean`` and ``se(rmean)`` of ``print(fit, rmean=tau)`` (``survival:::survmean``);
+  for a fit with case weights that are not all whole numbers, the infinitesimal-jackknife SE;
+- case weights (``kaplan_meier(..., weights=w)``) as ``survfit(..., weights = w)``: weighted counts
+  at risk and of events; when any weight is not a whole number, R's default ``robust = TRUE``
+  infinitesimal-jackknife variance (one cluster per row) instead of Greenwood's;
 - :func:`followup` - median follow-up by reverse Kaplan-Meier, ``survfit(Surv(time, 1 - event) ~ 1)``;
 - :func:`spss_quantile` - SPSS's symmetric interval, estimate +/- z * SE with the Klein-Moeschberger
   (Collett) large-sample SE of a percentile.
@@ -19,7 +23,7 @@ All functions take plain numpy arrays and are vectorised: the cost is one sort o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -86,6 +90,14 @@ class KMFit:
     upper: np.ndarray
     conf_type: str
     conf_level: float
+    # with case weights: per distinct time, the sums of w^2 over all rows and over the events,
+    # for the infinitesimal-jackknife variance (None for Greenwood)
+    sq_weights: np.ndarray | None = None
+    sq_weights_event: np.ndarray | None = None
+
+    @property
+    def robust(self) -> bool:
+        return self.sq_weights is not None
 
     @property
     def n_risk_counts(self) -> np.ndarray:
@@ -171,7 +183,12 @@ def timefix(time, tolerance: float = R_TOLERANCE) -> np.ndarray:
 
 
 def kaplan_meier(
-    time, event, conf_type: str = "log-log", conf_level: float = 0.95, fix_times: bool = True
+    time,
+    event,
+    conf_type: str = "log-log",
+    conf_level: float = 0.95,
+    fix_times: bool = True,
+    weights=None,
 ) -> KMFit:
     """Kaplan-Meier estimate with Greenwood variance, as R ``survfit(Surv(time, event) ~ 1)``.
 
@@ -179,8 +196,17 @@ def kaplan_meier(
     (:func:`timefix`, as R; ``fix_times=False`` when the caller has done it). ``conf_type`` is ``log-log``, ``log`` or
     ``plain``; for the ``spss`` method use ``log-log`` bands here and :func:`spss_quantile` for the
     percentiles.
+
+    With case ``weights`` (>= 0) the counts at risk and of events are weighted sums, as
+    ``survfit(..., weights = w)``; n_risk is then the weighted number at risk. When any weight is
+    not a whole number the standard error is R's default for that case, the infinitesimal
+    jackknife (``robust = TRUE``, one cluster per row; :func:`_ij_std_err`), else Greenwood's.
     """
-    t, e = _as_arrays(time, event)
+    if weights is None:
+        t, e = _as_arrays(time, event)
+        w = None
+    else:
+        t, e, w = _as_arrays_weighted(time, event, weights)
     if fix_times:
         t = timefix(t)
     order = np.argsort(t)
@@ -188,9 +214,65 @@ def kaplan_meier(
     new = np.r_[True, ts[1:] != ts[:-1]] if len(ts) else np.zeros(0, bool)
     starts = np.flatnonzero(new)
     times = ts[starts]
-    n_total = np.diff(np.r_[starts, len(ts)]).astype(float)
-    n_event = np.add.reduceat(e[order].astype(float), starts) if len(ts) else np.zeros(0)
-    return km_from_counts(times, n_total, n_event, conf_type, conf_level)
+    if w is None:
+        n_total = np.diff(np.r_[starts, len(ts)]).astype(float)
+        n_event = np.add.reduceat(e[order].astype(float), starts) if len(ts) else np.zeros(0)
+        return km_from_counts(times, n_total, n_event, conf_type, conf_level)
+    wo, eo = w[order], e[order]
+    sums = (
+        np.add.reduceat(np.column_stack([wo, wo * eo, wo * wo, wo * wo * eo]), starts)
+        if len(ts)
+        else np.zeros((0, 4))
+    )
+    fit = km_from_counts(times, sums[:, 0], sums[:, 1], conf_type, conf_level)
+    if np.all(w == np.floor(w)):  # whole-number weights are frequency weights: Greenwood
+        return fit
+    std_err = _ij_std_err(fit.n_risk, fit.n_event, sums[:, 2], sums[:, 3])
+    lower, upper = confint(fit.surv, std_err, conf_type, conf_level)
+    return replace(
+        fit, std_err=std_err, lower=lower, upper=upper, sq_weights=sums[:, 2],
+        sq_weights_event=sums[:, 3],
+    )  # fmt: skip
+
+
+def _as_arrays_weighted(time, event, weights) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    t = np.asarray(time, dtype=float)
+    e = np.asarray(event, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    if not (t.shape == e.shape == w.shape):
+        raise ValueError("time, event and weights must have the same length")
+    keep = ~(np.isnan(t) | np.isnan(e) | np.isnan(w))
+    if np.any(w[keep] < 0):
+        raise ValueError("case weights must be >= 0")
+    return t[keep], e[keep] > 0, w[keep]
+
+
+def _ij_terms(n_risk: np.ndarray, n_event: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per distinct time j: a_j = d_j / (n_j (n_j - d_j)) and b_j = 1 / (n_j - d_j) (0 when n_j = d_j).
+
+    The influence of row i on log S(t) is sum over t_j <= t of Y_i(t_j) a_j - dN_i(t_j) b_j.
+    """
+    rest = n_risk - n_event
+    with np.errstate(divide="ignore", invalid="ignore"):
+        b = np.where(rest > 0, 1 / rest, 0.0)
+    return n_event / n_risk * b, b
+
+
+def _ij_std_err(n_risk, n_event, w2, w2e) -> np.ndarray:
+    """Infinitesimal-jackknife SE of log S(t) at each distinct time: sqrt(sum_i w_i^2 U_i(t)^2).
+
+    A row leaving at t_k (event indicator e) has U = C_k - e b_k from then on, with C the cumulative
+    sum of a (:func:`_ij_terms`); a row still at risk after t has U = C(t). So the variance at t_j is
+    sum_{k <= j} (W2_k C_k^2 - 2 C_k b_k W2e_k + b_k^2 W2e_k) + C_j^2 * (sum of w^2 beyond t_j).
+    Where the curve has dropped to 0 the log scale is undefined (NaN).
+    """
+    a, b = _ij_terms(n_risk, n_event)
+    c = np.cumsum(a)
+    left = np.cumsum(w2 * c * c - 2 * c * b * w2e + b * b * w2e)
+    beyond = np.cumsum(w2[::-1])[::-1] - w2
+    var = left + c * c * beyond
+    dead = np.cumsum(n_risk - n_event <= 0) > 0
+    return np.where(dead, np.nan, np.sqrt(var))
 
 
 def km_from_counts(
@@ -342,6 +424,8 @@ def rmst(fit: KMFit, tau: float, start_time: float = 0.0) -> tuple[float, float]
     keep = fit.time <= tau
     if not keep.any():
         return float(tau - start_time), 0.0
+    if fit.robust:
+        return _rmst_ij(fit, tau, start_time)
     with np.errstate(divide="ignore", invalid="ignore"):
         hh = np.where(
             fit.n_risk - fit.n_event == 0,
@@ -356,6 +440,43 @@ def rmst(fit: KMFit, tau: float, start_time: float = 0.0) -> tuple[float, float]
     tail = np.cumsum(rectangles[1:][::-1])[::-1]
     var = float(np.sum(tail**2 * hh))
     return float(rectangles.sum() + start_time), float(np.sqrt(var))
+
+
+def _rmst_ij(fit: KMFit, tau: float, start_time: float) -> tuple[float, float]:
+    """RMST with its infinitesimal-jackknife SE (the weighted-data counterpart of survmean's).
+
+    The influence of row i on the RMST is the integral of S(t) U_i(t) up to tau, that is
+    sum over t_j <= min(T_i, tau) of a_j A_j - e_i b_{k_i} A_{k_i}, where A_j is the area under S
+    from t_j to tau (:func:`_ij_std_err` for a, b, U). Its variance is sum_i w_i^2 infl_i^2.
+    """
+    keep = fit.time <= tau
+    times, surv = fit.time[keep], fit.surv[keep]
+    delta = np.diff(np.concatenate([[start_time], times, [tau]]))
+    rectangles = delta * np.concatenate([[1.0], surv])
+    area = np.cumsum(rectangles[1:][::-1])[::-1]  # from each t_j to tau
+    a, b = _ij_terms(fit.n_risk[keep], fit.n_event[keep])
+    dcum = np.cumsum(a * area)
+    ba = b * area
+    w2, w2e = fit.sq_weights[keep], fit.sq_weights_event[keep]
+    var = np.sum(w2 * dcum**2 - 2 * dcum * ba * w2e + ba * ba * w2e)
+    var += dcum[-1] ** 2 * fit.sq_weights[~keep].sum()
+    return float(rectangles.sum() + start_time), float(np.sqrt(var))
+
+
+def rmst_difference(
+    fit: KMFit, reference: KMFit, tau: float, conf_level: float = 0.95
+) -> tuple[float, float, float, float]:
+    """RMST of ``fit`` minus that of ``reference`` up to tau: (difference, SE, lower, upper).
+
+    The SEs of the two independent arms are combined, sqrt(se1^2 + se0^2), with a Wald CI: with
+    equal weights this is survRM2's ``rmst2`` (Greenwood SEs, as :func:`rmst`).
+    """
+    m1, s1 = rmst(fit, tau)
+    m0, s0 = rmst(reference, tau)
+    se = float(np.hypot(s1, s0))
+    z = z_value(conf_level)
+    diff = m1 - m0
+    return diff, se, diff - z * se, diff + z * se
 
 
 def followup(time, event, conf_type: str = "log-log", conf_level: float = 0.95) -> np.ndarray:
