@@ -8,6 +8,8 @@ from her2rwe.derive.preflight import prepare
 from her2rwe.formatting import ci_method_text
 from her2rwe.outputs.plotting.figures import caption as figure_caption
 from her2rwe.outputs.plotting.figures import figure_names, figure_sources, figure_specs
+from her2rwe.outputs.plotting.adjusted import TABLES as ADJUSTED_FIGURE_SOURCES
+from her2rwe.outputs.plotting.adjusted import adjusted_figure_names
 from her2rwe.outputs.reproduce import TABLE_FILES, required_tables
 
 # the schema beside this file, also when the workflow is used as a module from another project
@@ -24,6 +26,8 @@ except ConfigError as exc:
     raise WorkflowError(str(exc)) from None
 
 STUDIES = sorted(config["studies"])
+# studies with an adjusted comparison (adjusted.smk)
+ADJUSTED_STUDIES = [s for s in STUDIES if config["studies"][s].get("adjustment")]
 
 
 wildcard_constraints:
@@ -119,6 +123,45 @@ def figure_outputs(study):
     return outputs
 
 
+# the adjusted comparison's tables (adjusted.smk) and figures
+ADJUSTED_TABLES = ["balance", "adjusted_comparisons", "adjusted_survival", "adjusted_attrition"]
+ADJUSTED_CAPTIONS = {
+    "adjusted_love": "../report/adjusted_love.rst",
+    "adjusted_ps_overlap": "../report/adjusted_ps_overlap.rst",
+    "adjusted_km": "../report/adjusted_km.rst",
+}
+
+
+def adjusted_figure_inputs(study):
+    return {key: f"results/{study}/{path}" for key, path in ADJUSTED_FIGURE_SOURCES.items()}
+
+
+def adjusted_figure_outputs(study):
+    """{name_pdf, name_png, name_txt: path} for the adjusted figures of a study."""
+    outputs = {}
+    for name in adjusted_figure_names(study_config(study)):
+        for ext in ("pdf", "png"):
+            outputs[f"{name}_{ext}"] = f"results/{study}/figures/{name}.{ext}"
+        outputs[f"{name}_txt"] = f"results/{study}/figures/text/{name}.txt"
+    return outputs
+
+
+def adjusted_figure_report_outputs(study):
+    outputs = adjusted_figure_outputs(study)
+    for key, path in outputs.items():
+        if key.endswith("_png"):
+            name = key.removesuffix("_png")
+            kind = "adjusted_km" if name.startswith("adjusted_km_") else name
+            outputs[key] = report(
+                path,
+                caption=ADJUSTED_CAPTIONS[kind],
+                category="Figures",
+                subcategory=study,
+                labels={"study": study, "figure": name},
+            )
+    return outputs
+
+
 def figure_report_outputs(study):
     """The outputs, PNGs marked for the Snakemake report with a method caption each."""
     outputs = figure_outputs(study)
@@ -197,6 +240,10 @@ def report_inputs(wildcards):
             inputs[f"{study}__{name}"] = f"results/{study}/tables/{name}.csv"
         for name in DOCX_TABLES:
             inputs[f"{study}__{name}_md"] = f"results/{study}/tables/{name}.md"
+        if study in ADJUSTED_STUDIES:  # the adjusted comparison: a sentence, a paragraph, tables
+            inputs[f"{study}__adjusted_comparisons"] = f"results/{study}/tables/adjusted_comparisons.csv"
+            inputs[f"{study}__adjusted_methods"] = f"results/{study}/adjusted/methods.md"
+            inputs[f"{study}__adjusted_md"] = f"results/{study}/tables/adjusted.md"
     return inputs
 
 
@@ -233,6 +280,17 @@ def final_outputs(study):
         *(f"results/{study}/tables/{name}.{ext}" for name in TABLE_NAMES for ext in ("csv", "md")),
         # figures.smk
         *figure_outputs(study).values(),
+        # adjusted.smk (studies with an adjustment block)
+        *(
+            [
+                *(f"results/{study}/tables/{name}.csv" for name in ADJUSTED_TABLES),
+                f"results/{study}/tables/adjusted.md",
+                f"results/{study}/adjusted/methods.md",
+                *adjusted_figure_outputs(study).values(),
+            ]
+            if study in ADJUSTED_STUDIES
+            else []
+        ),
         # reproduce.smk (studies with published targets)
         *(
             [f"results/{study}/reproduction.csv", "results/reproduction_summary.md"]

@@ -33,12 +33,22 @@ for i, (name, study) in enumerate(snakemake.params.studies.items()):
         reference=reference,
     )
     methods = report.methods_paragraph(study, snakemake.params.days_per_month, versions)
+    if f"{name}__adjusted_comparisons" in snakemake.input.keys():
+        adjusted = report.adjusted_sentences(study, table(name, "adjusted_comparisons"))
+        paragraph = " ".join([paragraph, *adjusted])
+        methods += (
+            "\n\n"
+            + Path(snakemake.input[f"{name}__adjusted_methods"]).read_text(encoding="utf-8").strip()
+        )
     title = study.get("title") or name
     note = "\n\n_Synthetic data: no row describes a real patient._\n" if study.get("synthetic") else "\n"
     io.write_text(f"# {title}\n\n## Results\n\n{paragraph}\n\n## Methods\n\n{methods}\n{note}", snakemake.output.summaries[i])
 
     tables = []
-    for md in markdown_tables:
+    names = [*markdown_tables]
+    if f"{name}__adjusted_md" in snakemake.input.keys():
+        names.append("adjusted")
+    for md in names:
         text = Path(snakemake.input[f"{name}__{md}_md"]).read_text(encoding="utf-8")
         tables += [t for t in report.parse_markdown_tables(text) if t.rows]
     report.write_docx(tables, snakemake.output.docx[i], heading=title, intro=study.get("citation"))

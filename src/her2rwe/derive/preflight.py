@@ -96,6 +96,14 @@ def check_study_against_data(
         for col in study.get(field, []):
             if col not in columns:
                 problems.append(f"{key}.{field}: column {col!r} is not in {study['cohort']}")
+    adjustment = study.get("adjustment") or {}
+    for col in adjustment.get("covariates") or []:
+        if col not in columns:
+            problems.append(
+                f"{key}.adjustment.covariates: column {col!r} is not in {study['cohort']}"
+            )
+    if adjustment and arm_col in header and len({v for v in arm_values if v != ""}) < 2:
+        problems.append(f"{key}.adjustment: an adjusted comparison needs two arms")
     for i, sg in enumerate(study["subgroups"]):
         if sg["variable"] not in columns:
             problems.append(

@@ -259,6 +259,32 @@ def results_paragraph(
     return " ".join(sentences)
 
 
+def adjusted_sentences(study: Mapping[str, Any], comparisons: pd.DataFrame | None) -> list[str]:
+    """ "Adjusted for ... (ATE weights), the HR for PFS was 0.97 (95% CI ...)." from the shareable
+    adjusted_comparisons.csv (weighting rows; the matching rows are in the table)."""
+    rows = _rows(comparisons, method="weighting")
+    if rows.empty:
+        return []
+    spec = study_settings(study)["adjustment"]
+    parts = []
+    for r in rows.itertuples(index=False):
+        name = endpoint_abbreviation(study, r.endpoint)
+        many = len(set(rows["arm"])) > 1
+        who = f"{r.arm} vs {r.reference}, " if many else ""
+        if fmt.is_missing(r.hr):
+            parts.append(f"{who}{name}: HR not estimable")
+            continue
+        parts.append(
+            f"{who}{name} HR {fmt.fmt_num(r.hr, 2)} (95% CI "
+            f"{fmt.fmt_ci(r.hr_lower, r.hr_upper, 2)}; E-value {fmt.fmt_num(r.e_value, 2)})"
+        )
+    covs = ", ".join(spec["covariates"])
+    return [
+        f"In the sensitivity analysis adjusted for {covs} by propensity-score weighting "
+        f"({spec['estimand']}), {_join(parts)}."
+    ]
+
+
 # ------------------------------------------------------------------------------------------------
 # methods paragraph
 

@@ -398,6 +398,35 @@ def baseline(
 
 
 # ------------------------------------------------------------------------------------------------
+# adjusted comparison (analyses.adjusted)
+
+ESS = ("ess_arm", "ess_reference")  # masked like counts: for matched pairs they are counts
+
+
+def balance(table: pd.DataFrame, k: int) -> Shared:
+    """balance.csv: the arms' numbers of patients and effective sample sizes (no relation)."""
+    return _simple(table, k, ["n_arm", "n_reference", *ESS])
+
+
+def adjusted_comparisons(table: pd.DataFrame, k: int) -> Shared:
+    """adjusted_comparisons.csv: n = n_arm + n_reference, events within n, the ESSs."""
+    return _simple(
+        table, k, ["n", "n_arm", "n_reference", "events", *ESS],
+        row_totals=[("n", ["n_arm", "n_reference"]), ("n", ["events"])],
+    )  # fmt: skip
+
+
+def adjusted_survival(table: pd.DataFrame, k: int) -> Shared:
+    """adjusted_survival.csv: n and events of each arm, events within n."""
+    return _simple(table, k, ["n", "events"], row_totals={"n": ["events"]})
+
+
+def adjusted_attrition(table: pd.DataFrame, k: int) -> Shared:
+    """adjusted_attrition.csv: patients per arm and step."""
+    return _simple(table, k, ["n"])
+
+
+# ------------------------------------------------------------------------------------------------
 # figures
 
 

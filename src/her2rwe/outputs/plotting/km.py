@@ -207,8 +207,11 @@ def plot_km(
     ci_band: bool = False,
     cumulative_events: bool = False,
     width: str = "double",
+    risk_title: str = "Number at risk",
 ) -> Figure:
     """Draw the Kaplan-Meier figure of one endpoint and split.
+
+    ``risk_title`` heads the number-at-risk table (weighted curves: "Number at risk (unweighted)").
 
     Step curves with censor ticks (``|``), an optional pointwise CI band, dashed median lines, an
     annotation block above the plot (per group ``median X.X mo (95% CI a-b)``, then the comparison
@@ -392,7 +395,7 @@ def plot_km(
                     clip_on=False,
                 )
 
-    table(ax_risk, panel.at_risk, "Number at risk", "at_risk")
+    table(ax_risk, panel.at_risk, risk_title, "at_risk")
     if ax_cum is not None:
         table(ax_cum, panel.cum_events, "Cumulative events", "cum_events")
     return fig

@@ -1,0 +1,225 @@
+"""Figures of the adjusted comparison: love plot, propensity-score overlap, weighted Kaplan-Meier.
+
+Drawn from the adjusted stage's results (docs/outputs.md), nothing re-estimated:
+
+- ``adjusted_love``: |SMD| of every covariate level before (open circles) and after (filled) the
+  weighting (and the matching, when run), with the flag threshold as a dashed line;
+- ``adjusted_ps_overlap``: mirrored histograms of the propensity score, the comparison arm above
+  the axis and the reference arm below, as the percentage of each arm's patients per bin; with
+  ``min_cell_count`` k > 1 a bin holding 1 to k-1 patients of an arm is not drawn (said under the
+  figure);
+- ``adjusted_km_<endpoint>``: the weighted Kaplan-Meier curves with the weighted medians and the
+  weighted HR (robust CI); the number-at-risk table shows the unweighted numbers of patients, and
+  its title says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from her2rwe.config import study_settings
+from her2rwe.formatting import fmt_num
+from her2rwe.outputs.plotting import km, style
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+BINS = 20
+RISK_TITLE = "Number at risk (unweighted)"
+TABLES = {
+    "balance": "internal/balance.csv",
+    "adjusted_comparisons": "internal/adjusted_comparisons.csv",
+    "adjusted_survival": "internal/adjusted_survival.csv",
+    "km_curves": "adjusted/km_curves.parquet",
+    "risk_table": "adjusted/risk_table.csv",
+    "scores": "adjusted/propensity_scores.parquet",
+}
+
+
+def adjusted_figure_names(study: Mapping[str, Any]) -> list[str]:
+    """File stems of the adjusted figures (none without an adjustment block)."""
+    if not study_settings(study).get("adjustment"):
+        return []
+    return ["adjusted_love", "adjusted_ps_overlap"] + [
+        f"adjusted_km_{ep}" for ep in study["endpoints"]
+    ]
+
+
+def _label(var: str, level: Any) -> str:
+    return f"{var}: {level}" if str(level) not in ("", "nan") else var
+
+
+def plot_love(balance: pd.DataFrame, threshold: float, width: str = "single") -> Figure:
+    """|SMD| per covariate level, before and after, one panel per comparison."""
+    from matplotlib.lines import Line2D
+
+    pairs = zip(balance["arm"].astype(str), balance["reference"].astype(str), strict=True)
+    comps = list(dict.fromkeys(pairs))
+    first = balance[balance["method"] == balance["method"].iloc[0]]
+    n_rows = max(len(first[(first["arm"] == a) & (first["reference"] == r)]) for a, r in comps)
+    panel_mm = 8.0 + 3.6 * n_rows
+    height = 14.0 + panel_mm * len(comps)
+    fig = style.new_figure(width, height)
+    markers = {"weighting": ("o", style.PALETTE[0]), "matching": ("s", style.PALETTE[1])}
+    for i, (arm, ref) in enumerate(comps):
+        rows = balance[
+            (balance["arm"].astype(str) == arm) & (balance["reference"].astype(str) == ref)
+        ]
+        bottom = 1 - (10.0 + panel_mm * (i + 1)) / height
+        ax = fig.add_axes((0.42, bottom + 6.0 / height, 0.53, (panel_mm - 8.0) / height))
+        methods = list(dict.fromkeys(rows["method"]))
+        base = rows[rows["method"] == methods[0]]
+        labels = [_label(v, lev) for v, lev in zip(base["variable"], base["level"], strict=True)]
+        y = list(range(len(labels)))[::-1]
+        ax.scatter(base["smd_before"].abs(), y, marker="o", facecolors="none",
+                   edgecolors=style.NEUTRAL, s=14, lw=0.8, zorder=3)  # fmt: skip
+        for m in methods:
+            mk, color = markers.get(m, ("D", style.PALETTE[2]))
+            r = rows[rows["method"] == m]
+            ax.scatter(r["smd_after"].abs(), y, marker=mk, color=color, s=12, zorder=4)
+        ax.axvline(threshold, ls="--", lw=0.6, color=style.NEUTRAL)
+        ax.axvline(0, lw=0.6, color=style.GRID)
+        ax.set_yticks(y)
+        ax.set_yticklabels(labels)
+        ax.set_ylim(-0.7, len(labels) - 0.3)
+        top = max(float(rows[["smd_before", "smd_after"]].abs().max().max()), threshold) * 1.15
+        ax.set_xlim(0, top)
+        ax.set_xlabel("Absolute standardized mean difference")
+        if len(comps) > 1:
+            ax.set_title(f"{arm} vs {ref}", fontsize=7, loc="left")
+        ax.grid(axis="x", color=style.GRID, lw=0.4)
+    handles = [Line2D([], [], marker="o", ls="none", markerfacecolor="none",
+                      markeredgecolor=style.NEUTRAL, label="before")]  # fmt: skip
+    for m in dict.fromkeys(balance["method"]):
+        mk, color = markers.get(m, ("D", style.PALETTE[2]))
+        handles.append(Line2D([], [], marker=mk, ls="none", color=color, label=f"after {m}"))
+    fig.legend(handles=handles, loc="upper center", ncol=len(handles), frameon=False,
+               bbox_to_anchor=(0.5, 1 - 1.0 / height))  # fmt: skip
+    return fig
+
+
+def plot_overlap(
+    scores: pd.DataFrame, arms: list[str], min_cell_count: int = 0, width: str = "single"
+) -> Figure:
+    """Mirrored histograms of the propensity score by arm (share of each arm's patients per bin)."""
+    import numpy as np
+
+    comps = list(dict.fromkeys(scores["comparison"].astype(str)))
+    panel_mm = 45.0
+    height = 8.0 + panel_mm * len(comps) + 6.0
+    fig = style.new_figure(width, height)
+    colors = style.arm_colors(arms)
+    edges = np.linspace(0.0, 1.0, BINS + 1)
+    hidden = False
+    k = int(min_cell_count or 0)
+    for i, comp in enumerate(comps):
+        rows = scores[scores["comparison"].astype(str) == comp]
+        arm, _, ref = comp.partition(" vs ")
+        bottom = 1 - (6.0 + panel_mm * (i + 1)) / height
+        ax = fig.add_axes((0.16, bottom + 10.0 / height, 0.78, (panel_mm - 12.0) / height))
+        top = 0.0
+        for name, sign in ((arm, 1.0), (ref, -1.0)):
+            ps = rows.loc[rows["arm"].astype(str) == name, "ps"].to_numpy(float)
+            counts, _ = np.histogram(ps, edges)
+            if k > 1:
+                small = (counts >= 1) & (counts < k)
+                hidden |= bool(small.any())
+                counts = np.where(small, 0, counts)
+            share = 100.0 * counts / max(len(ps), 1)
+            top = max(top, float(share.max()) if len(share) else 0.0)
+            ax.bar(edges[:-1], sign * share, width=np.diff(edges), align="edge",
+                   color=colors.get(name, style.NEUTRAL), alpha=0.85, lw=0.3,
+                   edgecolor="white", label=f"{name} (n = {len(ps)})")  # fmt: skip
+        top = top * 1.1 or 1.0
+        ax.set_ylim(-top, top)
+        ax.axhline(0, color=style.NEUTRAL, lw=0.6)
+        ticks = ax.get_yticks()
+        ax.set_yticks(ticks)
+        ax.set_yticklabels([fmt_num(abs(t), 0) for t in ticks])
+        ax.set_ylim(-top, top)
+        ax.set_xlim(0, 1)
+        ax.set_xlabel(f"Propensity score (probability of {arm})")
+        ax.set_ylabel("Patients of the arm (%)")
+        ax.legend(loc="upper right", frameon=False)
+        ax.text(0.01, 0.97, f"{arm} above, {ref} below", transform=ax.transAxes, ha="left",
+                va="top", fontsize=6.5)  # fmt: skip
+    if hidden:
+        fig.text(0.02, 0.01, f"Bins with 1 to {k - 1} patients of an arm are not drawn.",
+                 fontsize=6, color=style.NEUTRAL)  # fmt: skip
+    return fig
+
+
+def weighted_km_lines(comparisons: pd.DataFrame, endpoint: str, conf_level: float) -> list[str]:
+    """``ADC vs HP+C (ATE weights): HR ... (robust 95% CI ...); p = ...`` per comparison."""
+    rows = comparisons[(comparisons["endpoint"] == endpoint)
+                       & (comparisons["method"] == "weighting")]  # fmt: skip
+    lines = []
+    for _, r in rows.iterrows():
+        text = km.hr_text(r["hr"], r["hr_lower"], r["hr_upper"], r["hr_p"], "robust p", conf_level)
+        lines.append(f"{r['arm']} vs {r['reference']}, {r['estimand']} weights: {text}")
+    return lines
+
+
+def draw_adjusted_figures(
+    tables: Mapping[str, pd.DataFrame],
+    study: Mapping[str, Any],
+    arms: list[str],
+    min_cell_count: int = 0,
+) -> Iterator[tuple[str, Figure]]:
+    """Yield (name, figure) for every name of :func:`adjusted_figure_names`."""
+    from her2rwe.outputs.shareable import mask_risk_rows
+
+    study = study_settings(study)
+    spec = study["adjustment"]
+    fig_cfg = study["figures"]
+    width = fig_cfg["width"]
+    conf = float(study["conf_level"])
+    k = int(min_cell_count or 0)
+    for name in adjusted_figure_names(study):
+        if name == "adjusted_love":
+            yield name, plot_love(tables["balance"], float(spec["smd_threshold"]))
+        elif name == "adjusted_ps_overlap":
+            yield name, plot_overlap(tables["scores"], arms, k)
+        else:
+            endpoint = name.removeprefix("adjusted_km_")
+            from her2rwe.outputs.plotting.figures import _endpoint_text
+
+            label, origin = _endpoint_text(study, endpoint)
+            surv = _median_rows(tables["adjusted_survival"], endpoint)
+            panel = km.select_panel(
+                tables["km_curves"], tables["risk_table"], surv, endpoint, "arm",
+                weighted_km_lines(tables["adjusted_comparisons"], endpoint, conf),
+                fig_cfg.get("xmax"), f"{label}, weighted ({spec['estimand']})",
+                float(fig_cfg["risk_table_interval"]),
+            )  # fmt: skip
+            if not panel.groups:
+                yield name, style.placeholder(f"No weighted estimates of {label}.", label)
+                continue
+            panel.at_risk = mask_risk_rows(panel.at_risk, k)
+            panel.cum_events = mask_risk_rows(panel.cum_events, k)
+            styles = style.group_styles(panel.groups, arms)
+            yield (
+                name,
+                km.plot_km(
+                    panel,
+                    styles,
+                    ylabel=label,
+                    xlabel=km.time_axis_label(origin),
+                    conf_level=conf,
+                    ci_band=bool(fig_cfg["ci_band"]),
+                    width=width,
+                    risk_title=RISK_TITLE,
+                ),  # fmt: skip
+            )
+
+
+def _median_rows(adjusted_survival: pd.DataFrame, endpoint: str) -> pd.DataFrame:
+    """One row per arm (weighting): the layout of survival.csv that select_panel reads."""
+    rows = adjusted_survival[(adjusted_survival["endpoint"] == endpoint)
+                             & (adjusted_survival["method"] == "weighting")]  # fmt: skip
+    rows = rows.drop_duplicates("arm")
+    return rows.assign(split="arm", group=rows["arm"].astype(str))[
+        ["endpoint", "split", "group", "n", "median", "median_lower", "median_upper"]
+    ]

@@ -1,0 +1,54 @@
+"""The adjusted comparison of one study (propensity score, weights, balance, weighted survival).
+
+Each table is written twice: unsuppressed under results/{study}/internal/ (for the figures), and
+with small counts masked (min_cell_count) under results/{study}/tables/ for sharing; the Markdown
+table and the methods paragraph are formatted from the shareable copies.
+"""
+
+import dataclasses
+import sys
+
+import pandas as pd
+
+from her2rwe import io
+from her2rwe.analyses import adjusted
+from her2rwe.outputs import shareable
+
+sys.stderr = open(snakemake.log[0], "w", buffering=1)
+study = snakemake.params.study
+k = snakemake.params.min_cell_count
+data = pd.read_parquet(snakemake.input.dataset)
+results = adjusted.summarize_adjusted(data, study)
+out = snakemake.output
+shared = {}
+for name, attr in (
+    ("balance", "balance"),
+    ("adjusted_comparisons", "comparisons"),
+    ("adjusted_survival", "survival"),
+    ("adjusted_attrition", "attrition"),
+):
+    table = getattr(results, attr)
+    io.write_table(table, out[f"{name}_internal"])
+    shared[name] = getattr(shareable, name)(table, k)
+    io.write_table(shared[name].table, out[name])
+    status = shared[name].status.to_numpy()
+    print(
+        f"{name}: {(status == 'primary').sum()} primary, "
+        f"{(status == 'complementary').sum()} complementary cell(s) masked",
+        file=sys.stderr,
+    )
+shown = dataclasses.replace(
+    results,
+    balance=shared["balance"].table,
+    comparisons=shared["adjusted_comparisons"].table,
+)
+notes = {name: shared[name].footnote() for name in ("balance", "adjusted_comparisons")}
+io.write_text(adjusted.format_tables(shown, study, notes)["adjusted"], out.adjusted_md)
+io.write_text(adjusted.methods_text(study, results) + "\n", out.methods)
+io.write_parquet(results.km_curves, out.km_curves)
+io.write_table(results.risk_table, out.risk_table)
+io.write_parquet(results.scores, out.scores)
+for c in results.summary["comparisons"]:
+    verdict = "balanced" if c["balanced"] else "not balanced: " + ", ".join(c["flagged"])
+    print(f"{c['arm']} vs {c['reference']}: {verdict}", file=sys.stderr)
+print(f"min_cell_count {k}", file=sys.stderr)
