@@ -9,7 +9,7 @@ from her2rwe.formatting import ci_method_text
 from her2rwe.outputs.plotting.figures import caption as figure_caption
 from her2rwe.outputs.plotting.figures import figure_names, figure_sources, figure_specs
 from her2rwe.outputs.plotting.adjusted import TABLES as ADJUSTED_FIGURE_SOURCES
-from her2rwe.outputs.plotting.adjusted import adjusted_figure_names
+from her2rwe.outputs.plotting.adjusted import adjusted_figure_names, adjusted_figure_specs
 from her2rwe.outputs.reproduce import TABLE_FILES, required_tables
 
 # the schema beside this file, also when the workflow is used as a module from another project
@@ -148,17 +148,15 @@ def adjusted_figure_outputs(study):
 
 def adjusted_figure_report_outputs(study):
     outputs = adjusted_figure_outputs(study)
-    for key, path in outputs.items():
-        if key.endswith("_png"):
-            name = key.removesuffix("_png")
-            kind = "adjusted_km" if name.startswith("adjusted_km_") else name
-            outputs[key] = report(
-                path,
-                caption=ADJUSTED_CAPTIONS[kind],
-                category="Figures",
-                subcategory=study,
-                labels={"study": study, "figure": name},
-            )
+    for spec in adjusted_figure_specs(study_config(study)):
+        key = f"{spec.name}_png"
+        outputs[key] = report(
+            outputs[key],
+            caption=ADJUSTED_CAPTIONS[spec.kind],
+            category="Figures",
+            subcategory=study,
+            labels={"study": study, "figure": spec.name},
+        )
     return outputs
 
 

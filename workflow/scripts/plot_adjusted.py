@@ -23,11 +23,6 @@ k = snakemake.params.min_cell_count
 study = snakemake.params.study
 arms = arm_levels(study, sorted(set(tables["adjusted_survival"]["arm"].astype(str))))
 for name, fig in adjusted.draw_adjusted_figures(tables, study, arms, k):
-    style.save(
-        fig,
-        snakemake.output[f"{name}_pdf"],
-        snakemake.output[f"{name}_png"],
-        snakemake.output[f"{name}_txt"],
-    )
+    style.save_named(fig, name, snakemake.output)
     print(f"{name}: written", file=sys.stderr)
 print(f"min_cell_count {k}", file=sys.stderr)

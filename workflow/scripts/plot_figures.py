@@ -12,11 +12,6 @@ tables = figures.read_tables(dict(snakemake.input.items()))
 names = snakemake.params.names
 k = snakemake.params.min_cell_count
 for name, fig in figures.draw_study_figures(tables, snakemake.params.study, names, k):
-    style.save(
-        fig,
-        snakemake.output[f"{name}_pdf"],
-        snakemake.output[f"{name}_png"],
-        snakemake.output[f"{name}_txt"],
-    )
+    style.save_named(fig, name, snakemake.output)
     print(f"{name}: written", file=sys.stderr)
 print(f"min_cell_count {k}", file=sys.stderr)

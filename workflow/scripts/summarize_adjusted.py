@@ -31,12 +31,7 @@ for name, attr in (
     io.write_table(table, out[f"{name}_internal"])
     shared[name] = getattr(shareable, name)(table, k)
     io.write_table(shared[name].table, out[name])
-    status = shared[name].status.to_numpy()
-    print(
-        f"{name}: {(status == 'primary').sum()} primary, "
-        f"{(status == 'complementary').sum()} complementary cell(s) masked",
-        file=sys.stderr,
-    )
+    print(shared[name].log_line(name), file=sys.stderr)
 shown = dataclasses.replace(
     results,
     balance=shared["balance"].table,

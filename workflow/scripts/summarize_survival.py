@@ -35,12 +35,7 @@ for name in ("survival", "landmarks", "comparisons", "cox_models", "subgroup_sur
     if name not in shared:
         shared[name] = getattr(shareable, name)(table, k)
     io.write_table(shared[name].table, out[name])
-    status = shared[name].status.to_numpy()
-    print(
-        f"{name}: {(status == 'primary').sum()} primary, "
-        f"{(status == 'complementary').sum()} complementary cell(s) masked",
-        file=sys.stderr,
-    )
+    print(shared[name].log_line(name), file=sys.stderr)
 notes = {name: shared[name].footnote() for name in ("survival", "comparisons", "cox_models")}
 formatted = survival.format_tables(
     dataclasses.replace(results, **{name: s.table for name, s in shared.items()}), study, notes

@@ -46,6 +46,14 @@ class Shared:
     def footnote(self) -> str:
         return _footnote(self.status, self.k)
 
+    def log_line(self, name: str) -> str:
+        """``<name>: 2 primary, 1 complementary cell(s) masked``, for a job log."""
+        status = self.status.to_numpy()
+        return (
+            f"{name}: {(status == PRIMARY).sum()} primary, "
+            f"{(status == COMPLEMENTARY).sum()} complementary cell(s) masked"
+        )
+
 
 def off(k: int | None) -> bool:
     return not k or k <= 1

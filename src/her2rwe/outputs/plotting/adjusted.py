@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from her2rwe.config import study_settings
 from her2rwe.formatting import fmt_num
 from her2rwe.outputs.plotting import km, style
+from her2rwe.outputs.plotting.spec import FigureContext, FigureSpec
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -38,13 +39,20 @@ TABLES = {
 }
 
 
-def adjusted_figure_names(study: Mapping[str, Any]) -> list[str]:
-    """File stems of the adjusted figures (none without an adjustment block)."""
+def adjusted_figure_specs(study: Mapping[str, Any]) -> list[FigureSpec]:
+    """The adjusted figures of a study, from its config (none without an adjustment block)."""
     if not study_settings(study).get("adjustment"):
         return []
-    return ["adjusted_love", "adjusted_ps_overlap"] + [
-        f"adjusted_km_{ep}" for ep in study["endpoints"]
+    return [
+        FigureSpec("adjusted_love", "adjusted_love"),
+        FigureSpec("adjusted_ps_overlap", "adjusted_ps_overlap"),
+        *(FigureSpec(f"adjusted_km_{ep}", "adjusted_km", ep, "arm") for ep in study["endpoints"]),
     ]
+
+
+def adjusted_figure_names(study: Mapping[str, Any]) -> list[str]:
+    """File stems of the adjusted figures (each written as .pdf, .png and text/.txt)."""
+    return [spec.name for spec in adjusted_figure_specs(study)]
 
 
 def _label(var: str, level: Any) -> str:
@@ -168,51 +176,38 @@ def draw_adjusted_figures(
     arms: list[str],
     min_cell_count: int = 0,
 ) -> Iterator[tuple[str, Figure]]:
-    """Yield (name, figure) for every name of :func:`adjusted_figure_names`."""
-    from her2rwe.outputs.shareable import mask_risk_rows
-
+    """Yield (name, figure) for every figure of :func:`adjusted_figure_specs`."""
     study = study_settings(study)
     spec = study["adjustment"]
-    fig_cfg = study["figures"]
-    width = fig_cfg["width"]
+    # the number-at-risk table only: cumulative events would read as weighted
+    fig_cfg = {**study["figures"], "cumulative_events": False}
     conf = float(study["conf_level"])
     k = int(min_cell_count or 0)
-    for name in adjusted_figure_names(study):
-        if name == "adjusted_love":
-            yield name, plot_love(tables["balance"], float(spec["smd_threshold"]))
-        elif name == "adjusted_ps_overlap":
-            yield name, plot_overlap(tables["scores"], arms, k)
+    ctx = FigureContext(tables, study, arms, style.arm_colors(arms), k)
+    for fs in adjusted_figure_specs(study):
+        if fs.kind == "adjusted_love":
+            yield fs.name, plot_love(tables["balance"], float(spec["smd_threshold"]))
+        elif fs.kind == "adjusted_ps_overlap":
+            yield fs.name, plot_overlap(tables["scores"], arms, k)
         else:
-            endpoint = name.removeprefix("adjusted_km_")
-            from her2rwe.outputs.plotting.figures import _endpoint_text
-
-            label, origin = _endpoint_text(study, endpoint)
-            surv = _median_rows(tables["adjusted_survival"], endpoint)
+            label, origin = ctx.endpoint_text(fs.endpoint)
+            surv = _median_rows(tables["adjusted_survival"], fs.endpoint)
             panel = km.select_panel(
-                tables["km_curves"], tables["risk_table"], surv, endpoint, "arm",
-                weighted_km_lines(tables["adjusted_comparisons"], endpoint, conf),
+                tables["km_curves"], tables["risk_table"], surv, fs.endpoint, "arm",
+                weighted_km_lines(tables["adjusted_comparisons"], fs.endpoint, conf),
                 fig_cfg.get("xmax"), f"{label}, weighted ({spec['estimand']})",
                 float(fig_cfg["risk_table_interval"]),
             )  # fmt: skip
             if not panel.groups:
-                yield name, style.placeholder(f"No weighted estimates of {label}.", label)
+                yield fs.name, style.placeholder(f"No weighted estimates of {label}.", label)
                 continue
-            panel.at_risk = mask_risk_rows(panel.at_risk, k)
-            panel.cum_events = mask_risk_rows(panel.cum_events, k)
-            styles = style.group_styles(panel.groups, arms)
             yield (
-                name,
-                km.plot_km(
-                    panel,
-                    styles,
-                    ylabel=label,
-                    xlabel=km.time_axis_label(origin),
-                    conf_level=conf,
-                    ci_band=bool(fig_cfg["ci_band"]),
-                    width=width,
-                    risk_title=RISK_TITLE,
-                ),  # fmt: skip
-            )
+                fs.name,
+                km.draw_panel(
+                    panel, style.group_styles(panel.groups, arms), fig_cfg, ylabel=label,
+                    origin=origin, conf_level=conf, min_cell_count=k, risk_title=RISK_TITLE,
+                ),
+            )  # fmt: skip
 
 
 def _median_rows(adjusted_survival: pd.DataFrame, endpoint: str) -> pd.DataFrame:

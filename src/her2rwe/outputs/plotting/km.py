@@ -191,6 +191,35 @@ def subgroup_comparison_lines(
     return lines
 
 
+def draw_panel(
+    panel: KMPanel,
+    styles: Mapping[str, Mapping[str, Any]],
+    fig_cfg: Mapping[str, Any],
+    *,
+    ylabel: str,
+    origin: str,
+    conf_level: float,
+    min_cell_count: int = 0,
+    risk_title: str = "Number at risk",
+) -> Figure:
+    """:func:`plot_km` with the study's figure options, the printed counts masked below k."""
+    from her2rwe.outputs.shareable import mask_risk_rows
+
+    panel.at_risk = mask_risk_rows(panel.at_risk, min_cell_count)
+    panel.cum_events = mask_risk_rows(panel.cum_events, min_cell_count)
+    return plot_km(
+        panel,
+        styles,
+        ylabel=ylabel,
+        xlabel=time_axis_label(origin),
+        conf_level=conf_level,
+        ci_band=bool(fig_cfg["ci_band"]),
+        cumulative_events=bool(fig_cfg["cumulative_events"]),
+        width=fig_cfg["width"],
+        risk_title=risk_title,
+    )
+
+
 # layout in millimetres
 _LINE = 3.3  # one line of 6.5-pt text
 _ROW = 3.2  # one row of the risk table
@@ -424,8 +453,6 @@ def draw_subgroup(spec: FigureSpec, ctx: FigureContext) -> Figure:
 def _draw_split(
     spec: FigureSpec, ctx: FigureContext, lines: list[str], title: str, what: str
 ) -> Figure:
-    from her2rwe.outputs.shareable import mask_risk_rows
-
     label, origin = ctx.endpoint_text(spec.endpoint)
     settings = ctx.figure_settings
     panel = select_panel(
@@ -441,18 +468,10 @@ def _draw_split(
     )
     if not panel.groups or all(len(c) == 0 for c in panel.curves.values()):
         return style.placeholder(f"No Kaplan-Meier estimates of {label} for {what}.", label)
-    panel.at_risk = mask_risk_rows(panel.at_risk, ctx.min_cell_count)
-    panel.cum_events = mask_risk_rows(panel.cum_events, ctx.min_cell_count)
     styles = ctx.split_styles(spec.split, spec.endpoint)
     for g in panel.groups:
         styles.setdefault(g, {"color": style.NEUTRAL, "linestyle": "-"})
-    return plot_km(
-        panel,
-        styles,
-        ylabel=label,
-        xlabel=time_axis_label(origin),
-        conf_level=ctx.conf_level,
-        ci_band=bool(settings["ci_band"]),
-        cumulative_events=bool(settings["cumulative_events"]),
-        width=ctx.width,
-    )
+    return draw_panel(
+        panel, styles, settings, ylabel=label, origin=origin, conf_level=ctx.conf_level,
+        min_cell_count=ctx.min_cell_count,
+    )  # fmt: skip

@@ -287,6 +287,12 @@ def save(
             fig.savefig(tmp, format="png", dpi=DPI, metadata=PNG_METADATA)
 
 
+def save_named(fig: Figure, name: str, outputs: Any) -> None:
+    """:func:`save` to the ``<name>_pdf``, ``<name>_png`` and ``<name>_txt`` entries of a rule's
+    named outputs."""
+    save(fig, outputs[f"{name}_pdf"], outputs[f"{name}_png"], outputs[f"{name}_txt"])
+
+
 def placeholder(
     message: str, title: str = "", width: str = "single", height_mm: float = 45.0
 ) -> Figure:
