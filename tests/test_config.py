@@ -39,7 +39,7 @@ def test_minimal_block_gets_documented_defaults():
     assert study["ties"] == "efron"
     assert study["response"]["cbr_min_weeks"] == 24
     assert study["response"]["ci_method"] == "clopper-pearson"
-    assert study["figures"]["risk_table_interval"] == 3
+    assert "risk_table_interval" not in study["figures"]  # chosen from the follow-up
     assert "adverse_events" not in study  # optional, no default file
 
 

@@ -21,6 +21,7 @@ import pytest
 import yaml
 
 from her2rwe.config import validate_config
+from her2rwe.formatting import risk_table_interval
 from her2rwe.outputs.plotting import figures, forest, km, response, style, toxicity
 from tests.workflow_helpers import run as run_workflow
 
@@ -95,6 +96,18 @@ def test_risk_table_ticks_follow_the_configured_interval():
     assert list(main.get_xticks()) == [0.0, 3.0, 6.0, 9.0, 12.0, 15.0, 18.0, 21.0]
 
 
+@pytest.mark.parametrize(
+    "end,interval",
+    # hand-worked: 0..end in steps of the smallest of 1, 2, 3, 6, 12, ... months giving <= 12 columns
+    [(0.0, 1.0), (11.0, 1.0), (11.5, 1.0), (12.0, 2.0), (22.0, 2.0), (33.0, 3.0), (35.9, 3.0), (36.0, 6.0),
+     (66.0, 6.0), (105.0, 12.0), (132.0, 12.0), (143.0, 12.0), (144.0, 24.0)],
+)  # fmt: skip
+def test_risk_table_interval_adapts_to_follow_up(end, interval):
+    got = risk_table_interval(end)
+    assert got == interval
+    assert int(end // got) + 1 <= 12
+
+
 def test_cumulative_events_row_equals_risk_table():
     fig = draw("two_arm", "km_pfs")  # the fixture config sets figures.cumulative_events
     got = {
@@ -118,7 +131,8 @@ def test_two_arm_annotation_reads_medians_hr_and_logrank_p():
     assert "HP+C: median 5.6 mo (95% CI 2.4-8.7)" in lines
     assert "ADC: median 4.0 mo (95% CI 2.8-5.1)" in lines
     # comparisons.csv pfs: HR 1.6017 (0.9551-2.6860), log-rank p 0.0723
-    assert "HR 1.60 (95% CI 0.96-2.69); log-rank p = 0.072" in lines
+    # the comparison is named, also with two arms
+    assert "ADC vs HP+C: HR 1.60 (95% CI 0.96-2.69); log-rank p = 0.072" in lines
 
 
 def test_axis_labels_name_the_endpoint_and_the_time_origin():
@@ -209,6 +223,38 @@ def test_forest_rows_two_arm():
     assert table.rows[1].p_interaction == "0.931"
     assert table.columns == ["ADC\nevents/n", "HP+C\nevents/n"]
     assert table.reference_value == 1.0 and table.measure == "hr"
+
+
+def _three_arm_subgroups() -> pd.DataFrame:
+    """The two-arm fixture's arm rows for two non-reference arms (Lev, Lev+5FU vs Obs)."""
+    sub = pd.read_csv(FIX / "two_arm" / "tables" / "subgroup_survival.csv")
+    sub = sub[(sub["contrast"] == "arm") & (sub["endpoint"] == "pfs")]
+    parts = []
+    for arm, hr in (("Lev", 1.0), ("Lev+5FU", 2.0)):
+        part = sub.assign(group=arm, reference="Obs", hr_upper=sub["hr_upper"] * hr)
+        parts.append(part)
+    out = pd.concat(parts).sort_values(["variable", "level"], kind="stable")
+    overall = out[out["level"] == "Overall"]
+    return pd.concat([overall, out[out["level"] != "Overall"]], ignore_index=True)
+
+
+def test_forest_three_arms_names_each_overall_row_and_both_favours():
+    sub = _three_arm_subgroups()
+    table = forest.forest_table(sub, "pfs", single_arm=False, endpoint_label="PFS")
+    labels = [r.label for r in table.rows]
+    assert labels[:2] == ["Overall, Lev vs Obs", "Overall, Lev+5FU vs Obs"]
+    assert len(labels) == len(set(labels))  # no two rows read the same
+    assert "no (Lev)" in labels and "no (Lev+5FU)" in labels
+    # the count column holds the row's arm: not headed by one arm's name
+    assert table.columns == ["Arm\nevents/n", "Obs\nevents/n"]
+    assert table.favours == ("Lev or Lev+5FU", "Obs")
+    assert table.xlabel == "Hazard ratio of PFS (log scale)"
+    fig = forest.plot_forest(table)
+    drawn = texts(fig)
+    assert "\u2190 favours Lev or Lev+5FU" in drawn and "favours Obs \u2192" in drawn
+    # the Lev+5FU CIs run to 2 x 4.22 = 8.44: a tick at or past it is labelled
+    ax = [a for a in fig.axes if a.get_xscale() == "log"][0]
+    assert max(ax.get_xticks()) >= sub["hr_upper"].max()
 
 
 def test_forest_marker_area_proportional_to_events():
@@ -509,8 +555,9 @@ def test_missing_rows_give_placeholder_or_blank_risk_table():
     t["km_curves"] = t["km_curves"][t["km_curves"]["endpoint"] != "os"]
     [(_, fig)] = list(figures.draw_study_figures(t, study, ["km_os"]))
     assert "No data" in texts(fig)
-    # a split without risk-table rows: ticks every 3 months, no invented numbers
+    # a split without risk-table rows: ticks every 3 months (as configured), no invented numbers
     t["risk_table"] = t["risk_table"][t["risk_table"]["split"] != "regimen"]
+    study["figures"]["risk_table_interval"] = 3
     [(_, fig)] = list(figures.draw_study_figures(t, study, ["km_pfs_regimen"]))
     ax_risk = [
         ax for ax in fig.axes if any(str(x.get_gid()).startswith("at_risk:") for x in ax.texts)

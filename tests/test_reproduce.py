@@ -231,6 +231,25 @@ def test_check_targets_table(tables):
     assert "| median.pfs.ADC | ADC PFS | 7 | 7.0 | pass |" in text
 
 
+def test_counts_are_written_and_shown_as_integers(tables, tmp_path):
+    from her2rwe import io
+
+    targets = [
+        {"metric": "orr_n.Overall", "value": 61, "description": "ORR 61 patients"},
+        {"metric": "median.pfs.ADC", "value": 7.0, "description": "ADC PFS"},
+    ]
+    out = rp.check_targets(targets, tables)
+    path = tmp_path / "reproduction.csv"
+    io.write_table(out, path)
+    rows = path.read_text().splitlines()
+    # issue 17: counts printed as 61.0 next to rates
+    assert rows[1].startswith("orr_n.Overall,61,61,")
+    assert rows[2].startswith("median.pfs.ADC,7.0,")
+    back = io.read_table(path)
+    text = rp.summary_markdown({"demo": back}, {"demo": {"title": "Demo"}})
+    assert "| orr_n.Overall | ORR 61 patients | 61 | 61 | pass |" in text
+
+
 # ------------------------------------------------------------------------------------------------
 # the rule, in a project folder with hand-written result tables
 

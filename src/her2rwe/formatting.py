@@ -104,3 +104,19 @@ CI_METHOD_TEXT = {
 def ci_method_text(method: str, conf_level: float = 0.95) -> str:
     """A sentence fragment that names the CI method, for footnotes and captions."""
     return f"{conf_level * 100:g}% CI {CI_METHOD_TEXT[method]}"
+
+
+# months between number-at-risk columns, smallest first; the first that keeps the table at most
+# MAX_RISK_COLUMNS wide is used when figures.risk_table_interval is not set
+RISK_INTERVALS = (1.0, 2.0, 3.0, 6.0, 12.0, 24.0, 36.0, 60.0, 120.0)
+MAX_RISK_COLUMNS = 12
+
+
+def risk_table_interval(axis_end: float, max_columns: int = MAX_RISK_COLUMNS) -> float:
+    """The interval (months) of the number-at-risk table and x ticks for a time axis that ends at
+    `axis_end`: the smallest of RISK_INTERVALS that gives at most `max_columns` columns (0 counted)."""
+    end = float(axis_end) if math.isfinite(axis_end) and axis_end > 0 else 0.0
+    for step in RISK_INTERVALS:
+        if math.floor(end / step + 1e-9) + 1 <= max_columns:
+            return step
+    return float(math.ceil(end / (max_columns - 1)))

@@ -183,7 +183,11 @@ def figure_methods(study):
         "ci": ci_method_text(block["ci_method"], block["conf_level"]),
         "ties": block["ties"].capitalize(),
         "strata": ", ".join(block["strata"]) or "none",
-        "interval": block["figures"]["risk_table_interval"],
+        "interval": (
+            f"every {block['figures']['risk_table_interval']:g} months"
+            if block["figures"].get("risk_table_interval")
+            else "at an interval chosen from the follow-up (at most 12 columns)"
+        ),
         "conf": f"{block['conf_level'] * 100:g}%",
         "rate_ci": response["ci_method"].replace("-", "–").title(),
         "cbr_weeks": response["cbr_min_weeks"],

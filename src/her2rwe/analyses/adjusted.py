@@ -34,6 +34,7 @@ import pandas as pd
 from her2rwe.analyses import survival
 from her2rwe.config import study_settings
 from her2rwe.derive.dataset import arm_levels, reference_arm
+from her2rwe.formatting import risk_table_interval
 from her2rwe.stats import cox, km, propensity, weighting
 
 BALANCE_COLUMNS = [
@@ -446,7 +447,8 @@ def summarize_adjusted(data: pd.DataFrame, study: Mapping[str, Any]) -> Adjusted
                         tt, ee = t_all[smp.keep][zk == side], e_all[smp.keep][zk == side]
                         okk = ~np.isnan(tt)
                         end = settings.xmax if settings.xmax is not None else np.nanmax(t_all)
-                        ticks = np.arange(0.0, end + 1e-9, settings.risk_interval)
+                        step = settings.risk_interval or risk_table_interval(end)
+                        ticks = np.arange(0.0, end + 1e-9, step)
                         risk_parts.append(pd.DataFrame(
                             {**key, **survival._risk_ticks(tt[okk], ee[okk], ticks)}))  # fmt: skip
         flagged = [

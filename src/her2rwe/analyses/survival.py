@@ -22,6 +22,7 @@ import pandas as pd
 
 from her2rwe.config import study_settings
 from her2rwe.derive.dataset import arm_levels, reference_arm
+from her2rwe.formatting import risk_table_interval
 from her2rwe.stats import cox, km, logrank
 
 PH_ALPHA = 0.05
@@ -74,7 +75,7 @@ class Settings:
     rmst_tau: float | None
     ties: str
     strata: list[str]
-    risk_interval: float
+    risk_interval: float | None  # None: chosen from the follow-up (risk_table_interval)
     xmax: float | None
 
     @property
@@ -93,9 +94,13 @@ class Settings:
             rmst_tau=study.get("rmst_tau"),
             ties=study["ties"],
             strata=list(study["strata"] or []),
-            risk_interval=float(figures["risk_table_interval"]),
+            risk_interval=_optional_float(figures.get("risk_table_interval")),
             xmax=figures.get("xmax"),
         )
+
+
+def _optional_float(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -663,7 +668,8 @@ def summarize_survival(data: pd.DataFrame, study: Mapping[str, Any]) -> Survival
         axis_end = (
             settings.xmax if settings.xmax is not None else (np.nanmax(t) if ok.any() else 0.0)
         )
-        ticks = np.arange(0.0, axis_end + 1e-9, settings.risk_interval)
+        interval = settings.risk_interval or risk_table_interval(axis_end)
+        ticks = np.arange(0.0, axis_end + 1e-9, interval)
         for split, group, mask in groups:
             sel = mask & ok
             row, fit = summarize_group(t[sel], e[sel], settings, tau)

@@ -68,6 +68,11 @@ AE_LEVELS = ("any_grade", "grade3plus", "grade34", "grade5")
 AE_COLUMNS = frozenset(f"{lv}_{s}" for lv in AE_LEVELS for s in ("n", "pct"))
 AE_SHARE_COLUMNS = frozenset(f"{lv}_share" for lv in AE_LEVELS)
 DATASET_COLUMNS = frozenset(["share", "count"])
+# columns that hold counts of patients or events: written and shown as integers
+COUNT_COLUMNS = frozenset(
+    ["n", "events", "censored", "count"]
+    + [c for c in RESPONSE_COLUMNS | AE_COLUMNS if c.endswith("_n")]
+)
 DIRECTIONS = {"<": operator.lt, ">": operator.gt, "<=": operator.le, ">=": operator.ge}
 RESULT_COLUMNS = [
     "metric",
@@ -95,6 +100,11 @@ class Metric:
     column: str
     family: str  # survival | comparison | interaction | response | ae | ae_category | ae_share | dataset
     keys: tuple[str, ...]
+
+    @property
+    def is_count(self) -> bool:
+        """A count of patients or events (written and shown as an integer)."""
+        return self.column in COUNT_COLUMNS
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -392,6 +402,10 @@ def check_targets(
         except NotFound as exc:
             computed, note = float("nan"), str(exc)
         status, tol = evaluate(target, computed)
+        published: float | int = float(target["value"])
+        if _is_count(target["metric"]):
+            published = _as_int(published)
+            computed = _as_int(computed)
         if note:
             status = "missing"
         elif math.isnan(computed):
@@ -399,7 +413,7 @@ def check_targets(
         rows.append(
             {
                 "metric": target["metric"],
-                "published": float(target["value"]),
+                "published": published,
                 "computed": computed,
                 "tolerance": tol,
                 "status": status,
@@ -410,7 +424,23 @@ def check_targets(
                 "note": note,
             }
         )
-    return pd.DataFrame(rows, columns=RESULT_COLUMNS)
+    out = pd.DataFrame(rows, columns=RESULT_COLUMNS)
+    # counts next to rates: an object column keeps 43 as 43 and 7.0 as 7.0 in the CSV
+    for column in ("published", "computed"):
+        out[column] = pd.Series([row[column] for row in rows], index=out.index, dtype=object)
+    return out
+
+
+def _is_count(metric: str) -> bool:
+    try:
+        return parse_metric(metric).is_count
+    except MetricError:
+        return False
+
+
+def _as_int(value: float) -> float | int:
+    """A whole number as int (43.0 -> 43); NaN and fractions as they are."""
+    return int(value) if math.isfinite(value) and value == int(value) else value
 
 
 # ------------------------------------------------------------------------------------------------
@@ -455,7 +485,7 @@ def _computed(value: Any) -> float | str:
     return value
 
 
-def _shown(value: float | str, published: float, direction: str) -> str:
+def _shown(value: float | str, published: float, direction: str, count: bool = False) -> str:
     import pandas as pd
 
     value = _computed(value)
@@ -463,6 +493,8 @@ def _shown(value: float | str, published: float, direction: str) -> str:
         return value
     if pd.isna(value):
         return "missing"
+    if count:
+        return fmt_num(value, 0)
     if direction:
         return f"{value:.3g}"
     return fmt_num(value, max(published_decimals(published), 1))
@@ -502,7 +534,7 @@ def summary_markdown(results: Mapping[str, pd.DataFrame], studies: Mapping[str, 
                     r.metric,
                     r.description,
                     published,
-                    _shown(r.computed, r.published, direction),
+                    _shown(r.computed, r.published, direction, _is_count(r.metric)),
                     r.status,
                 ]
             )

@@ -196,7 +196,7 @@ def draw_adjusted_figures(
                 tables["km_curves"], tables["risk_table"], surv, fs.endpoint, "arm",
                 weighted_km_lines(tables["adjusted_comparisons"], fs.endpoint, conf),
                 fig_cfg.get("xmax"), f"{label}, weighted ({spec['estimand']})",
-                float(fig_cfg["risk_table_interval"]),
+                fig_cfg.get("risk_table_interval"),
             )  # fmt: skip
             if not panel.groups:
                 yield fs.name, style.placeholder(f"No weighted estimates of {label}.", label)

@@ -131,8 +131,14 @@ def forest_table(
                 text = "NE" if math.isnan(est) else fmt_estimate_ci(est, lo, hi, 2, missing="NE")
         color = colors(variable, str(r["group"])) if colors else style.NEUTRAL
         if overall:
+            # with three or more arms there is one Overall row per non-reference arm: name it
+            label = (
+                f"Overall, {r['group']} vs {r['reference']}"
+                if r["contrast"] == "arm" and n_arm_groups > 1
+                else "Overall"
+            )
             out.append(
-                ForestRow("overall", "Overall", cells, est, lo, hi, events, text, "", style.NEUTRAL)
+                ForestRow("overall", label, cells, est, lo, hi, events, text, "", style.NEUTRAL)
             )
             continue
         if variable not in seen:
@@ -161,10 +167,14 @@ def forest_table(
         columns = ["Events/n"]
         favours = None
     else:
-        g = str(first["group"].iloc[0]) if len(first) else "Group"
+        arm_groups = list(dict.fromkeys(first["group"].astype(str))) or ["Group"]
         ref = str(first["reference"].iloc[0]) if len(first) else "Reference"
-        columns = [f"{g}\nevents/n", f"{ref}\nevents/n"]
-        favours = (g, ref)
+        if len(arm_groups) > 1:  # each row names its arm; the first column holds that arm's counts
+            columns = ["Arm\nevents/n", f"{ref}\nevents/n"]
+            favours = (" or ".join(arm_groups), ref)
+        else:
+            columns = [f"{arm_groups[0]}\nevents/n", f"{ref}\nevents/n"]
+            favours = (arm_groups[0], ref)
     name = endpoint_label or endpoint.upper()
     if medians:
         overall_median = _num(first["median"].iloc[0]) if len(first) else math.nan
@@ -178,7 +188,9 @@ def forest_table(
             overall_median,
         )
     xlabel = (
-        "Hazard ratio (log scale)" if not single_arm else "Hazard ratio vs first level (log scale)"
+        f"Hazard ratio of {name} (log scale)"
+        if not single_arm
+        else f"Hazard ratio of {name} vs first level (log scale)"
     )
     return ForestTable(out, columns, "hr", f"HR ({level_pct} CI)", xlabel, favours, 1.0)
 
@@ -215,6 +227,7 @@ def _hr_limits(rows: list[ForestRow]) -> tuple[float, float]:
 _ROW = 4.2
 _CHAR = 1.25
 _MARKER_AREA = 60.0  # points^2 of the square of the level with the most events
+_MIN_MARKER_AREA = 6.0  # points^2: a small subgroup's square stays visible
 
 
 def _widths(table: ForestTable, width: str) -> tuple[float, float, list[float], float, float]:
@@ -343,7 +356,8 @@ def plot_forest(table: ForestTable, width: str = "double") -> Figure:
             xs = [max(left, lo), r.estimate, min(right, hi), r.estimate]
             ax.fill(xs, [i, i - 0.32, i, i + 0.32], color=style.NEUTRAL, zorder=3, gid="overall")
         else:
-            size = _MARKER_AREA * r.events / max_events  # area proportional to the events
+            # area proportional to the events, never smaller than a visible square
+            size = max(_MARKER_AREA * r.events / max_events, _MIN_MARKER_AREA)
             ax.scatter(
                 [r.estimate], [i], s=size, marker="s", color=r.color, zorder=3, lw=0, gid="level"
             )
@@ -355,6 +369,12 @@ def plot_forest(table: ForestTable, width: str = "double") -> Figure:
         if len(ticks) < 4:
             fine = (0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 7, 10)
             ticks = [t for t in fine if lo <= t <= hi]
+        nice = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 7, 10, 20)
+        past = [t for t in nice if t >= hi / 1.15 - 1e-9]  # the largest CI limit drawn
+        if past and (not ticks or ticks[-1] < hi / 1.15 - 1e-9):
+            hi = max(hi, past[0] * 1.05)
+            ax.set_xlim(lo, hi)
+            ticks = [*ticks, past[0]]
         ax.xaxis.set_major_locator(FixedLocator(ticks))
         ax.xaxis.set_minor_locator(NullLocator())
         ax.set_xticklabels([f"{t:g}" for t in ticks])
@@ -402,7 +422,7 @@ def draw(spec: FigureSpec, ctx: FigureContext) -> Figure:
         single_arm=ctx.single_arm,
         single_arm_forest=ctx.study["single_arm_forest"],
         colors=lambda var, group: color_of.get((var, group), ctx.colors.get(group, style.NEUTRAL)),
-        endpoint_label=spec.endpoint.upper(),
+        endpoint_label=label,
         conf_level=ctx.conf_level,
         survival=ctx.tables["survival"],
         min_cell_count=ctx.min_cell_count,

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from her2rwe.formatting import fmt_ci, fmt_num, fmt_p, is_missing
+from her2rwe.formatting import fmt_ci, fmt_num, fmt_p, is_missing, risk_table_interval
 from her2rwe.outputs.plotting import style
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from her2rwe.outputs.plotting.spec import FigureContext, FigureSpec
 
 ORIGIN_TEXT = {"index_date": "start of index therapy"}
-_YLIM = (0.0, 1.02)  # the survival axis
+_YLIM = (-0.03, 1.03)  # the survival axis; a curve that drops to 0 stays off the frame
 
 
 def time_axis_label(origin: str = "index_date", unit: str = "months") -> str:
@@ -95,13 +95,14 @@ def select_panel(
     comparisons: Sequence[str] = (),
     xmax: float | None = None,
     title: str = "",
-    interval: float = 3.0,
+    interval: float | None = None,
 ) -> KMPanel:
     """Pick the rows of one endpoint and split out of the results tables, in display order.
 
     Groups are drawn in the order of ``survival.csv`` (display order). The x ticks are the risk
     table's times up to the axis end (every `interval` months if the table has no rows for the
-    split); the axis ends at `xmax` or at the last time of the curves.
+    split: `interval`, or chosen from the axis length as the survival stage does); the axis ends at
+    `xmax` or at the last time of the curves.
     """
     surv = survival[(survival["endpoint"] == endpoint) & (survival["split"] == split)]
     cur = curves[(curves["endpoint"] == endpoint) & (curves["split"] == split)]
@@ -119,7 +120,8 @@ def select_panel(
     if not xmax and ticks:
         end = max(end, ticks[-1])
     if not ticks:  # no risk table for this split: ticks every `interval`, the table left blank
-        ticks = [i * interval for i in range(int(end // interval) + 1)]
+        step = interval or risk_table_interval(end)
+        ticks = [i * step for i in range(int(end // step) + 1)]
     at_risk: dict[str, list[Any]] = {}
     cum: dict[str, list[Any]] = {}
     for g in groups:
@@ -157,13 +159,13 @@ def select_panel(
 def arm_comparison_lines(
     comparisons: pd.DataFrame, endpoint: str, conf_level: float = 0.95
 ) -> list[str]:
-    """One line per non-reference arm: ``ADC vs HP+C: HR ... ; log-rank p = ...``."""
+    """One line per non-reference arm, naming the comparison: ``ADC vs HP+C: HR ...; log-rank
+    p = ...``."""
     rows = comparisons[comparisons["endpoint"] == endpoint]
-    many = len(rows) > 1
     lines = []
     for _, r in rows.iterrows():
         text = hr_text(r["hr"], r["hr_lower"], r["hr_upper"], r["logrank_p"], conf_level=conf_level)
-        lines.append(f"{r['arm']} vs {r['reference']}: {text}" if many else text)
+        lines.append(f"{r['arm']} vs {r['reference']}: {text}")
     return lines
 
 
@@ -248,7 +250,7 @@ def plot_km(
     """
     import numpy as np
     from matplotlib.lines import Line2D
-    from matplotlib.ticker import FixedLocator, MultipleLocator
+    from matplotlib.ticker import FixedLocator
 
     from her2rwe.outputs.plotting import thin
 
@@ -346,7 +348,7 @@ def plot_km(
 
     ax.set_xlim(0, panel.xmax)
     ax.set_ylim(*_YLIM)
-    ax.yaxis.set_major_locator(MultipleLocator(0.2))
+    ax.yaxis.set_major_locator(FixedLocator([0.0, 0.2, 0.4, 0.6, 0.8, 1.0]))
     ax.xaxis.set_major_locator(FixedLocator(panel.ticks))
     ax.set_xlabel(xlabel)
     ax.set_ylabel(f"{ylabel}\n(probability)")
@@ -464,7 +466,7 @@ def _draw_split(
         lines,
         settings.get("xmax"),
         title,
-        float(settings["risk_table_interval"]),
+        settings.get("risk_table_interval"),
     )
     if not panel.groups or all(len(c) == 0 for c in panel.curves.values()):
         return style.placeholder(f"No Kaplan-Meier estimates of {label} for {what}.", label)

@@ -42,6 +42,16 @@ def select_terms(ae: pd.DataFrame, max_terms: int = 15) -> list[str]:
     return [str(t) for t in top["term"].head(max_terms)]
 
 
+def _arm_label(ae: pd.DataFrame, arm: str, min_cell_count: int) -> str:
+    """``<arm> (n = N)``; N reads ``<k`` when it is 1..k-1."""
+    from her2rwe.outputs.shareable import mask_count
+
+    n = ae.loc[ae["arm"] == arm, "n"]
+    if len(n) and n.notna().iloc[0]:
+        return f"{arm} (n = {mask_count(int(n.iloc[0]), min_cell_count)})"
+    return arm
+
+
 def plot_toxicity(
     ae: pd.DataFrame,
     arms: Sequence[str],
@@ -56,16 +66,18 @@ def plot_toxicity(
     With ``min_cell_count`` k > 1, an arm's n of 1..k-1 reads ``<k`` in the legend."""
     from matplotlib.patches import Patch
 
-    from her2rwe.outputs.shareable import mask_count
-
     terms = select_terms(ae, max_terms)
     n_arms = len(arms)
     band = 0.8 / n_arms
     fw = style.WIDTH_MM[width]
     row_mm = max(4.2, 2.6 * n_arms + 1.4)
+    labels = [_arm_label(ae, arm, min_cell_count) for arm in arms]
+    # legend entries "<arm> (n = N), grade 1-2" at 6 pt: about 1.3 mm a character, plus the patch
+    entry_mm = max(len(f"{label}, grade 1-2") for label in labels) * 1.3 + 7.0
     side = width == "double"  # legend right of the bars; at single width above them
-    legend_mm = 36.0 if side else 0.0
-    top_mm = 3.0 if side else 3.0 + 3.4 * n_arms
+    legend_mm = max(36.0, entry_mm + 2.0) if side else 0.0
+    ncol = 2 if 2 * entry_mm <= fw - 4.0 else 1
+    top_mm = 3.0 if side else 3.0 + 3.4 * (2 * n_arms // ncol)
     height = top_mm + 12.0 + len(terms) * row_mm
     fig = style.new_figure(width, height)
     label_mm = max(len(t) for t in terms) * 1.2 + 4.0
@@ -107,13 +119,7 @@ def plot_toxicity(
     ax.grid(axis="x", color=style.GRID, lw=0.4)
     ax.set_axisbelow(True)
     handles = []
-    for arm in arms:
-        n = ae.loc[ae["arm"] == arm, "n"]
-        label = (
-            f"{arm} (n = {mask_count(int(n.iloc[0]), min_cell_count)})"
-            if len(n) and n.notna().iloc[0]
-            else arm
-        )
+    for arm, label in zip(arms, labels, strict=True):
         handles += [
             Patch(facecolor=colors[arm], label=f"{label}, grade \u22653"),
             Patch(facecolor=tint(colors[arm]), label=f"{label}, grade 1-2"),
@@ -134,7 +140,7 @@ def plot_toxicity(
             handles=handles,
             loc="upper left",
             bbox_to_anchor=(0.01, 1.0),
-            ncol=2,
+            ncol=ncol,
             frameon=False,
             fontsize=6.0,
             handlelength=1.2,
