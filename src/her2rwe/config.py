@@ -128,8 +128,31 @@ def _check_semantics(cfg: Mapping[str, Any]) -> None:
             )
         if order and len(set(order)) != len(order):
             problems.append(f"studies.{name}.arms.order: arms are listed more than once")
+        problems += _trial_context_problems(name, study)
     if problems:
         raise ConfigError(problems)
+
+
+def _trial_context_problems(name: str, study: Mapping[str, Any]) -> list[str]:
+    """Trial arms: unique names, an endpoint of the study, and an at-risk table or a patient count."""
+    problems = []
+    seen: set[str] = set()
+    for i, item in enumerate(study["trial_context"]):
+        key = f"studies.{name}.trial_context[{i}]"
+        if item["name"] in seen:
+            problems.append(f"{key}.name: {item['name']!r} is used by another trial arm")
+        seen.add(item["name"])
+        if item["endpoint"] not in study["endpoints"]:
+            problems.append(
+                f"{key}.endpoint: {item['endpoint']!r} is not one of the study's endpoints "
+                f"({', '.join(study['endpoints'])})"
+            )
+        if item.get("at_risk") is None and item.get("n") is None:
+            problems.append(
+                f"{key}: give the published at-risk table (at_risk) or, without one, "
+                "the number of patients (n)"
+            )
+    return problems
 
 
 class StudySettings(dict):

@@ -133,3 +133,19 @@ for (nm in c("lung", "gbsg")) {
   }
 }
 wcsv(do.call(rbind, gg), "trial_context_gengamma.csv")
+
+# ---- the bundled example of studies.<name>.trial_context: a public data set, labelled as such ------
+# lung, women: the digitiser-like curve above (times to 4 decimals) and its numbers at risk.
+example <- "data/trial_context/example_lung_female"
+dir.create(example, showWarnings = FALSE, recursive = TRUE)
+note <- c(
+  "# PUBLIC EXAMPLE DATA, NOT A TRIAL. R survival's `lung` data set (NCCTG advanced lung cancer;",
+  "# Loprinzi et al., J Clin Oncol 1994;12:601-7), women (n = 90), overall survival in months (days / 30.4375).",
+  "# Written by tests/r/trial_context_reference.R from the Kaplan-Meier curve, read as a digitiser would",
+  "# (one point per half month, survival to 3 decimals), and R's numbers at risk every 6 months.",
+  "# It shows how trial_context works; it is not the curve of any HER2 trial.")
+cv <- do.call(rbind, curves); cv <- cv[cv$dataset == "lung" & cv$arm == "female", ]
+rk <- do.call(rbind, risks); rk <- rk[rk$dataset == "lung" & rk$arm == "female", ]
+writeLines(c(note, "time,surv", sprintf("%.4f,%s", cv$time, format(cv$surv, trim = TRUE, drop0trailing = TRUE))),
+  file.path(example, "curve.csv"))
+writeLines(c(note, "time,n_risk", sprintf("%g,%d", rk$time, as.integer(rk$n_risk))), file.path(example, "at_risk.csv"))

@@ -7,7 +7,8 @@ from her2rwe.config import ConfigError
 from her2rwe.derive.preflight import prepare
 from her2rwe.formatting import ci_method_text
 from her2rwe.outputs.plotting.figures import caption as figure_caption
-from her2rwe.outputs.plotting.figures import figure_names, figure_sources, figure_specs
+from her2rwe.outputs.plotting.figures import TRIAL_CONTEXT_CURVES, figure_names, figure_sources
+from her2rwe.outputs.plotting.figures import figure_specs
 from her2rwe.outputs.plotting.adjusted import TABLES as ADJUSTED_FIGURE_SOURCES
 from her2rwe.outputs.plotting.adjusted import adjusted_figure_names, adjusted_figure_specs
 from her2rwe.outputs.reproduce import TABLE_FILES, required_tables
@@ -109,7 +110,10 @@ TABLE_NAMES = [
 def figure_inputs(study):
     """The results tables the figures read: the unsuppressed ones (internal/) for exact curves and
     bars, and the shareable ones for printed counts (docs/outputs.md, docs/privacy.md)."""
-    return {key: f"results/{study}/{path}" for key, path in figure_sources().items()}
+    inputs = {key: f"results/{study}/{path}" for key, path in figure_sources().items()}
+    if study in TRIAL_CONTEXT_STUDIES:
+        inputs[TRIAL_CONTEXT_CURVES] = trial_context_outputs(study)["curves"]
+    return inputs
 
 
 def figure_outputs(study):
@@ -212,6 +216,52 @@ def reproduction_inputs(wildcards):
     }
 
 
+# trial_context.smk: studies with reconstructed trial arms (studies.<name>.trial_context)
+TRIAL_CONTEXT_STUDIES = [study for study in STUDIES if study_config(study)["trial_context"]]
+
+
+def trial_context_inputs(study):
+    """The analysis dataset, the survival and landmark tables (shareable and internal), and each
+    trial arm's digitised curve and at-risk table, keyed '<name>__curve' / '<name>__at_risk'."""
+    files = {
+        "dataset": f"results/{study}/analysis_dataset.parquet",
+        "survival": f"results/{study}/tables/survival.csv",
+        "landmarks": f"results/{study}/tables/landmarks.csv",
+        "survival_internal": f"results/{study}/internal/survival.csv",
+        "landmarks_internal": f"results/{study}/internal/landmarks.csv",
+    }
+    for item in study_config(study)["trial_context"]:
+        files[f"{item['name']}__curve"] = item["curve"]
+        if item.get("at_risk") is not None:
+            files[f"{item['name']}__at_risk"] = item["at_risk"]
+    return files
+
+
+def trial_context_outputs(study):
+    """Per trial arm its patient data and fit report; per study the comparison and Cox tables
+    (shareable and internal), the parametric models and the curves the KM figure overlays
+    (docs/outputs.md)."""
+    folder = f"results/{study}/trial_context"
+    outputs = {}
+    for item in study_config(study)["trial_context"]:
+        name = item["name"]  # the schema allows letters, digits and underscores only
+        outputs[f"{name}__ipd"] = f"{folder}/{name}_ipd.csv"
+        outputs[f"{name}__fit"] = f"{folder}/{name}_fit.csv"
+        outputs[f"{name}__fit_md"] = f"{folder}/{name}_fit.md"
+    outputs.update(
+        comparison=f"results/{study}/tables/trial_context.csv",
+        comparison_md=f"results/{study}/tables/trial_context.md",
+        cox=f"results/{study}/tables/trial_context_cox.csv",
+        cox_md=f"results/{study}/tables/trial_context_cox.md",
+        comparison_internal=f"results/{study}/internal/trial_context.csv",
+        cox_internal=f"results/{study}/internal/trial_context_cox.csv",
+        parametric=f"{folder}/parametric.csv",
+        parametric_md=f"{folder}/parametric.md",
+        curves=f"{folder}/curves.parquet",
+    )
+    return outputs
+
+
 def study_blocks(wildcards):
     """Every study's config block, keyed by study name, for `params:`."""
     return {study: study_config(study) for study in STUDIES}
@@ -293,6 +343,8 @@ def final_outputs(study):
             if study in ADJUSTED_STUDIES
             else []
         ),
+        # trial_context.smk (studies with reconstructed trial arms)
+        *(trial_context_outputs(study).values() if study in TRIAL_CONTEXT_STUDIES else []),
         # reproduce.smk (studies with published targets)
         *(
             [f"results/{study}/reproduction.csv", "results/reproduction_summary.md"]

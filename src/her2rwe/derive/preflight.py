@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from her2rwe.config import ConfigError, load_schema, validate_config
+from her2rwe.config import ConfigError, load_schema, study_settings, validate_config
 from her2rwe.derive.endpoints import BUILTIN_ENDPOINTS
 from her2rwe.records.rawtext import check_file
 
@@ -57,6 +57,11 @@ def check_study_against_data(
     ae = study.get("adverse_events")
     if ae and not (Path(workdir) / ae).is_file():
         problems.append(f"{key}.adverse_events: file not found: {ae}")
+    for i, item in enumerate(study_settings(study)["trial_context"]):
+        for field in ("curve", "at_risk"):
+            path = item.get(field)
+            if path is not None and not (Path(workdir) / path).is_file():
+                problems.append(f"{key}.trial_context[{i}].{field}: file not found: {path}")
     unreadable = check_file(cohort, study["cohort"])
     if ae and (Path(workdir) / ae).is_file():
         unreadable += check_file(Path(workdir) / ae, ae)

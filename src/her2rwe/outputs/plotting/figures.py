@@ -44,6 +44,9 @@ SOURCES = {
     "survival_shown": "tables/survival.csv",
     "subgroup_survival_shown": "tables/subgroup_survival.csv",
 }
+# the reconstructed trial arms' curves (results/{study}/trial_context/curves.parquet): an input of
+# the figures only of studies with a trial_context block; the KM figure of the endpoint draws them
+TRIAL_CONTEXT_CURVES = "trial_context_curves"
 
 
 def km_subgroups(study: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -144,7 +147,7 @@ def read_tables(paths: Mapping[str, str]) -> dict[str, pd.DataFrame]:
     known = figure_sources()
     out = {}
     for key, path in paths.items():
-        if key not in known:
+        if key not in known and key != TRIAL_CONTEXT_CURVES:
             continue
         if str(path).endswith(".parquet"):
             out[key] = pd.read_parquet(path)

@@ -203,6 +203,7 @@ def draw_panel(
     conf_level: float,
     min_cell_count: int = 0,
     risk_title: str = "Number at risk",
+    overlays: Mapping[str, pd.DataFrame] | None = None,
 ) -> Figure:
     """:func:`plot_km` with the study's figure options, the printed counts masked below k."""
     from her2rwe.outputs.shareable import mask_risk_rows
@@ -219,6 +220,7 @@ def draw_panel(
         cumulative_events=bool(fig_cfg["cumulative_events"]),
         width=fig_cfg["width"],
         risk_title=risk_title,
+        overlays=overlays,
     )
 
 
@@ -239,10 +241,14 @@ def plot_km(
     cumulative_events: bool = False,
     width: str = "double",
     risk_title: str = "Number at risk",
+    overlays: Mapping[str, pd.DataFrame] | None = None,
 ) -> Figure:
     """Draw the Kaplan-Meier figure of one endpoint and split.
 
     ``risk_title`` heads the number-at-risk table (weighted curves: "Number at risk (unweighted)").
+    ``overlays`` maps a label to the step curve (``time``, ``surv``) of a trial arm reconstructed
+    from its published curve: drawn in grey, dashed, without censor ticks, median or at-risk row,
+    and named "<label> (reconstructed)" in the annotation block.
 
     Step curves with censor ticks (``|``), an optional pointwise CI band, dashed median lines, an
     annotation block above the plot (per group ``median X.X mo (95% CI a-b)``, then the comparison
@@ -255,8 +261,9 @@ def plot_km(
     from her2rwe.outputs.plotting import thin
 
     groups = panel.groups
+    overlays = dict(overlays or {})
     lead = 1 if panel.title else 0
-    n_head = lead + len(groups) + len(panel.comparisons)
+    n_head = lead + len(groups) + len(overlays) + len(panel.comparisons)
     head_mm = n_head * _LINE + 1.5
     main_mm = 62.0 if width == "double" else 52.0
     axis_mm = 10.5  # tick labels and x label
@@ -323,6 +330,17 @@ def plot_km(
             zorder=4,
             gid=f"censor:{g}",
         )
+    for label, c in overlays.items():
+        ax.step(
+            c["time"].to_numpy(dtype=float),
+            c["surv"].to_numpy(dtype=float),
+            where="post",
+            color=style.RECONSTRUCTED,
+            linestyle="--",
+            lw=1.0,
+            zorder=2.5,
+            gid=f"reconstructed:{label}",
+        )
     # dashed median lines: one horizontal at 0.5 to the largest median, one drop per group
     finite = [(g, _float(panel.medians[g][0])) for g in groups]
     finite = [(g, m) for g, m in finite if not math.isnan(m) and m <= panel.xmax]
@@ -383,7 +401,27 @@ def plot_km(
             fontsize=6.5,
             gid=f"median_text:{g}",
         )
-    for j, line in enumerate(panel.comparisons, start=lead + len(groups)):
+    for i, label in enumerate(overlays, start=lead + len(groups)):
+        ax_head.add_line(
+            Line2D(
+                [0.0, handle],
+                [i + 0.5, i + 0.5],
+                color=style.RECONSTRUCTED,
+                linestyle="--",
+                lw=1.0,
+            )
+        )
+        ax_head.text(
+            handle * 1.3,
+            i + 0.5,
+            f"{label} (reconstructed)",
+            va="center",
+            ha="left",
+            fontsize=6.5,
+            color=style.RECONSTRUCTED,
+            gid=f"reconstructed_text:{label}",
+        )
+    for j, line in enumerate(panel.comparisons, start=lead + len(groups) + len(overlays)):
         ax_head.text(0.0, j + 0.5, line, va="center", ha="left", fontsize=6.5, gid="comparison")
 
     axes_mm = fw - left - right
@@ -439,7 +477,13 @@ def draw_arms(spec: FigureSpec, ctx: FigureContext) -> Figure:
         if ctx.single_arm
         else arm_comparison_lines(ctx.tables["comparisons"], spec.endpoint, ctx.conf_level)
     )
-    return _draw_split(spec, ctx, lines, "", "the arms")
+    overlays = {}
+    trial = ctx.tables.get("trial_context_curves")  # figures.TRIAL_CONTEXT_CURVES
+    if trial is not None:
+        rows = trial[trial["endpoint"] == spec.endpoint]
+        for arm_label in dict.fromkeys(rows["group"].astype(str)):
+            overlays[arm_label] = rows[rows["group"].astype(str) == arm_label]
+    return _draw_split(spec, ctx, lines, "", "the arms", overlays)
 
 
 def draw_subgroup(spec: FigureSpec, ctx: FigureContext) -> Figure:
@@ -453,7 +497,12 @@ def draw_subgroup(spec: FigureSpec, ctx: FigureContext) -> Figure:
 
 
 def _draw_split(
-    spec: FigureSpec, ctx: FigureContext, lines: list[str], title: str, what: str
+    spec: FigureSpec,
+    ctx: FigureContext,
+    lines: list[str],
+    title: str,
+    what: str,
+    overlays: Mapping[str, pd.DataFrame] | None = None,
 ) -> Figure:
     label, origin = ctx.endpoint_text(spec.endpoint)
     settings = ctx.figure_settings
@@ -475,5 +524,5 @@ def _draw_split(
         styles.setdefault(g, {"color": style.NEUTRAL, "linestyle": "-"})
     return draw_panel(
         panel, styles, settings, ylabel=label, origin=origin, conf_level=ctx.conf_level,
-        min_cell_count=ctx.min_cell_count,
+        min_cell_count=ctx.min_cell_count, overlays=overlays,
     )  # fmt: skip

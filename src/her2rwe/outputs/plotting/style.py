@@ -36,6 +36,7 @@ PALETTE = (
 LINESTYLES = ("-", "--", ":", "-.")
 NEUTRAL = "#4D4D4D"
 GRID = "#D9D9D9"
+RECONSTRUCTED = "#8C8C8C"  # trial arms reconstructed from a published curve (grey, dashed)
 
 # best overall response, from best to worst: a colour-blind-safe sequence independent of the arms
 RESPONSE_COLORS = {
