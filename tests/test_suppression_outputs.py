@@ -40,6 +40,10 @@ COUNTS = {
     "best_response": ["n", "n_arm"],
     "adverse_events": ["n", "any_grade_n", "grade3plus_n", "grade34_n", "grade5_n"],
     "adverse_events_by_category": ["n", "any_grade_n", "grade3plus_n", "grade34_n", "grade5_n"],
+    # real-world rows copied from survival.csv; the trial rows are published numbers (adc_vs_hpc's
+    # bundled example arm: 90 patients, 53 events, none small)
+    "trial_context": ["n", "events"],
+    "trial_context_cox": ["n", "events"],
 }
 # percentage (or rate bound) -> its count column
 PCTS = {

@@ -1,6 +1,6 @@
 """Trial context in a study: reading digitised inputs, the config block, and the tables.
 
-The bundled example arm (data/trial_context/example_lung_female) is R survival's lung data, women,
+The bundled example arm (data/raw/adc_vs_hpc/trial_context_example) is R survival's lung data, women,
 read as a digitiser would by tests/r/trial_context_reference.R; the real-world side here is the
 same data set's men (tests/fixtures/trial_context_data_lung.csv). Expected values are R's for the
 original data (tests/fixtures/trial_context_*.csv), held to the round-trip tolerances of
@@ -25,7 +25,7 @@ from her2rwe.stats import ipd
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"
-EXAMPLE = "data/trial_context/example_lung_female"
+EXAMPLE = "data/raw/adc_vs_hpc/trial_context_example"
 ITEM = {
     "name": "lung_women",
     "label": "Women (public example)",

@@ -136,7 +136,7 @@ wcsv(do.call(rbind, gg), "trial_context_gengamma.csv")
 
 # ---- the bundled example of studies.<name>.trial_context: a public data set, labelled as such ------
 # lung, women: the digitiser-like curve above (times to 4 decimals) and its numbers at risk.
-example <- "data/trial_context/example_lung_female"
+example <- "data/raw/adc_vs_hpc/trial_context_example"
 dir.create(example, showWarnings = FALSE, recursive = TRUE)
 note <- c(
   "# PUBLIC EXAMPLE DATA, NOT A TRIAL. R survival's `lung` data set (NCCTG advanced lung cancer;",

@@ -32,11 +32,17 @@ for arm in arms:
         f"{arm.name}: {arm.rec.n} patients, {arm.rec.events} events reconstructed", file=sys.stderr
     )
 
-survival_shown = io.read_table(snakemake.input.survival, dtype={"group": str, "arm": str})
-landmarks_shown = io.read_table(snakemake.input.landmarks, dtype={"group": str})
-comparison = tc.comparison_table(survival_shown, landmarks_shown, arms, study)
-io.write_table(comparison, out.comparison)
-io.write_text(tc.format_comparison(comparison, arms, study), out.comparison_md)
+# the shareable copies read the shareable survival tables (small counts masked), the internal
+# copies the unsuppressed ones
+survival, comparison = {}, {}
+for kind, suffix in (("shown", ""), ("internal", "_internal")):
+    survival[kind] = io.read_table(
+        snakemake.input[f"survival{suffix}"], dtype={"group": str, "arm": str}
+    )
+    landmarks = io.read_table(snakemake.input[f"landmarks{suffix}"], dtype={"group": str})
+    comparison[kind] = tc.comparison_table(survival[kind], landmarks, arms, study)
+    io.write_table(comparison[kind], out[f"comparison{suffix}"])
+io.write_text(tc.format_comparison(comparison["shown"], arms, study), out.comparison_md)
 
 path = snakemake.input.dataset
 arm_col = study["arms"]["column"]
@@ -44,8 +50,9 @@ columns = [arm_col] + [f"{a.endpoint}_{x}" for a in arms for x in ("months", "ev
 data = pd.read_parquet(
     path, columns=list(dict.fromkeys(c for c in columns if c in pq.read_schema(path).names))
 )
-cox = tc.cox_table(data, arms, study, survival_shown)
+cox = tc.cox_table(data, arms, study, survival["shown"])
 io.write_table(cox, out.cox)
+io.write_table(tc.cox_table(data, arms, study, survival["internal"]), out.cox_internal)
 io.write_text(tc.format_cox(cox, arms, study), out.cox_md)
 models = tc.parametric_table(data, arms, study)
 io.write_table(models, out.parametric)
