@@ -71,6 +71,8 @@ def run(project: Path) -> tuple[float, float]:
         "--cores",
         "2",
         "-q",
+        "all",
+        "--",
         "results/bench/analysis_dataset.parquet",
     ]
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss

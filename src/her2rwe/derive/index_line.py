@@ -123,6 +123,24 @@ class _Matcher:
         return self.line_no > first[self.pid_codes]
 
 
+def regimen_pairs(regimen: pd.Series) -> pd.DataFrame:
+    """(row, generic) for every drug of every regimen; the distinct regimens are split once."""
+    codes, uniques = pd.factorize(regimen)
+    parts = pd.Series(uniques, dtype=object).str.split("+").explode()
+    u_code = parts.index.to_numpy()
+    order = np.argsort(codes, kind="stable")
+    starts = np.searchsorted(codes[order], u_code, side="left")
+    ends = np.searchsorted(codes[order], u_code, side="right")
+    counts = ends - starts
+    rows = (
+        np.concatenate([order[a:b] for a, b in zip(starts, ends, strict=True)])
+        if len(parts)
+        else np.empty(0, int)
+    )
+    generic = np.repeat(parts.to_numpy(dtype=object), counts)
+    return pd.DataFrame({"row": rows, "generic": generic})
+
+
 def _pairs_in(a_pid, a_line, b_pid, b_line) -> np.ndarray:
     big = int(max(a_line.max(initial=0), b_line.max(initial=0))) + 1
     return np.isin(a_pid.astype(np.int64) * big + a_line, b_pid.astype(np.int64) * big + b_line)

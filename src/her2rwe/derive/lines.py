@@ -242,18 +242,15 @@ def derive_lines(
     pat_all = pids.get_indexer(t["patient_id"].astype(str))
     if (pat_all < 0).any():
         raise ValueError("treatments name patients that are not in the patients table")
-    names = np.array(sorted(t["generic"].unique()), dtype=object)
+    g_codes, g_uniques = pd.factorize(t["generic"])
+    g_uniques = np.asarray(g_uniques, dtype=object)
+    names = np.array(sorted(g_uniques), dtype=object)
     if len(names) > 62:
         raise ValueError("more than 62 distinct drugs: regimen bitmasks need a wider type")
-    drug_all = np.searchsorted(names, t["generic"].to_numpy(dtype=object))
-    classes_by_drug = np.array(
-        pd.Series(t["drug_class"].to_numpy(), index=t["generic"].to_numpy())
-        .groupby(level=0)
-        .first()
-        .reindex(names)
-        .to_numpy(),
-        dtype=object,
-    )
+    drug_all = np.searchsorted(names, g_uniques)[g_codes]
+    _, first_row = np.unique(g_codes, return_index=True)
+    classes_by_drug = np.empty(len(names), dtype=object)
+    classes_by_drug[np.searchsorted(names, g_uniques)] = t["drug_class"].to_numpy()[first_row]
     groups = {g: i for i, grp in enumerate(rules.substitutions) for g in grp}
     key_by_drug = np.array(
         [len(names) + groups[nm] if nm in groups else i for i, nm in enumerate(names)],
@@ -323,7 +320,11 @@ def derive_lines(
         )
         g = frame.groupby("pat", sort=True)
         adj = pd.DataFrame(
-            {"start": g["s"].min(), "end": g["e"].max(), "mask": g["bit"].agg(np.bitwise_or.reduce)}
+            {
+                "start": g["s"].min(),
+                "end": g["e"].max(),
+                "mask": frame.drop_duplicates(["pat", "bit"]).groupby("pat")["bit"].sum(),
+            }
         ).reset_index()
         first_met = pd.Series(ml["start"][ml["ord"] == 0], index=ml["pat"][ml["ord"] == 0])
         nxt = (
@@ -383,7 +384,9 @@ def _given_lines(t, pat_all, drug_all, start_all, end_all, early):
         {
             "start": g["s"].min(),
             "end": g["e"].max(),
-            "mask": g["bit"].agg(np.bitwise_or.reduce),
+            "mask": frame.drop_duplicates(["pat", "line", "bit"])
+            .groupby(["pat", "line"])["bit"]
+            .sum(),
             "early": g["early"].all(),
         }
     ).reset_index()
@@ -418,9 +421,11 @@ def _finish(
     reason = all_lines["end_reason"].to_numpy(dtype=object)
     reason = np.where(last & (all_lines["setting"].to_numpy() == "metastatic"), terminal, reason)
     # line ids for exposures, then the recorded discontinuation reason of the ending exposures
-    line_key = pd.MultiIndex.from_arrays([pat, all_lines["line"].to_numpy()])
+    # lines are sorted by (patient, line): a line's id is the position of its key
+    width = int(max(all_lines["line"].max() if len(all_lines) else 0, exp_line.max(initial=0))) + 1
+    line_key = pat.astype(np.int64) * width + all_lines["line"].to_numpy(dtype=np.int64)
     has = exp_line > 0
-    line_id = line_key.get_indexer(pd.MultiIndex.from_arrays([pat_all[has], exp_line[has]]))
+    line_id = np.searchsorted(line_key, pat_all[has].astype(np.int64) * width + exp_line[has])
     dis = _line_reasons(
         line_id, end_all[has], len(all_lines), t["discontinuation_reason"].to_numpy()[has]
     )

@@ -47,6 +47,12 @@ def _slug(cls: str) -> str:
     return cls.lower().replace("anti-her2 ", "").replace("/", "").replace(" ", "_")
 
 
+def _holds(joined: pd.Series, item: str) -> np.ndarray:
+    """Rows whose '+'-joined list holds ``item`` (each distinct list is split once)."""
+    hits = [u for u in joined.dropna().unique() if item in u.split("+")]
+    return joined.isin(hits).to_numpy()
+
+
 def therapy_group(line_class: pd.Series) -> pd.Series:
     """anti-HER2 antibody, anti-HER2 TKI, other anti-HER2 (ADC) or other."""
     return line_class.map(THERAPY_GROUPS).fillna("other").where(line_class.notna())
@@ -121,9 +127,8 @@ def index_cohort(
         .astype(int)
         .to_numpy()
     )
-    exploded = prior.assign(cls=prior["classes"].str.split("+")).explode("cls")
     for cls in CLASSES:
-        having = set(exploded.loc[exploded["cls"] == cls, "patient_id"])
+        having = set(prior.loc[_holds(prior["classes"], cls), "patient_id"])
         out[f"prior_{_slug(cls)}"] = np.where(out["patient_id"].isin(having), "yes", "no")
     out["index_therapy_class"] = therapy_group(out["index_line_class"]).to_numpy()
     nxt = lines.merge(out[["patient_id", "index_line"]], on="patient_id")
@@ -131,9 +136,7 @@ def index_cohort(
     out["next_therapy_class"] = therapy_group(nxt.reindex(out["patient_id"])).to_numpy()
 
     def holding(frame: pd.DataFrame, drug: str) -> pd.DataFrame:
-        generic = dictionary.resolve_name(drug)
-        parts = frame["regimen"].str.split("+")
-        return frame[parts.map(lambda p: generic in p).to_numpy(dtype=bool)]
+        return frame[_holds(frame["regimen"], dictionary.resolve_name(drug))]
 
     tdm1 = (
         holding(prior, "T-DM1")

@@ -123,8 +123,9 @@ def load_dictionary(extra: Mapping[str, Any] | None = None) -> DrugDictionary:
 def map_exposures(names: pd.Series, dictionary: DrugDictionary) -> tuple[pd.Series, np.ndarray]:
     """The generic name of every exposure (a combination stays joined by '+'), and a mask of the
     names that the dictionary does not know."""
-    codes, uniques = pd.factorize(normalise(names))
-    mapped = np.array([dictionary.generic.get(u) for u in uniques], dtype=object)
+    codes, uniques = pd.factorize(names)
+    keys = normalise(pd.Series(uniques, dtype=object))
+    mapped = np.array([dictionary.generic.get(u) for u in keys], dtype=object)
     generic = pd.Series(mapped[codes] if len(codes) else [], index=names.index, dtype=object)
     unknown = generic.isna().to_numpy()
     return generic, unknown

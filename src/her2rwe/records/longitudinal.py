@@ -107,8 +107,8 @@ def read_table(path: str | Path, display: str | None = None) -> ingest.RawTable:
         ends = np.flatnonzero(arr == 10)
         if not len(ends) or ends[-1] != len(arr) - 1:
             ends = np.append(ends, len(arr))
-        commas = np.concatenate([[0], np.cumsum(arr == 44)])
-        per_line = np.diff(commas[np.minimum(ends, len(arr))], prepend=0)
+        commas = np.flatnonzero(arr == 44)
+        per_line = np.bincount(np.searchsorted(ends, commas), minlength=len(ends))
         simple = bool((per_line == per_line[0]).all())
     if not simple:
         return ingest.read_raw_csv(path, display)
@@ -381,9 +381,10 @@ def assessment_problems(
             raw, bad, "response", "expected CR, PR, SD, PD, NE or empty (baseline)"
         )
     if "sum_diameters" in f:
-        s = f["sum_diameters"]
-        num = pd.to_numeric(s.where(s.str.fullmatch(ingest.NUMBER).fillna(False)), errors="coerce")
-        bad = (s != "").to_numpy() & ~(num >= 0).to_numpy()
+        codes, uniques = pd.factorize(f["sum_diameters"])
+        u = pd.Series(uniques, dtype=object)
+        num = pd.to_numeric(u.where(u.str.fullmatch(ingest.NUMBER).fillna(False)), errors="coerce")
+        bad = ((u != "").to_numpy() & ~(num >= 0).to_numpy())[codes]
         problems += _problems(
             raw, bad, "sum_diameters", "expected a sum of diameters in mm >= 0 or empty"
         )
