@@ -23,6 +23,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_workflow import commit, publish  # noqa: E402
+
 SECTION = "## Records to analysis dataset"
 CONFIG = """studies:
   bench:
@@ -85,13 +89,6 @@ def run(project: Path) -> tuple[float, float]:
     return elapsed, peak
 
 
-def commit() -> str:
-    out = subprocess.run(
-        ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
-    )
-    return out.stdout.strip() or "unknown"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--patients", type=int, default=100_000)
@@ -135,20 +132,7 @@ python benchmarks/bench_records.py --patients {args.patients} --repeat {args.rep
 
 1-minute load average before each run: {", ".join(f"{x:.2f}" for x in loads)}. Budget (10 s, 2 GB): {ok}.
 """
-    print(text)
-    if args.write_doc:
-        doc = (
-            args.write_doc.read_text(encoding="utf-8")
-            if args.write_doc.exists()
-            else "# Benchmarks\n"
-        )
-        if SECTION in doc:
-            start = doc.index(SECTION)
-            nxt = doc.find("\n## ", start + len(SECTION))
-            doc = doc[:start] + text + (doc[nxt + 1 :] if nxt != -1 else "")
-        else:
-            doc = doc.rstrip("\n") + "\n\n" + text
-        args.write_doc.write_text(doc, encoding="utf-8")
+    publish(text, args.write_doc, SECTION)
 
 
 if __name__ == "__main__":
