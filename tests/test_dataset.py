@@ -68,7 +68,8 @@ def test_every_problem_is_located_by_file_line_and_column(tmp_path):
     assert (5, "index_date") in located
     text = str(info.value)
     assert f"{path}:3: column 'progression_date'" in text
-    assert "2020-02-30" in text and "YYYY-MM-DD" in text
+    assert "YYYY-MM-DD" in text and "not a valid ISO date" in text
+    assert "2020-02-30" not in text and "01/02/2020" not in text  # cell values are never shown
 
 
 def test_missing_required_column_names_the_header_line(tmp_path):

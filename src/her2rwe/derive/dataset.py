@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from her2rwe.config import study_settings
+from her2rwe.derive.declared import ADVERSE_EVENT_CONTRACT, declared_columns, undeclared
 from her2rwe.derive.endpoints import DAYS_PER_MONTH, derive_endpoints, endpoint_definitions
 from her2rwe.records import identifiers, ingest
 
@@ -54,6 +55,18 @@ def _read(path: str | Path, name: str) -> tuple[ingest.RawTable | None, list[ing
         return ingest.read_raw_csv(path, name), []
     except ingest.InputError as exc:
         return None, exc.problems
+
+
+def minimise(raw: ingest.RawTable, declared: set[str]) -> list[str]:
+    """Drop the columns of ``raw`` that are not declared (in place); the job-log note names them."""
+    dropped = undeclared(raw.frame.columns, declared)
+    if not dropped:
+        return []
+    raw.frame = raw.frame.drop(columns=dropped)
+    return [
+        f"{raw.path}: {len(dropped)} column(s) not declared by the input contract or the study's "
+        f"config dropped unread (data minimisation): {', '.join(dropped)}"
+    ]
 
 
 def cohort_problems(
@@ -113,7 +126,9 @@ def build_study_data(
     raw, problems = _read(cohort_path, cohort_name)
     notes: list[str] = []
     if raw is not None:
-        found, notes = cohort_problems(study, raw)
+        notes += minimise(raw, declared_columns(study))
+        found, guard_notes = cohort_problems(study, raw)
+        notes += guard_notes
         problems += found
     ae_raw = None
     if adverse_events_path:
@@ -121,6 +136,7 @@ def build_study_data(
         ae_raw, found = _read(adverse_events_path, ae_name)
         problems += found
     if ae_raw is not None:
+        notes += minimise(ae_raw, set(ADVERSE_EVENT_CONTRACT))
         flagged, ae_notes = identifiers.identifier_guard(
             ae_raw.frame, ae_raw.lines, ae_raw.path, ae_raw.header_line, allowlist
         )
@@ -180,8 +196,8 @@ def _arm_problems(
                 raw.path,
                 None,
                 arm_col,
-                f"the reference arm {ref!r} has no patients (arms in the file: "
-                f"{', '.join(present) or 'none'})",
+                f"the reference arm {ref!r} has no patients ({len(present)} other arm value(s) "
+                "in the file; values not shown)",
             )
         )
     if not order:

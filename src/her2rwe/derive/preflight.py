@@ -8,14 +8,13 @@ a broken config costs well under a second to find out about.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from her2rwe.config import ConfigError, load_schema, study_settings, validate_config
 from her2rwe.derive.endpoints import BUILTIN_ENDPOINTS
-from her2rwe.records.rawtext import check_file
+from her2rwe.records.rawtext import CsvStructureError, check_file, records
 
 
 def endpoint_definition_names(study: Mapping[str, Any]) -> set[str]:
@@ -23,18 +22,23 @@ def endpoint_definition_names(study: Mapping[str, Any]) -> set[str]:
 
 
 def _read_header_and_column(path: Path, column: str) -> tuple[list[str], list[str]]:
-    """The header of a CSV and the values of one column, with the standard library only."""
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        lines = (line for line in fh if not line.startswith("#"))
-        reader = csv.reader(lines)
-        try:
-            header = [h.strip() for h in next(reader)]
-        except StopIteration:
+    """The header of a CSV and the values of one column, with the standard library only.
+
+    Comments are skipped only above the header (as ingest does); a broken CSV structure stops the
+    reading (ingest reports it with its line and column)."""
+    text = path.read_bytes().decode("utf-8-sig", errors="replace")
+    rows = records(text)
+    try:
+        first = next(rows, None)
+        if first is None:
             return [], []
+        header = [h.strip() for h in first[1]]
         if column not in header:
             return header, []
         idx = header.index(column)
-        values = [row[idx].strip() for row in reader if len(row) > idx]
+        values = [row[idx].strip() for _, row in rows if len(row) == len(header)]
+    except CsvStructureError:
+        return header, []
     return header, values
 
 
@@ -75,19 +79,16 @@ def check_study_against_data(
     if arm_col not in header:
         problems.append(f"{key}.arms.column: column {arm_col!r} is not in {study['cohort']}")
     else:
-        present = sorted({v for v in arm_values if v != ""})
+        # the arms column may hold anything (a names column named by mistake): say how many arms
+        # there are, never which (the identifier guard has not run yet)
+        present = {v for v in arm_values if v != ""}
+        there = f"{study['cohort']} has {len(present)} distinct value(s) in column {arm_col!r}"
         ref = study["arms"].get("reference")
         if ref is not None and ref not in present:
-            problems.append(
-                f"{key}.arms.reference: arm {ref!r} does not occur in {study['cohort']} "
-                f"(arms there: {', '.join(present) or 'none'})"
-            )
+            problems.append(f"{key}.arms.reference: arm {ref!r} does not occur ({there})")
         for arm in study["arms"].get("order") or []:
             if arm not in present:
-                problems.append(
-                    f"{key}.arms.order: arm {arm!r} does not occur in {study['cohort']} "
-                    f"(arms there: {', '.join(present) or 'none'})"
-                )
+                problems.append(f"{key}.arms.order: arm {arm!r} does not occur ({there})")
     known = endpoint_definition_names(study)
     for ep in study["endpoints"]:
         has_duration = f"{ep}_months" in header and f"{ep}_event" in header

@@ -13,6 +13,7 @@ Pure functions only: no file writes, no printing.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -38,10 +39,60 @@ CONTRACT_COLUMNS = frozenset(
 CONTRACT_SUFFIXES = ("_months", "_event", "_source")
 
 
+# Latin look-alikes of Cyrillic and Greek letters: a column name 'nаme' with a Cyrillic 'а' must
+# read as 'name'
+_CONFUSABLES = str.maketrans(
+    "аАвВеЕкКмМнНоОрРсСтТуУхХіІјЈѕЅԁαΑβΒεΕιΙκΚμΜνΝοΟρΡτΤυΥχΧ",
+    "aAbBeEkKmMhHoOpPcCtTyYxXiIjJsSdaAbBeEiIkKmMvNoOpPtTuUxX",
+)
+
+
+def ascii_fold(text: str) -> str:
+    """Look-alike letters mapped to Latin, accents removed ('Prénom' -> 'Prenom')."""
+    folded = unicodedata.normalize("NFKD", text.translate(_CONFUSABLES))
+    return "".join(ch for ch in folded if not unicodedata.combining(ch))
+
+
 def _tokens(column: str) -> list[str]:
     """'PatientLastName' / 'patient-last name' -> ['patient', 'last', 'name']."""
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", column)
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", ascii_fold(column))
     return [t for t in re.split(r"[^a-z0-9]+", spaced.lower()) if t]
+
+
+#: words that mark a direct identifier wherever they occur in a column name, with or without
+#: separators ('phonenumber', 'dateofbirth', 'ContactEmail'), in English and a few other languages
+_IDENTIFIER_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "a name",
+        (
+            "surname", "firstname", "lastname", "fullname", "givenname", "familyname",
+            "patientname", "forename", "maidenname", "prenom", "nachname", "vorname", "apellido",
+            "cognome",
+        ),
+    ),
+    ("a phone number", ("phone", "telephone", "telefon", "mobile", "cellular")),
+    ("an e-mail address", ("email", "mailaddress", "courriel")),
+    ("a street address", ("address", "adresse", "direccion", "indirizzo", "postcode", "zipcode")),
+    (
+        "a full birth date",
+        ("birthdate", "dateofbirth", "birthday", "geburtsdatum", "naissance", "nacimiento"),
+    ),
+    ("a national or insurance ID", ("socialsecurity", "passport", "nationalid", "insurance")),
+    ("a medical record number", ("medicalrecord", "mrn", "nhsnumber", "hospitalnumber")),
+)
+#: single tokens that name an identifier by themselves ('Nom', 'contact', 'naam')
+_IDENTIFIER_TOKENS = {
+    "nom": "a name",
+    "nombre": "a name",
+    "naam": "a name",
+    "navn": "a name",
+    "contact": "contact details",
+    "contacts": "contact details",
+    "tel": "a phone number",
+    "dob": "a full birth date",
+    "ssn": "a national or insurance ID",
+    "mrn": "a medical record number",
+}
 
 
 def _joined(column: str) -> str:
@@ -114,13 +165,26 @@ _NAME_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     )
 )
 
+_AT = r"(@|\s*[\[({<]\s*at\s*[\])}>]\s*|\s+at\s+)"
+_DOT = r"(\.|\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+)"
 _VALUE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("e-mail addresses", re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")),
+    ("e-mail addresses", re.compile(r"[^@\s]+\s*@\s*[^@\s]+")),
+    (
+        "e-mail addresses written out ('at', 'dot')",
+        re.compile(rf"[\w.+-]+{_AT}[\w-]+({_DOT}[\w-]+)*{_DOT}[a-z]{{2,}}\b", re.IGNORECASE),
+    ),
     ("US social security numbers", re.compile(r"(?<!\d)\d{3}-\d{2}-\d{4}(?!\d)")),
     (
         "phone numbers",
         re.compile(
             r"(?<![\d-])(\+\d{1,3}[\s.-]?)?(\(\d{2,4}\)|\d{3})[\s.-]?\d{3}[\s.-]\d{4}(?![\d-])"
+        ),
+    ),
+    (
+        # UK and other national formats: 020 7946 0958, 07700 900123, +44 (0)20 7946 0958
+        "phone numbers",
+        re.compile(
+            r"(?<![\w.-])(\+\d{1,3}\s?(\(0\)\s?)?|\(0\d{1,4}\)\s?|0)\d{1,4}([\s.-]?\d{2,4}){2,4}(?![\w.-])"
         ),
     ),
     (
@@ -132,10 +196,23 @@ _VALUE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
 )
+_WORD = r"[^\W\d_]+(?:['’-][^\W\d_]+)*"
 _PERSON_NAME = re.compile(
-    r"[A-Z][a-z'\-]+,\s*[A-Z][a-z'\-]+( [A-Z]\.?)?|[A-Z][a-z'\-]+( [A-Z]\.?)? [A-Z][a-z'\-]{2,}"
+    rf"{_WORD},\s*{_WORD}(\s+[^\W\d_]\.?|\s+{_WORD})?"  # Surname, Given [M.]; SURNAME, GIVEN
+    rf"|{_WORD}(\s+[^\W\d_]\.?)?\s+{_WORD}",  # Given [M.] Surname, any case, accents
 )
+#: a patient ID without digits that reads as a name ('Smith', 'María', 'van der Berg')
+_NAME_LIKE_ID = re.compile(rf"{_WORD}([\s,]+{_WORD})*")
 _RECORD_NUMBER = re.compile(r"[A-Z]{0,3}\d{6,12}")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_NUMBERISH = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+DISTINCT_SHARE = 0.9
+"""A declared text column whose non-empty cells are at least this share distinct is refused ..."""
+DISTINCT_MIN = 10
+"""... when it has at least this many distinct values (patient_id excepted)."""
+NAME_LIKE_IDS = 0.2
+"""patient_id is refused when at least this share of its cells read as names (no digits)."""
 
 
 @dataclass(frozen=True)
@@ -153,6 +230,15 @@ def _name_reason(column: str) -> str | None:
         return None
     joined = _joined(column)
     tokens = set(joined.split("_"))
+    if any(not ch.isascii() for ch in ascii_fold(column)):
+        return "non-Latin letters (a look-alike of a known name?)"
+    for token in tokens:
+        if token in _IDENTIFIER_TOKENS:
+            return _IDENTIFIER_TOKENS[token]
+    squashed = joined.replace("_", "")
+    for reason, words in _IDENTIFIER_WORDS:
+        if any(w in squashed for w in words):
+            return reason
     for reason, rx in _NAME_RULES:
         if not rx.search(joined):
             continue
@@ -178,13 +264,21 @@ def _value_reason(
         first = int(np.flatnonzero(rows)[0])
         return reason, int(lines[nonblank.index[first]]), int(rows.sum())
 
+    numeric = uniq.str.fullmatch(_NUMBERISH).to_numpy(dtype=bool)
     for reason, rx in _VALUE_RULES:
-        hit = uniq.map(lambda v, rx=rx: rx.search(v) is not None).astype(bool)
+        hit = uniq.map(lambda v, rx=rx: rx.search(v) is not None).astype(bool) & ~numeric
         if hit.any():
             return found(reason, hit)
-    if column in CONTRACT_COLUMNS:
-        # contract columns hold pseudonyms, arms, regimens, AE terms ('Febrile Neutropenia'):
-        # only the patterns above and the free-text length apply to them
+    if column == "patient_id":
+        # pseudonyms, not names: a cell without digits that reads as a name is a person's name
+        named = uniq.str.fullmatch(_NAME_LIKE_ID).to_numpy(dtype=bool)
+        named |= uniq.str.fullmatch(_PERSON_NAME).to_numpy(dtype=bool)
+        if named.any() and nonblank.isin(set(uniq[named])).mean() >= NAME_LIKE_IDS:
+            return found("person names used as patient IDs", pd.Series(named))
+        distinct = 0
+    elif column in CONTRACT_COLUMNS:
+        # contract columns hold arms, regimens, AE terms ('Febrile Neutropenia'): only the
+        # patterns above, the distinctness rule and the free-text length apply to them
         distinct = 0
     else:
         distinct = len(uniq)
@@ -195,6 +289,19 @@ def _value_reason(
         numbers = nonblank.str.fullmatch(_RECORD_NUMBER)
         if numbers.mean() >= 0.9 and distinct >= 0.9 * len(nonblank):
             return found("unique record numbers (like MRNs)", uniq.str.fullmatch(_RECORD_NUMBER))
+    text = ~(numeric | uniq.str.fullmatch(_ISO_DATE).to_numpy(dtype=bool))
+    if (
+        column != "patient_id"
+        and not column.endswith(CONTRACT_SUFFIXES)
+        and text.mean() >= 0.5
+        and len(uniq) >= DISTINCT_MIN
+        and len(uniq) >= DISTINCT_SHARE * len(nonblank)
+    ):
+        return found(
+            f"nearly all distinct text ({len(uniq)} distinct of {len(nonblank)} cells), which can "
+            "single out patients",
+            pd.Series(text),
+        )
     long = uniq.str.len() > FREE_TEXT_MAX_CHARS
     if long.any():
         return found(f"free text longer than {FREE_TEXT_MAX_CHARS} characters", long)

@@ -17,7 +17,15 @@ import numpy as np
 import pandas as pd
 
 from her2rwe.records.contract import DATE_COLUMNS, RESPONSES
-from her2rwe.records.rawtext import EMPTY, InputError, Problem, decode, delimiter_problem, records
+from her2rwe.records.rawtext import (
+    EMPTY,
+    CsvStructureError,
+    InputError,
+    Problem,
+    decode,
+    delimiter_problem,
+    records,
+)
 
 __all__ = [
     "InputError",
@@ -51,6 +59,25 @@ class RawTable:
         return int(self.lines[int(index)])
 
 
+def _ragged(name: str, line: int, row: list[str], header: list[str]) -> Problem:
+    """A record with the wrong number of fields; one that spans lines points at the quoted cell."""
+    message = (
+        f"expected {len(header)} comma-separated fields as in the header, found {len(row)}"
+    )
+    spans = [i for i, cell in enumerate(row) if "\n" in cell]
+    if spans:
+        i = spans[0]
+        lines = row[i].count("\n") + 1
+        return Problem(
+            name,
+            line,
+            header[i] if i < len(header) else None,
+            f"{message}: a quoted cell here runs over {lines} lines, so a quote is probably not "
+            "closed where it should be",
+        )
+    return Problem(name, line, None, message)
+
+
 def read_raw_csv(path: str | Path, display: str | None = None) -> RawTable:
     """Read a CSV as strings. Lines starting with '#' are comments (e.g. a synthetic-data note) and
     blank lines are skipped; a UTF-8 byte-order mark is accepted.
@@ -62,7 +89,10 @@ def read_raw_csv(path: str | Path, display: str | None = None) -> RawTable:
     name = display or str(path)
     text = decode(Path(path).read_bytes(), name)
     rows = records(text)
-    first = next(rows, None)
+    try:
+        first = next(rows, None)
+    except CsvStructureError as exc:
+        raise InputError([Problem(name, exc.line, None, exc.message)]) from None
     if first is None:
         raise InputError([Problem(name, None, None, EMPTY)])
     header_line, header = first
@@ -81,22 +111,23 @@ def read_raw_csv(path: str | Path, display: str | None = None) -> RawTable:
             problems.append(Problem(name, header_line, col, "column name appears more than once"))
         seen.add(col)
     data, lines = [], []
-    for line, row in rows:
-        if not any(cell.strip() for cell in row):
-            continue  # a row of empty cells, as spreadsheets export
-        if len(row) != len(header):
-            problems.append(
-                Problem(
-                    name,
-                    line,
-                    None,
-                    f"expected {len(header)} comma-separated fields as in the header, "
-                    f"found {len(row)}",
-                )
-            )
-            continue
-        data.append([cell.strip() for cell in row])
-        lines.append(line)
+    width = len(header)
+    try:
+        for line, row in rows:
+            if len(row) == width:
+                data.append([cell.strip() for cell in row])
+                lines.append(line)
+            elif any(cell.strip() for cell in row):  # not a row of empty cells
+                problems.append(_ragged(name, line, row, header))
+    except CsvStructureError as exc:
+        column = header[exc.field] if exc.field is not None and exc.field < width else None
+        problems.append(Problem(name, exc.line, column, exc.message))
+    if not problems:
+        # rows of empty cells, as spreadsheets export, are not patients
+        keep = [i for i, row in enumerate(data) if any(row)]
+        if len(keep) < len(data):
+            data = [data[i] for i in keep]
+            lines = [lines[i] for i in keep]
     if problems:
         raise InputError(problems)
     frame = pd.DataFrame(data, columns=header, dtype=object)
@@ -328,8 +359,7 @@ def chronology_problems(raw: RawTable, rules=CHRONOLOGY) -> list[Problem]:
                     raw.path,
                     raw.line_of(i),
                     later,
-                    f"{what} ({earlier} {frame[earlier].iat[i]}): expected on or after {earlier}",
-                    frame[later].iat[i],
+                    f"{what}: expected on or after {earlier}",
                 )
             )
     return problems

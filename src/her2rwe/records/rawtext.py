@@ -1,6 +1,11 @@
 """Input problems, and the file-level checks of a CSV before any parsing: empty, Excel workbook,
-UTF-16, binary, non-UTF-8 bytes (with their lines), and the wrong delimiter. A UTF-8 byte-order mark
-is accepted silently.
+UTF-16, binary, non-UTF-8 bytes (with their lines), bare carriage returns, the wrong delimiter, and
+the CSV structure itself (a quote that is never closed, text after a closing quote, a giant cell),
+each with file, line and column. A UTF-8 byte-order mark is accepted silently.
+
+A :class:`Problem` never prints a cell value: a cell of any column may hold an identifier (a name
+typed into a date cell), so a problem shows the line, the column and the class of the value found
+(:func:`describe`).
 
 Standard library only: the config check imports this while Snakemake parses the workflow.
 """
@@ -8,6 +13,7 @@ Standard library only: the config check imports this while Snakemake parses the 
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,8 +32,33 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line is not None else self.file
         col = f" column '{self.column}':" if self.column else ""
-        val = f" (found {self.value!r})" if self.value is not None else ""
+        val = f" (found {describe(self.value)})" if self.value is not None else ""
         return f"{where}:{col} {self.message}{val}"
+
+
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_SHAPES = (
+    (re.compile(r"\d{4}-\d{1,2}-\d{1,2}"), "a date-like value that is not a valid ISO date"),
+    (re.compile(r"\d{1,2}[/.]\d{1,2}[/.]\d{2,4}"), "a date written day/month or month/day"),
+    (re.compile(r"\d{5}(\.\d+)?"), "a five-digit number"),
+    (re.compile(r"[+-]?\d+,\d+"), "a number with a decimal comma"),
+)
+
+
+def describe(value: object) -> str:
+    """The class of a cell value, never the value itself: 'an empty cell', 'a negative number',
+    'text (7 characters)', ... A cell of any column may hold an identifier."""
+    v = "" if value is None else str(value)
+    if v == "":
+        return "an empty cell"
+    for rx, what in _SHAPES:
+        if rx.fullmatch(v):
+            return what
+    if _NUMBER.fullmatch(v):
+        if v.startswith("-"):
+            return "a negative number"
+        return "a whole number" if v.lstrip("+").isdigit() else "a number"
+    return f"text ({len(v)} character{'s' if len(v) != 1 else ''})"
 
 
 class InputError(ValueError):
@@ -98,19 +129,101 @@ def decode(raw: bytes, name: str) -> str:
     raise InputError(problems)
 
 
+FIELD_LIMIT = csv.field_size_limit()
+"""The longest cell the reader accepts (characters); a longer one is an error, not a silent cut."""
+
+
+class CsvStructureError(ValueError):
+    """The CSV structure is broken at ``line`` (1-based file line), in field ``field`` (0-based)."""
+
+    def __init__(self, line: int, field: int | None, message: str):
+        self.line, self.field, self.message = line, field, message
+        super().__init__(f"line {line}: {message}")
+
+
 def records(text: str) -> Iterator[tuple[int, list[str]]]:
-    """CSV records with the 1-based physical line where each starts. Lines that start with '#'
-    (comments, e.g. a synthetic-data note) and blank lines are skipped."""
+    """CSV records with the 1-based physical line where each starts.
+
+    Lines that start with '#' (comments, e.g. a synthetic-data note) and blank lines are skipped only
+    at the top of the file, before the header: after the header, every line is data (a patient ID
+    that starts with '#' is a patient, and a stray comment line is a row with the wrong number of
+    fields). Blank lines are returned as empty records. Raises :class:`CsvStructureError` for a bare
+    carriage return (classic Mac line endings), a quote that is never closed, text after a closing
+    quote, or a cell longer than :data:`FIELD_LIMIT` characters.
+    """
+    bare_cr = re.search(r"\r(?!\n)", text)
+    if bare_cr:
+        line = text.count("\n", 0, bare_cr.start()) + 1
+        raise CsvStructureError(
+            line,
+            None,
+            "bare carriage return (CR) line endings, as classic Mac OS wrote them: "
+            "save the file with LF or CRLF line endings ('CSV UTF-8 (comma delimited)')",
+        )
     physical = text.split("\n")
-    kept = [(i + 1, ln.rstrip("\r")) for i, ln in enumerate(physical)]
-    kept = [(n, ln) for n, ln in kept if ln.strip() and not ln.startswith("#")]
-    lines = [ln for _, ln in kept]
-    reader = csv.reader(lines, strict=False)
+    if physical and physical[-1] == "":
+        physical.pop()
+    top = 0
+    while top < len(physical) and (not physical[top].strip() or physical[top].startswith("#")):
+        top += 1
+    body = physical[top:]
+    reader = csv.reader((ln + "\n" for ln in body), strict=True)
     consumed = 0
-    for row in reader:
-        start = kept[consumed][0]
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            raise _locate(body, consumed, top) from None
+        yield top + consumed + 1, row
         consumed = reader.line_num
-        yield start, row
+
+
+def _locate(body: list[str], start: int, offset: int) -> CsvStructureError:
+    """Where and why the CSV record that starts at ``body[start]`` is broken (error path only)."""
+    field, state, length, quote_line = 0, "start", 0, start
+    for i in range(start, len(body)):
+        for ch in body[i] + "\n":
+            length += 1
+            if length > FIELD_LIMIT:
+                return CsvStructureError(
+                    offset + i + 1,
+                    field,
+                    f"a cell is longer than {FIELD_LIMIT} characters: a quote that is not closed, "
+                    "or a file that is not a CSV table",
+                )
+            if state == "quoted":
+                if ch == '"':
+                    state = "quote_in_quoted"
+                continue
+            if state == "quote_in_quoted":
+                if ch == '"':
+                    state = "quoted"
+                    continue
+                if ch not in ",\n":
+                    return CsvStructureError(
+                        offset + i + 1,
+                        field,
+                        "text after the closing quote of a quoted cell: a quote inside a quoted "
+                        'cell must be doubled ("")',
+                    )
+            if ch == "\n":
+                if state != "quoted":
+                    field, state, length = 0, "start", 0
+                break
+            if ch == ",":
+                field, state, length = field + 1, "start", 0
+            elif state == "start" and ch == '"':
+                state, quote_line = "quoted", i
+            else:
+                state = "field"
+    return CsvStructureError(
+        offset + quote_line + 1,
+        field,
+        "a quote opens a cell here and is never closed (the rest of the file would be one cell): "
+        "close the quote or remove it",
+    )
 
 
 def delimiter_problem(header_line: str, n_fields: int, name: str, line: int) -> Problem | None:
@@ -135,7 +248,10 @@ def check_file(path: str | Path, name: str | None = None) -> list[Problem]:
         text = decode(Path(path).read_bytes(), name)
     except InputError as exc:
         return exc.problems
-    for line, row in records(text):
-        problem = delimiter_problem(",".join(row), len(row), name, line)
-        return [problem] if problem else []
+    try:
+        for line, row in records(text):
+            problem = delimiter_problem(",".join(row), len(row), name, line)
+            return [problem] if problem else []
+    except CsvStructureError as exc:
+        return [Problem(name, exc.line, None, exc.message)]
     return [Problem(name, None, None, EMPTY)]
