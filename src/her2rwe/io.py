@@ -17,9 +17,13 @@ if TYPE_CHECKING:  # pragma: no cover
 
 @contextlib.contextmanager
 def atomic_path(path: str | Path, suffix: str | None = None) -> Iterator[Path]:
-    """Yield a temporary path beside `path`; on success rename it onto `path`, else delete it."""
+    """Yield a temporary path beside `path`; on success rename it onto `path`, else delete it.
+
+    A job killed with SIGKILL cannot delete its temporary file; the next write of the same target
+    (the rerun of that job) removes every leftover temporary of it first."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
+    remove_leftover_temporaries(target)
     fd, tmp = tempfile.mkstemp(
         prefix=f".{target.name}.",
         suffix=suffix if suffix is not None else target.suffix,
@@ -34,6 +38,21 @@ def atomic_path(path: str | Path, suffix: str | None = None) -> Iterator[Path]:
     except BaseException:
         tmp_path.unlink(missing_ok=True)
         raise
+
+
+def remove_leftover_temporaries(target: str | Path) -> list[Path]:
+    """Delete the temporary files of ``target`` that a killed writer left beside it
+    (``.<name>.<random><suffix>``); returns what was removed."""
+    target = Path(target)
+    prefix = f".{target.name}."
+    removed = []
+    with contextlib.suppress(FileNotFoundError):
+        for entry in os.scandir(target.parent):
+            if entry.name.startswith(prefix) and entry.is_file(follow_symlinks=False):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(entry.path)
+                    removed.append(Path(entry.path))
+    return removed
 
 
 def write_text(text: str, path: str | Path) -> None:

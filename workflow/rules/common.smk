@@ -4,7 +4,7 @@
 from pathlib import Path
 
 from her2rwe.config import ConfigError
-from her2rwe.derive.preflight import prepare
+from her2rwe.derive.preflight import check_config_files, prepare, unsafe_output_paths
 from her2rwe.formatting import ci_method_text
 from her2rwe.outputs.plotting.figures import caption as figure_caption
 from her2rwe.outputs.plotting.figures import TRIAL_CONTEXT_CURVES, figure_names, figure_sources
@@ -22,6 +22,8 @@ if str(config.get("strict_reproduction")).lower() in ("true", "false"):
     config["strict_reproduction"] = str(config["strict_reproduction"]).lower() == "true"
 
 try:
+    # the config files Snakemake loaded, read again strictly: duplicate keys, alias bombs, YTE
+    check_config_files(workflow.configfiles)
     config = prepare(config, workdir=".", schema_path=CONFIG_SCHEMA)
 except ConfigError as exc:
     raise WorkflowError(str(exc)) from None
@@ -359,3 +361,10 @@ def get_final_output(wildcards):
     paths += [f"results/{study}/{name}" for study in STUDIES for name in ("summary.md", "tables.docx")]
     paths.append("results/MANIFEST.sha256")
     return list(dict.fromkeys(paths))
+
+
+# no output ever leaves results/ (names from config and data are checked in prepare(); this is the
+# last line of defence, before the DAG is built)
+_UNSAFE = unsafe_output_paths(get_final_output(None))
+if _UNSAFE:
+    raise WorkflowError("outputs outside results/ refused: " + ", ".join(sorted(_UNSAFE)[:5]))

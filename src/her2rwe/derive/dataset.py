@@ -86,6 +86,9 @@ def cohort_problems(
         raw.frame, raw.lines, raw.path, raw.header_line, study["identifier_allowlist"]
     )
     durations = {ep for ep in endpoints if f"{ep}_months" in header and f"{ep}_event" in header}
+    twice = [
+        ep for ep in sorted(durations) if ep in definitions and definitions[ep].columns() <= header
+    ]
     date_form = [definitions[ep] for ep in endpoints if ep not in durations and ep in definitions]
     origins = {d.origin for d in date_form}
     needed = set().union(*(d.columns() for d in date_form)) if date_form else set()
@@ -94,6 +97,17 @@ def cohort_problems(
         raw.frame.columns, arm_col, origins, durations, needed, response_column=response_col
     )
     problems = flagged + ingest.validate(raw, schema)
+    for ep in twice:
+        problems.append(
+            ingest.Problem(
+                raw.path,
+                raw.header_line,
+                f"{ep}_months",
+                f"endpoint {ep!r} is given twice: as {ep}_months/{ep}_event and by the dates its "
+                f"definition reads ({', '.join(sorted(definitions[ep].columns()))}): keep one, "
+                "or name the duration endpoint differently",
+            )
+        )
     if raw.frame.empty:
         problems.append(ingest.Problem(raw.path, raw.header_line, None, ingest.HEADER_ONLY))
     problems += _arm_problems(study, raw, arm_col)

@@ -8,6 +8,7 @@ a broken config costs well under a second to find out about.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,145 @@ from typing import Any
 from her2rwe.config import ConfigError, load_schema, study_settings, validate_config
 from her2rwe.derive.endpoints import BUILTIN_ENDPOINTS
 from her2rwe.records.rawtext import CsvStructureError, check_file, records
+
+# ------------------------------------------------------------------------------------------------
+# config files: read again, strictly
+
+MAX_YAML_NODES = 200_000
+"""A config file whose YAML, with every alias expanded, has more nodes than this is refused (an
+alias bomb expands a few lines into billions of nodes)."""
+
+
+def _yaml():
+    import yaml
+
+    class StrictLoader(yaml.SafeLoader):
+        """Safe YAML that refuses duplicate keys and bounds alias expansion."""
+
+        def compose_document(self):
+            node = super().compose_document()
+            _expanded_size(node, {}, self.name)
+            return node
+
+        def construct_mapping(self, node, deep=False):
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                line = key_node.start_mark.line + 1
+                try:
+                    first = seen.setdefault(key, line)
+                except TypeError:
+                    continue  # an unhashable key: PyYAML reports it
+                if first != line:
+                    raise ConfigError(
+                        [
+                            f"{self.name}:{line}: duplicate key {key!r} (first at line {first}): "
+                            "YAML would silently keep the last value; write each key once"
+                        ]
+                    )
+            return super().construct_mapping(node, deep)
+
+    return yaml, StrictLoader
+
+
+def _expanded_size(node, memo: dict[int, int], name: str) -> int:
+    """Nodes of a composed YAML document with every alias expanded (memoised: linear time)."""
+    size = memo.get(id(node))
+    if size is not None:
+        return size
+    value = node.value
+    if isinstance(value, list):
+        size = 1
+        for item in value:
+            pair = item if isinstance(item, tuple) else (item,)
+            size += sum(_expanded_size(n, memo, name) for n in pair)
+    else:
+        size = 1
+    if size > MAX_YAML_NODES:
+        raise ConfigError(
+            [
+                f"{name}: the YAML expands to more than {MAX_YAML_NODES:,} values (aliases "
+                "repeated within aliases?): refused"
+            ]
+        )
+    memo[id(node)] = size
+    return size
+
+
+def check_config_file(path: str | Path) -> dict:
+    """Read a config file strictly: plain YAML or JSON, no duplicate keys, bounded alias expansion,
+    no YTE templating (``__use_yte__``: Snakemake would run code from it). Returns its content.
+
+    A config file is as trusted as code (docs/privacy.md): Snakemake reads it before this check.
+    """
+    yaml, loader = _yaml()
+    name = str(path)
+    text = Path(path).read_text(encoding="utf-8")
+    reader = loader(text)
+    reader.name = name
+    try:
+        data = reader.get_single_data()
+    except RecursionError:
+        raise ConfigError([f"{name}: the YAML is nested too deeply"]) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError([f"{name}: not valid YAML: {exc}"]) from None
+    finally:
+        reader.dispose()
+    if isinstance(data, dict) and "__use_yte__" in data:
+        raise ConfigError(
+            [
+                f"{name}: __use_yte__: YTE templating runs code from the config file while "
+                "Snakemake reads it; her2rwe configs are plain YAML (remove the key and the "
+                "templates)"
+            ]
+        )
+    return data
+
+
+def check_config_files(paths) -> None:
+    """:func:`check_config_file` on every config file Snakemake loaded; one ConfigError for all."""
+    problems: list[str] = []
+    for path in paths:
+        try:
+            check_config_file(path)
+        except ConfigError as exc:
+            problems += exc.problems
+    if problems:
+        raise ConfigError(problems)
+
+
+# ------------------------------------------------------------------------------------------------
+# names that become parts of file paths
+
+SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]*")
+"""A name from config or data that becomes part of a file name: no separators, no '..'."""
+
+
+def path_name_problems(name: str, study: Mapping[str, Any]) -> list[str]:
+    """Config names that would become parts of output paths and are not safe file-name parts."""
+    problems = []
+    for i, sg in enumerate(study["subgroups"]):
+        variable = str(sg["variable"])
+        if sg["km"] and (not SAFE_NAME.fullmatch(variable) or ".." in variable):
+            problems.append(
+                f"studies.{name}.subgroups[{i}].variable: {variable!r} becomes part of a file "
+                "name (figures/km_<endpoint>_<variable>.pdf): use only letters, digits and "
+                "_ . + - (no '..'), or set km: false for this subgroup"
+            )
+    return problems
+
+
+def unsafe_output_paths(paths) -> list[str]:
+    """Output paths that are absolute, leave results/ or hold '..' (none should)."""
+    bad = []
+    for path in paths:
+        text = str(path)
+        parts = Path(text).parts
+        if Path(text).is_absolute() or ".." in parts or not parts or parts[0] != "results":
+            bad.append(text)
+    return bad
 
 
 def endpoint_definition_names(study: Mapping[str, Any]) -> set[str]:
@@ -202,6 +342,7 @@ def prepare(
     cfg = validate_config(config, load_schema(schema_path))
     problems: list[str] = []
     for name, study in cfg["studies"].items():
+        problems += path_name_problems(name, study)
         try:
             check_study_against_data(name, study, workdir)
         except ConfigError as exc:

@@ -65,8 +65,19 @@ _IDENTIFIER_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
         "a name",
         (
-            "surname", "firstname", "lastname", "fullname", "givenname", "familyname",
-            "patientname", "forename", "maidenname", "prenom", "nachname", "vorname", "apellido",
+            "surname",
+            "firstname",
+            "lastname",
+            "fullname",
+            "givenname",
+            "familyname",
+            "patientname",
+            "forename",
+            "maidenname",
+            "prenom",
+            "nachname",
+            "vorname",
+            "apellido",
             "cognome",
         ),
     ),
@@ -196,6 +207,21 @@ _VALUE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
 )
+_DATE_SHAPED = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
+
+
+def _matches(rx: re.Pattern[str], value: str, reason: str) -> bool:
+    """A value rule's pattern anywhere in a cell; a phone number has 9 to 15 digits and is not a
+    date ('0000-01-01', '01-02-2020')."""
+    if reason != "phone numbers":
+        return rx.search(value) is not None
+    for m in rx.finditer(value):
+        digits = sum(ch.isdigit() for ch in m.group())
+        if 9 <= digits <= 15 and not _DATE_SHAPED.fullmatch(m.group().strip()):
+            return True
+    return False
+
+
 _WORD = r"[^\W\d_]+(?:['’-][^\W\d_]+)*"
 _PERSON_NAME = re.compile(
     rf"{_WORD},\s*{_WORD}(\s+[^\W\d_]\.?|\s+{_WORD})?"  # Surname, Given [M.]; SURNAME, GIVEN
@@ -211,6 +237,9 @@ DISTINCT_SHARE = 0.9
 """A declared text column whose non-empty cells are at least this share distinct is refused ..."""
 DISTINCT_MIN = 10
 """... when it has at least this many distinct values (patient_id excepted)."""
+#: columns the distinctness rule skips: pseudonyms are distinct by design; adverse-event terms of a
+#: short file can all differ
+DISTINCT_EXEMPT = frozenset({"patient_id", "term"})
 NAME_LIKE_IDS = 0.2
 """patient_id is refused when at least this share of its cells read as names (no digits)."""
 
@@ -266,14 +295,17 @@ def _value_reason(
 
     numeric = uniq.str.fullmatch(_NUMBERISH).to_numpy(dtype=bool)
     for reason, rx in _VALUE_RULES:
-        hit = uniq.map(lambda v, rx=rx: rx.search(v) is not None).astype(bool) & ~numeric
+        hit = uniq.map(lambda v, rx=rx, why=reason: _matches(rx, v, why)).astype(bool) & ~numeric
         if hit.any():
             return found(reason, hit)
     if column == "patient_id":
-        # pseudonyms, not names: a cell without digits that reads as a name is a person's name
-        named = uniq.str.fullmatch(_NAME_LIKE_ID).to_numpy(dtype=bool)
-        named |= uniq.str.fullmatch(_PERSON_NAME).to_numpy(dtype=bool)
-        if named.any() and nonblank.isin(set(uniq[named])).mean() >= NAME_LIKE_IDS:
+        # pseudonyms, not names: any 'Surname, Given' or 'given surname' cell is a person's name;
+        # single words without digits ('Okafor') when they are a fair share of the cells
+        named = uniq.str.fullmatch(_PERSON_NAME).to_numpy(dtype=bool)
+        words = uniq.str.fullmatch(_NAME_LIKE_ID).to_numpy(dtype=bool)
+        if not named.any() and nonblank.isin(set(uniq[words])).mean() >= NAME_LIKE_IDS:
+            named = words
+        if named.any():
             return found("person names used as patient IDs", pd.Series(named))
         distinct = 0
     elif column in CONTRACT_COLUMNS:
@@ -291,7 +323,7 @@ def _value_reason(
             return found("unique record numbers (like MRNs)", uniq.str.fullmatch(_RECORD_NUMBER))
     text = ~(numeric | uniq.str.fullmatch(_ISO_DATE).to_numpy(dtype=bool))
     if (
-        column != "patient_id"
+        column not in DISTINCT_EXEMPT
         and not column.endswith(CONTRACT_SUFFIXES)
         and text.mean() >= 0.5
         and len(uniq) >= DISTINCT_MIN

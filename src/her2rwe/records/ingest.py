@@ -42,6 +42,9 @@ __all__ = [
 ISO_DATE = r"\d{4}-\d{2}-\d{2}"
 NUMBER = r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?"
 HEADER_ONLY = "the file has a header but no patient rows"
+MAX_MONTHS = 1200.0
+"""A duration longer than 100 years is a data error (a unit slip, or 1e300), not follow-up."""
+MAX_WEEKS = MAX_MONTHS * 52 / 12
 
 
 @dataclass
@@ -61,9 +64,7 @@ class RawTable:
 
 def _ragged(name: str, line: int, row: list[str], header: list[str]) -> Problem:
     """A record with the wrong number of fields; one that spans lines points at the quoted cell."""
-    message = (
-        f"expected {len(header)} comma-separated fields as in the header, found {len(row)}"
-    )
+    message = f"expected {len(header)} comma-separated fields as in the header, found {len(row)}"
     spans = [i for i, cell in enumerate(row) if "\n" in cell]
     if spans:
         i = spans[0]
@@ -161,9 +162,12 @@ def _valid_date(s: pd.Series) -> pd.Series:
     return (s == "") | (ok & parsed.notna())
 
 
-def _non_negative_number(s: pd.Series) -> pd.Series:
-    num = pd.to_numeric(s.where(s.str.fullmatch(NUMBER)), errors="coerce")
-    return (s == "") | (num.notna() & (num >= 0))
+def _bounded_number(upper: float):
+    def check(s: pd.Series) -> pd.Series:
+        num = pd.to_numeric(s.where(s.str.fullmatch(NUMBER)), errors="coerce")
+        return (s == "") | (num.notna() & (num >= 0) & (num <= upper))
+
+    return check
 
 
 def cohort_schema(
@@ -212,7 +216,12 @@ def cohort_schema(
     duration_endpoints = set(duration_endpoints)
     for col in columns:
         if col.endswith("_months"):
-            checks = [pa.Check(_non_negative_number, error="expected a number of months >= 0")]
+            checks = [
+                pa.Check(
+                    _bounded_number(MAX_MONTHS),
+                    error=f"expected a number of months >= 0 and <= {MAX_MONTHS:g} (100 years)",
+                )
+            ]
             if col[: -len("_months")] in duration_endpoints:
                 checks.insert(
                     0, pa.Check(lambda s: s != "", error="expected a duration (required)")
@@ -239,7 +248,13 @@ def cohort_schema(
         )
     if "sd_weeks" in columns:
         spec["sd_weeks"] = pa.Column(
-            str, checks=[pa.Check(_non_negative_number, error="expected weeks >= 0 or empty")]
+            str,
+            checks=[
+                pa.Check(
+                    _bounded_number(MAX_WEEKS),
+                    error=f"expected weeks >= 0 and <= {MAX_WEEKS:g} (100 years) or empty",
+                )
+            ],
         )
     return pa.DataFrameSchema(spec, strict=False, name="cohort")
 
