@@ -58,8 +58,7 @@ def test_yte_templating_is_refused(tmp_path):
 def test_plain_aliases_and_merge_keys_pass(tmp_path):
     path = tmp_path / "config.yaml"
     path.write_text(
-        "base: &base {column: arm}\n"
-        + STUDY.replace("arms: {column: arm}", "arms: {<<: *base}")
+        "base: &base {column: arm}\n" + STUDY.replace("arms: {column: arm}", "arms: {<<: *base}")
     )
     assert check_config_file(path)["studies"]["s"]["arms"] == {"column": "arm"}
 
