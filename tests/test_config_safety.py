@@ -115,3 +115,20 @@ def test_workflow_refuses_a_duplicate_key_before_any_job(tmp_path):
     assert proc.returncode != 0
     assert "duplicate key 'min_cell_count' (first at line 1)" in proc.stdout + proc.stderr
     assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.parametrize("value", [1e-300, 0.5, 1e300, 365])
+def test_absurd_days_per_month_is_refused_before_any_job(value):
+    cfg = {
+        "days_per_month": value,
+        "studies": {
+            "s": {
+                "cohort": "data/raw/example/cohort.csv",
+                "arms": {"column": "arm"},
+                "endpoints": ["pfs"],
+            }
+        },
+    }
+    with pytest.raises(ConfigError) as info:
+        prepare(cfg, workdir=REPO)
+    assert any("days_per_month" in p for p in info.value.problems)

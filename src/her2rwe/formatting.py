@@ -97,7 +97,10 @@ CI_METHOD_TEXT = {
     "log-log": "log-log transformed (Brookmeyer-Crowley, as SAS PROC LIFETEST)",
     "log": "log transformed (as R survfit's default)",
     "plain": "untransformed (plain)",
-    "spss": "symmetric, median ± z·SE with the Klein-Moeschberger large-sample SE (as SPSS)",
+    "spss": (
+        "symmetric, median ± z·SE with the Klein-Moeschberger large-sample SE (as SPSS); "
+        "a lower limit below 0 is shown as 0"
+    ),
 }
 
 

@@ -325,33 +325,43 @@ def fit_cox(
     terms: dict[str, list[int]],
     ph_test: bool = True,
 ) -> tuple[cox.CoxFit | None, dict[str, tuple[float, int, float]], str]:
-    """A Cox fit with its PH test, or None with the reason when it cannot be estimated."""
+    """A Cox fit with its PH test, or None with the reason when it cannot be estimated.
+
+    A dummy column without events on one side has an infinite MLE (R: "coefficient may be
+    infinite"); R still reports the other coefficients of the model, and so does this: the fit comes
+    back with ``fit.infinite`` set for the columns that are not estimable and the reason in the
+    third value (callers show those columns as not estimable and the others as fitted).
+    """
     if int(np.sum(event)) == 0:
         return None, {}, "no events: hazard ratio not estimable"
-    # a dummy column with no events on one side has an infinite MLE (R: "may be infinite")
+    flagged = np.zeros(len(names), dtype=bool)
+    reasons = []
     for j, nm in enumerate(names):
         x = X[:, j]
+        if np.all(x == x[0]):
+            return None, {}, f"{nm}: no variation; hazard ratio not estimable"
         if np.all((x == 0) | (x == 1)):
             for side in (0.0, 1.0):
                 if np.any(x == side) and not np.any(event[x == side] > 0):
                     where = "in the level" if side else "outside the level"
-                    return None, {}, f"{nm}: no events {where}; hazard ratio not estimable"
-        if np.all(x == x[0]):
-            return None, {}, f"{nm}: no variation; hazard ratio not estimable"
+                    flagged[j] = True
+                    reasons.append(f"{nm}: no events {where}; hazard ratio not estimable")
     fit = cox.cox_ph(X, time, event, strata, ties, names, terms, keep_data=ph_test, fix_times=False)
     if not fit.converged:
         return None, {}, f"Cox model did not converge in {fit.iterations} iterations"
-    if fit.infinite.any():
-        bad = ", ".join(n for n, f in zip(names, fit.infinite, strict=True) if f)
-        return None, {}, f"coefficient may be infinite ({bad}); hazard ratio not estimable"
+    infinite = fit.infinite & ~flagged
+    if infinite.any():
+        bad = ", ".join(n for n, f in zip(names, infinite, strict=True) if f)
+        reasons.append(f"coefficient may be infinite ({bad}); hazard ratio not estimable")
+    fit.infinite = fit.infinite | flagged
     ph = {}
-    if ph_test:
+    if ph_test and not fit.infinite.any():
         try:
             ph = cox.cox_zph(fit)
         except np.linalg.LinAlgError:
             ph = {}
-        fit._data = fit._final = None
-    return fit, ph, ""
+    fit._data = fit._final = None
+    return fit, ph, "; ".join(reasons)
 
 
 def _endpoint_arrays(data: pd.DataFrame, ep: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -399,7 +409,7 @@ def compare_arms(
             notes.append(f"no events in arm {label}: hazard ratio not estimable")
     if not any("hazard ratio" in n for n in notes):
         fit, ph, why = fit_cox(x[:, None], t[sel], e[sel], s, settings.ties, [arm], {"arm": [0]})
-        if fit is None:
+        if fit is None or fit.infinite[0]:
             notes.append(why)
         else:
             lo, hi = fit.ci(settings.conf_level)
@@ -459,7 +469,7 @@ def cox_model_rows(
                 "endpoint": ep, "model": model, "term": var, "level": lev,
                 "reference_level": ref, "n": n, "events": events,
             }  # fmt: skip
-            if fit is None:
+            if fit is None or fit.infinite[j]:
                 row.update(hr=np.nan, hr_lower=np.nan, hr_upper=np.nan, p=np.nan, ph_p=np.nan,
                            ph_flag=False, note=why)  # fmt: skip
             else:

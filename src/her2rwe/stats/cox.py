@@ -42,27 +42,34 @@ class CoxFit:
     _data: _RiskSets | None = field(default=None, repr=False)
     _final: tuple | None = field(default=None, repr=False)  # (information, parts) at coef
 
+    # an infinite coefficient (R: "may be infinite") overflows exp() to inf, as in R: no warning
+
     @property
     def se(self) -> np.ndarray:
-        return np.sqrt(np.diag(self.var))
+        with np.errstate(invalid="ignore"):
+            return np.sqrt(np.diag(self.var))
 
     @property
     def hr(self) -> np.ndarray:
-        return np.exp(self.coef)
+        with np.errstate(over="ignore"):
+            return np.exp(self.coef)
 
     def ci(self, conf_level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
         """Wald CI of the hazard ratio: exp(coef -/+ z se), as confint(coxph)."""
         from her2rwe.stats.km import z_value
 
         z = z_value(conf_level)
-        return np.exp(self.coef - z * self.se), np.exp(self.coef + z * self.se)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.exp(self.coef - z * self.se), np.exp(self.coef + z * self.se)
 
     @property
     def p(self) -> np.ndarray:
         """Wald p-value per coefficient, as summary(coxph)'s Pr(>|z|)."""
         from her2rwe.stats.km import chisq_sf
 
-        return np.array([chisq_sf(z2, 1) for z2 in (self.coef / self.se) ** 2])
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            z2s = (self.coef / self.se) ** 2
+        return np.array([chisq_sf(z2, 1) for z2 in z2s])
 
 
 class _RiskSets:
@@ -311,7 +318,8 @@ def cox_ph(
 
     ``X`` is an (n, p) design matrix without intercept (factors already expanded into dummies).
     ``terms`` maps a term name to its columns (for cox_zph); default one term per column.
-    Rows with any missing value must be removed by the caller.
+    Rows with a missing value (in X, time, event, strata, weights or cluster) are dropped, as R's
+    default ``na.action`` does; ``n`` counts the rows used.
 
     ``weights``: case weights, as ``coxph(..., weights = w)`` (Efron's tied-event terms scaled by
     the mean weight of the tied events, as R). ``cluster``: one label per row; then ``var`` is the
@@ -325,6 +333,19 @@ def cox_ph(
     if X.ndim == 1:
         X = X[:, None]
     t = np.asarray(time, dtype=float)
+    e = np.asarray(event, dtype=float)
+    keep = ~(np.isnan(X).any(axis=1) | np.isnan(t) | np.isnan(e))
+    if strata is not None or weights is not None or cluster is not None:
+        import pandas as pd
+
+        for extra in (strata, weights, cluster):
+            if extra is not None:
+                keep &= ~np.asarray(pd.isna(np.asarray(extra)), dtype=bool)
+    if not keep.all():  # complete rows only (copies: not when every row is complete)
+        X, t, event = X[keep], t[keep], e[keep]
+        strata = None if strata is None else np.asarray(strata)[keep]
+        weights = None if weights is None else np.asarray(weights)[keep]
+        cluster = None if cluster is None else np.asarray(cluster)[keep]
     if fix_times:  # coxph.control(timefix = TRUE)
         from her2rwe.stats.km import timefix
 
@@ -348,7 +369,9 @@ def cox_ph(
     for it in range(1, iter_max + 1):  # R coxfit6's main loop
         parts = None  # free the previous iteration's arrays first
         newlk, score, info, parts = rs.evaluate(newbeta, ties, full=True)
-        if np.isfinite(newlk) and abs(1 - best / newlk) <= eps and not halving:
+        # C semantics of R's coxfit6: best / 0 is inf or NaN (not converged), never an exception
+        ratio = best / newlk if newlk != 0 else (np.nan if best == 0 else np.inf)
+        if np.isfinite(newlk) and abs(1 - ratio) <= eps and not halving:
             converged = True
             best = newlk
             break
@@ -432,6 +455,12 @@ def cox_zph(fit: CoxFit) -> dict[str, tuple[float, int, float]]:
     ttimes = 1 - np.r_[1.0, km.surv][idx]
     g_all = ttimes - ttimes[rs.ev].mean()
     g = g_all[rs.first]  # one value per event group (constant over tied events)
+    if not len(g) or np.all(np.abs(g) <= 1e-12):
+        # all events at one time (or none): g(t) is constant, the test has no information and
+        # R's cox.zph stops; not estimable here
+        out = {name: (np.nan, len(cols), np.nan) for name, cols in fit.terms.items()}
+        out["GLOBAL"] = (np.nan, p, np.nan)
+        return out
     if fit._final is not None:  # the last iteration evaluated the model at the final coef
         i11, parts = fit._final
     else:

@@ -506,8 +506,8 @@ def spss_quantile(
         u = max{t_j event time: S(t_j) >= 1 - p + 0.05}  (the origin, S = 1, when there is none),
         l = min{t_j event time: S(t_j) <= 1 - p - 0.05}.
 
-    The estimate is R's percentile (``quantile.survfit``) unless given. The interval is not
-    truncated at 0. Returns (estimate, lower, upper, se); NaN where not estimable (percentile not
+    The estimate is R's percentile (``quantile.survfit``) unless given. A lower limit below 0 (a
+    time cannot be negative) is truncated at 0; the method text says so. Returns (estimate, lower, upper, se); NaN where not estimable (percentile not
     reached, or S never falls to 1 - p - 0.05).
     """
     if estimate is None:
@@ -528,4 +528,4 @@ def spss_quantile(
     s_m, gw = (fit.surv[j], fit.greenwood[j]) if j >= 0 else (1.0, 0.0)
     se = float(np.sqrt(s_m**2 * gw) / density)
     z = z_value(conf_level)
-    return (float(estimate), float(estimate - z * se), float(estimate + z * se), se)
+    return (float(estimate), max(0.0, float(estimate - z * se)), float(estimate + z * se), se)

@@ -47,18 +47,34 @@ def _observed_expected(
     return observed, expected, var
 
 
+def _missing(values: np.ndarray) -> np.ndarray:
+    """None, NaN or pandas NA in an object array."""
+    import pandas as pd
+
+    return np.asarray(pd.isna(values), dtype=bool)
+
+
 def logrank_test(time, event, group, strata=None, fix_times: bool = True) -> LogRank:
     """Log-rank (Mantel-Haenszel) test over all groups, stratified when ``strata`` is given.
 
-    Times equal up to rounding are merged first (``km.timefix``, as survdiff's timefix).
+    Times equal up to rounding are merged first (``km.timefix``, as survdiff's timefix). Rows with a
+    missing time, event, group or stratum are dropped, as R's default ``na.action`` (and
+    ``kaplan_meier``) does.
     """
     from her2rwe.stats.km import chisq_sf, timefix
 
     t = np.asarray(time, dtype=float)
+    e = np.asarray(event, dtype=float)
+    group = np.asarray(group)
+    keep = ~(np.isnan(t) | np.isnan(e) | _missing(group))
+    if strata is not None:
+        strata = np.asarray(strata)
+        keep &= ~_missing(strata)
+        strata = strata[keep]
+    t, e, group = t[keep], e[keep], group[keep]
     if fix_times:
         t = timefix(t)
-    e = np.asarray(event, dtype=float)
-    groups, g = np.unique(np.asarray(group), return_inverse=True)
+    groups, g = np.unique(group, return_inverse=True)
     k = len(groups)
     s = (
         np.zeros(len(t), dtype=int)

@@ -110,13 +110,14 @@ def newcombe_diff(
 def wald_diff(
     x1: int, n1: int, x2: int, n2: int, conf_level: float = 0.95
 ) -> tuple[float, float, float]:
-    """p1 - p2 with the Wald interval d +/- z * sqrt(p1 q1 / n1 + p2 q2 / n2) (no correction)."""
+    """p1 - p2 with the Wald interval d +/- z * sqrt(p1 q1 / n1 + p2 q2 / n2) (no correction),
+    clipped to [-1, 1] as R's ``prop.test(correct = FALSE)`` does."""
     if n1 == 0 or n2 == 0:
         return math.nan, math.nan, math.nan
     p1, p2 = x1 / n1, x2 / n2
     d = p1 - p2
     half = _z(conf_level) * math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
-    return d, d - half, d + half
+    return d, max(d - half, -1.0), min(d + half, 1.0)
 
 
 DIFF_FUNCTIONS = {"newcombe": newcombe_diff, "wald": wald_diff}
