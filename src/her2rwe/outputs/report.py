@@ -196,7 +196,7 @@ def response_sentences(
         ps = []
         for arm in order[:-1]:
             comp = _rows(comparisons, rate=key, arm=arm)
-            if not comp.empty and not fmt.is_missing(comp.iloc[0].get("p")):
+            if not comp.empty and not fmt.is_missing(_number(comp.iloc[0].get("p"))):
                 p = fmt.fmt_p(comp.iloc[0]["p"])
                 test = TEST_NAMES.get(str(comp.iloc[0].get("test", "")), "")
                 ps.append(

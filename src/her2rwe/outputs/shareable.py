@@ -262,18 +262,60 @@ def survival_tables(
 # response, safety, baseline
 
 
-def _rate_pcts(columns: Sequence[str]) -> dict[str, tuple[str, str]]:
+def _rate_pcts(columns: Sequence[str]) -> dict[str, tuple]:
     """Each rate's percentage and confidence bounds, masked with its count (the bounds of an exact
-    interval give the count back)."""
-    out = {}
+    interval give the count back). The bounds are masked with a hidden denominator even for a
+    count of 0: the upper limit of 0/n is a function of n."""
+    out: dict[str, tuple] = {}
     for r in RATES:
         for suffix in ("pct", "lower", "upper"):
             if f"{r}_{suffix}" in columns and f"{r}_n" in columns:
-                out[f"{r}_{suffix}"] = (f"{r}_n", "n")
+                out[f"{r}_{suffix}"] = (f"{r}_n", "n") + (() if suffix == "pct" else ("always",))
     return out
 
 
 _RATE_NESTING = [("n", ["dcr_n"]), ("dcr_n", ["cbr_n"]), ("cbr_n", ["orr_n"])]
+
+#: statistics of a response comparison that are functions of its four counts (a difference with
+#: three of the counts gives the fourth back)
+COMPARISON_DERIVED = (
+    "diff", "diff_lower", "diff_upper", "odds_ratio", "or_lower", "or_upper", "statistic", "p",
+)  # fmt: skip
+
+
+def response_comparisons(table: pd.DataFrame, response_shared: Shared, k: int) -> Shared:
+    """response_comparisons.csv: each count (``x``, ``n``, ``x_reference``, ``n_reference``) is
+    hidden exactly where response.csv hides it (same arm, same rate), and when any count of a row is
+    hidden, so is every statistic computed from them (difference, odds ratio, their CIs, the test
+    statistic and p): with the other three counts they would give the hidden one back."""
+    if off(k) or table.empty:
+        return _unchanged(table, k)
+    resp, rstat = response_shared.table, response_shared.status
+    row_of = {str(a): i for i, a in zip(resp.index, resp["arm"], strict=True)}
+    status = pd.DataFrame("", index=table.index, columns=table.columns)
+    for idx, rec in table.iterrows():
+        rate = rec["rate"]
+        cells = {
+            "x": (rec["arm"], f"{rate}_n"),
+            "n": (rec["arm"], "n"),
+            "x_reference": (rec["reference"], f"{rate}_n"),
+            "n_reference": (rec["reference"], "n"),
+        }
+        hidden = False
+        for col, (arm, rcol) in cells.items():
+            if col not in table.columns:
+                continue
+            i = row_of.get(str(arm))
+            kind = rstat.at[i, rcol] if i is not None and rcol in rstat.columns else ""
+            if not kind and is_small(rec[col], k):
+                kind = PRIMARY
+            if kind:
+                status.at[idx, col] = kind
+                hidden = True
+        if hidden:
+            for col in _present(table, COMPARISON_DERIVED):
+                status.at[idx, col] = COMPLEMENTARY
+    return Shared(_apply(table, status, k), status, k)
 
 
 def response(table: pd.DataFrame, k: int) -> Shared:
@@ -446,38 +488,66 @@ def mask_risk_rows(values: Mapping[str, list[Any]], k: int | None) -> dict[str, 
 # ------------------------------------------------------------------------------------------------
 # reproduction
 
-COUNT_COLUMNS = frozenset({"n", "events", "censored", "n_reference", "events_reference", "n_risk"})
+COUNT_COLUMNS = frozenset(
+    {"n", "events", "censored", "n_reference", "events_reference", "n_risk", "count"}
+)
 
 
 def _is_count(column: str) -> bool:
     return column in COUNT_COLUMNS or column.endswith("_n")
 
 
-def reproduction(table: pd.DataFrame, tables: Mapping[str, pd.DataFrame], k: int) -> pd.DataFrame:
-    """reproduction.csv as shared: targets are checked on the unsuppressed values, then a computed
-    count of 1..k-1 (``orr_n.ADC``, ``events.pfs.ADC``) reads ``<k``, and so does a computed
-    percentage whose count (``orr_pct`` -> ``orr_n``, same keys) is 1..k-1. ``tables``: the
-    unsuppressed tables the targets were looked up in. Published values are public and stay."""
+def _underlying_counts(metric: str, value: Any, tables: Mapping[str, pd.DataFrame]) -> list[float]:
+    """The counts a computed reproduction value is made of (a count, a percentage's count, a
+    share's count and its remainder); [] when it is not a function of small counts."""
+    from her2rwe.analyses.safety import ANY_AE
     from her2rwe.outputs import reproduce
 
+    column, _, rest = str(metric).partition(".")
+    if _is_count(column):
+        return [value]
+    try:
+        if column.endswith("_pct"):
+            return [reproduce.lookup(f"{column.removesuffix('_pct')}_n.{rest}", tables)[0]]
+        if column == "share":
+            count = reproduce.lookup(f"count.{rest}", tables)[0]
+            return [count, len(tables["dataset"]) - count]
+        if column.endswith("_share"):
+            cats, _, arm = rest.partition(".")
+            ae = tables["adverse_events_by_category"]
+            rows = ae[ae["arm"].astype(str) == arm] if arm else ae
+            rows = rows[rows["category"].astype(str) != ANY_AE]
+            values = pd.to_numeric(rows[column.removesuffix("_share") + "_n"], errors="coerce")
+            hit = rows["category"].astype(str).isin(cats.split("+")).to_numpy()
+            part = float(values[hit].fillna(0).sum())
+            return [part, float(values.fillna(0).sum()) - part]
+    except (LookupError, ValueError, KeyError):
+        return []
+    return []
+
+
+def reproduction(table: pd.DataFrame, tables: Mapping[str, pd.DataFrame], k: int) -> pd.DataFrame:
+    """reproduction.csv as shared: targets are checked on the unsuppressed values, then a computed
+    value made of a count of 1..k-1 reads ``<k``: a count (``orr_n.ADC``, ``events.pfs.ADC``,
+    ``count.x.y``), a percentage whose count is small (``orr_pct`` -> ``orr_n``, same keys), a
+    ``share`` or ``grade34_share`` whose count or remainder is small. The published value and the
+    description beside a masked value are masked too: with a "pass" they would give the hidden
+    number back, and a target may be a frozen internal number rather than a published one (the
+    paper's numbers stay in its seed document). ``tables``: the unsuppressed tables the targets were
+    looked up in."""
     if off(k) or table.empty:
         return table.copy()
-    masked = []
-    for i, metric in enumerate(table["metric"]):
-        value = table["computed"].iloc[i]
-        column, _, rest = str(metric).partition(".")
-        count = value if _is_count(column) else None
-        if column.endswith("_pct"):
-            try:
-                count, _ = reproduce.lookup(f"{column.removesuffix('_pct')}_n.{rest}", tables)
-            except (LookupError, ValueError):
-                count = None
-        masked.append(i if count is not None and is_small(count, k) else None)
-    rows = [i for i in masked if i is not None]
+    rows = [
+        i
+        for i, metric in enumerate(table["metric"])
+        if any(is_small(c, k) for c in _underlying_counts(metric, table["computed"].iloc[i], tables))
+    ]
     out = table.copy()
     if rows:
-        out["computed"] = out["computed"].astype(object)
-        out.iloc[rows, out.columns.get_loc("computed")] = suppression.marker(k)
+        for col in ("computed", "published", "description"):
+            if col in out.columns:
+                out[col] = out[col].astype(object)
+                out.iloc[rows, out.columns.get_loc(col)] = suppression.marker(k)
     return out
 
 

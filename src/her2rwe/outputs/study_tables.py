@@ -124,7 +124,9 @@ def format_response(
     )
 
 
-def format_comparisons(table: pd.DataFrame, opts: response.ResponseOptions, study) -> str:
+def format_comparisons(
+    table: pd.DataFrame, opts: response.ResponseOptions, study, suppression_note: str = ""
+) -> str:
     conf = f"{opts.conf_level * 100:g}% CI"
     header = [
         "Rate",
@@ -136,6 +138,18 @@ def format_comparisons(table: pd.DataFrame, opts: response.ResponseOptions, stud
     ]
     rows = []
     for rec in table.to_dict("records"):
+        if shareable.is_masked(rec["diff"]):  # hidden with the counts it derives from
+            rows.append(
+                [
+                    response.RATE_LABELS[rec["rate"]],
+                    f"{rec['arm']} vs {rec['reference']}",
+                    rec["diff"],
+                    rec["odds_ratio"],
+                    rec["test"] if isinstance(rec["test"], str) else "",
+                    rec["p"],
+                ]
+            )
+            continue
         diff = (
             "-"
             if formatting.is_missing(rec["diff"])
@@ -169,6 +183,10 @@ def format_comparisons(table: pd.DataFrame, opts: response.ResponseOptions, stud
         "Odds ratio: conditional maximum-likelihood estimate with exact CI (as R fisher.test).",
         f"p: {test_rule}" + ("; Yates' correction on 2x2 tables." if opts.chisq_correct else "."),
     ]
+    if suppression_note:
+        notes.append(
+            suppression_note + " A comparison whose counts are hidden is hidden as a whole."
+        )
     return formatting.markdown_table(
         rows, header, _title(study, "Response by arm"), _footnotes(study, *notes)
     )
@@ -332,7 +350,10 @@ def summarize_study_tables(
         )
         if len(arms) > 1:
             c = response.compare_response(data, arms, ref, opts)
-            out["response_comparisons"] = Table(c, format_comparisons(c, opts, study))
+            sc = shareable.response_comparisons(c, sh, k)
+            out["response_comparisons"] = Table(
+                sc.table, format_comparisons(sc.table, opts, study, sc.footnote()), internal=c
+            )
         else:
             out["response_comparisons"] = _skipped(
                 response.COMPARISON_COLUMNS,

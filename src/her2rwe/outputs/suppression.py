@@ -100,7 +100,7 @@ def suppress(
     table: pd.DataFrame,
     counts: Sequence[str],
     k: int,
-    pcts: Mapping[str, str | tuple[str, str]] | None = None,
+    pcts: Mapping[str, str | tuple] | None = None,
     row_totals: Mapping[str, Sequence[str]] | Sequence[tuple[str, Sequence[str]]] | None = None,
     margins: Sequence[Margin] = (),
     force: Iterable[tuple[Any, str]] = (),
@@ -108,7 +108,9 @@ def suppress(
     """Mask small counts with complementary suppression.
 
     - ``counts``: the count columns. Every count from 1 to k-1 is masked (primary). Zero is shown.
-    - ``pcts``: percentage column -> its count column, or -> (count column, denominator column). A
+    - ``pcts``: percentage column -> its count column, or -> (count column, denominator column), or
+      -> (count, denominator, "always") for a confidence bound, masked with a hidden denominator
+      even when the count is 0 (the upper limit of 0/n gives n back). A
       percentage is masked with its count, and also when its denominator is masked and the count is
       not zero (else the denominator could be recovered from count and percentage).
     - ``row_totals``: within each row, total column -> the part columns it contains, e.g.
@@ -187,11 +189,12 @@ def suppress(
         idx = table.index[i]
         status.at[idx, c] = kind
     for pct, spec in (pcts or {}).items():
-        count, denom = (spec, None) if isinstance(spec, str) else spec
+        spec = (spec,) if isinstance(spec, str) else tuple(spec)
+        count, denom, always = (*spec, None, None)[:3]
         for i, idx in enumerate(table.index):
             kind = masked.get((i, count))
             if kind is None and denom is not None and (i, denom) in masked:
-                if values.get((i, count), 0) != 0:
+                if always or values.get((i, count), 0) != 0:
                     kind = masked[(i, denom)]
             if kind:
                 status.at[idx, pct] = kind

@@ -70,8 +70,9 @@ def logrank_test(time, event, group, strata=None, fix_times: bool = True) -> Log
     if strata is not None:
         strata = np.asarray(strata)
         keep &= ~_missing(strata)
-        strata = strata[keep]
-    t, e, group = t[keep], e[keep], group[keep]
+    if not keep.all():
+        t, e, group = t[keep], e[keep], group[keep]
+        strata = None if strata is None else strata[keep]
     if fix_times:
         t = timefix(t)
     groups, g = np.unique(group, return_inverse=True)
