@@ -528,7 +528,9 @@ def summary_markdown(results: Mapping[str, pd.DataFrame], studies: Mapping[str, 
         rows = []
         for r in table.itertuples(index=False):
             direction = _direction(r.direction)
-            published = f"{direction} {r.published:g}" if direction else f"{r.published:g}"
+            # a target beside a masked value is masked too (shareable.reproduction): text
+            value = r.published if isinstance(r.published, str) else f"{r.published:g}"
+            published = f"{direction} {value}" if direction else value
             rows.append(
                 [
                     r.metric,

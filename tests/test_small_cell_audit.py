@@ -1,0 +1,295 @@
+"""Small-cell audit across every shareable output of a study (issue 12).
+
+A two-arm synthetic study (A 16, B 12 patients) whose counts are mostly between 1 and 10 runs through
+the workflow with ``min_cell_count: 11``. For every cell that a shareable table masks, the audit
+looks up the exact value in ``internal/`` and then tries to recover it from everything shareable:
+every table under ``tables/`` (CSV), ``reproduction.csv``, and the strings the figures draw
+(``figures/text/``). It keys each shown number by what it counts (an arm's size, an arm's responders
+of a rate, an arm's patients with a best response, an arm's events of an endpoint, an arm's patients
+with an adverse event), and derives more: percentages with a shown denominator, a figure's
+percentage with the arm's ``n =``, the upper confidence limit of a 0 count (which gives its
+denominator back), arms that add up to Overall, and a target beside its computed value. No masked
+count may be recovered.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import subprocess
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from her2rwe.outputs import shareable
+from tests.workflow_helpers import ENV, command
+
+K = 11
+COUNT_COLUMNS = {"n", "n_arm", "n_reference", "x", "x_reference", "events", "censored"}
+ARMS = {"A": 16, "B": 12}
+BOR = {"A": {"CR": 1, "PR": 4, "SD": 6, "PD": 3, "NE": 2}, "B": {"CR": 0, "PR": 2, "SD": 5, "PD": 4, "NE": 1}}  # fmt: skip
+
+
+def _cohort(rng: np.random.Generator) -> pd.DataFrame:
+    rows = []
+    for arm, n in ARMS.items():
+        responses = [r for r, c in BOR[arm].items() for _ in range(c)]
+        for i in range(n):
+            start = pd.Timestamp("2030-01-01") + pd.Timedelta(days=int(rng.integers(0, 300)))
+            pfs = int(rng.integers(30, 500))
+            progressed = i % 3 != 0
+            died = i % 4 == 0
+            contact = pfs + int(rng.integers(0, 200))
+            rows.append(
+                {
+                    "patient_id": f"S{arm}{i:02d}",
+                    "arm": arm,
+                    "regimen": f"{arm}-{1 + i % 2}",
+                    "index_date": start.date(),
+                    "progression_date": (start + pd.Timedelta(days=pfs)).date() if progressed else "",
+                    "death_date": (start + pd.Timedelta(days=contact)).date() if died else "",
+                    "last_assessment_date": (start + pd.Timedelta(days=pfs)).date(),
+                    "last_contact_date": (start + pd.Timedelta(days=contact)).date(),
+                    "best_response": responses[i],
+                    "sd_weeks": 30 if responses[i] == "SD" and i % 2 else (10 if responses[i] == "SD" else ""),
+                    "age": int(rng.integers(35, 80)),
+                    "hr_status": "positive" if i % 3 else "negative",
+                }
+            )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def _adverse_events(cohort: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for j, pid in enumerate(cohort["patient_id"]):
+        if j % 2 == 0:
+            rows.append({"patient_id": pid, "term": "Nausea", "grade": 1 + j % 3, "category": "gastrointestinal"})  # fmt: skip
+        if j % 5 == 0:
+            rows.append({"patient_id": pid, "term": "Neutropenia", "grade": 3, "category": "hematologic"})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("smallcell")
+    rng = np.random.default_rng(12)
+    cohort = _cohort(rng)
+    (root / "data").mkdir()
+    (root / "data" / "cohort.csv").write_text(
+        "# SYNTHETIC DATA for the small-cell audit test; no row describes a real patient.\n"
+        + cohort.to_csv(index=False)
+    )
+    _adverse_events(cohort).to_csv(root / "data" / "adverse_events.csv", index=False)
+    orr_b = BOR["B"]["CR"] + BOR["B"]["PR"]
+    study = {
+        "title": "Small-cell audit (synthetic)",
+        "synthetic": True,
+        "cohort": "data/cohort.csv",
+        "adverse_events": "data/adverse_events.csv",
+        "arms": {"column": "arm", "reference": "A"},
+        "endpoints": ["pfs", "os"],
+        "covariates": ["age", "hr_status"],
+        "subgroups": [{"variable": "hr_status"}],
+        "landmarks": [6, 12],
+        "targets": [
+            {"metric": "orr_n.B", "value": orr_b, "description": f"ORR {orr_b} patients"},
+            {"metric": "orr_pct.B", "value": round(100 * orr_b / 12, 1)},
+            {"metric": "count.hr_status.negative", "value": 10},
+            {"metric": "share.hr_status.negative", "value": round(100 * 10 / 28, 1)},
+        ],
+    }
+    (root / "config.yaml").write_text(
+        yaml.safe_dump({"min_cell_count": K, "studies": {"small": study}}, sort_keys=False)
+    )
+    done = subprocess.run(command(root), capture_output=True, text=True, timeout=1200, env=ENV)
+    assert done.returncode == 0, done.stderr[-4000:]
+    return root / "results" / "small"
+
+
+# ------------------------------------------------------------------------------------------------
+# what the shareable outputs show, keyed by what each number counts
+
+
+def _num(value) -> float | None:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(v) else v
+
+
+def _csv(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+class Facts:
+    """Known values by key; every key may be shown by several outputs."""
+
+    def __init__(self):
+        self.values: dict[tuple, set[float]] = defaultdict(set)
+
+    def add(self, key: tuple, value) -> None:
+        v = _num(value)
+        if v is not None:
+            self.values[key].add(round(v, 9))
+
+    def one(self, key: tuple) -> float | None:
+        vals = self.values.get(key, set())
+        return next(iter(vals)) if len(vals) == 1 else None
+
+
+def keyed(tables: dict[str, pd.DataFrame], facts: Facts, shown_only: bool) -> None:
+    """Add the counts of the tables to ``facts``; with ``shown_only`` masked cells are skipped."""
+
+    def add(key, value):
+        if shown_only and shareable.is_masked(value):
+            return
+        facts.add(key, value)
+
+    r = tables["response"]
+    for row in r.to_dict("records"):
+        add(("N", row["arm"]), row["n"])
+        for rate in ("orr", "cbr", "dcr"):
+            add((rate, row["arm"]), row[f"{rate}_n"])
+    for row in tables["response_comparisons"].to_dict("records"):
+        add(("N", row["arm"]), row["n"])
+        add(("N", row["reference"]), row["n_reference"])
+        add((row["rate"], row["arm"]), row["x"])
+        add((row["rate"], row["reference"]), row["x_reference"])
+    for row in tables["best_response"].to_dict("records"):
+        add(("N", row["arm"]), row["n_arm"])
+        add(("bor", row["response"], row["arm"]), row["n"])
+    for row in tables["adverse_events"].to_dict("records"):
+        add(("N", row["arm"]), row["n"])
+        for c in shareable.AE_COUNTS:
+            add((c, row["term"], row["arm"]), row[f"{c}_n"])
+    for row in tables["survival"].to_dict("records"):
+        if row["split"] in ("arm", "overall"):
+            arm = row["group"] if row["split"] == "arm" else "Overall"
+            add(("N", arm), row["n"])
+            add(("events", row["endpoint"], arm), row["events"])
+        else:
+            add(("N", row["split"], row["group"]), row["n"])
+            add(("events", row["endpoint"], row["split"], row["group"]), row["events"])
+    for row in tables["attrition"].to_dict("records"):
+        if row["step"] == "rows read":
+            add(("N", "Overall" if row["arm"] == "Total" else row["arm"]), row["n"])
+
+
+def shown_facts(out: Path) -> Facts:
+    """Everything the shareable outputs show, with the derivations an attacker would make."""
+    tables = {p.stem: _csv(p) for p in (out / "tables").glob("*.csv")}
+    facts = Facts()
+    keyed(tables, facts, shown_only=True)
+    # percentages with a shown denominator
+    for row in tables["response"].to_dict("records"):
+        n = _num(row["n"])
+        for rate in ("orr", "cbr", "dcr"):
+            pct = _num(row[f"{rate}_pct"])
+            if n is not None and pct is not None:
+                facts.add((rate, row["arm"]), round(pct * n / 100))
+            # the upper limit of a 0 count gives n back (Clopper-Pearson: 1 - (alpha/2)^(1/n))
+            upper = _num(row[f"{rate}_upper"])
+            if _num(row[f"{rate}_n"]) == 0 and upper is not None and 0 < upper < 100:
+                facts.add(("N", row["arm"]), round(math.log(0.025) / math.log(1 - upper / 100)))
+    for row in tables["best_response"].to_dict("records"):
+        n, pct = _num(row["n_arm"]), _num(row["pct"])
+        if n is not None and pct is not None:
+            facts.add(("bor", row["response"], row["arm"]), round(pct * n / 100))
+    # the figures: "(n = 12)" under an arm, "PR 16.7%" per category, "ORR 16.7% (...)"
+    text = (out / "figures" / "text" / "response.txt").read_text().splitlines()
+    arms_n = [_num(m.group(1)) for ln in text if (m := re.search(r"\(n = (\d+)\)", ln))]
+    arm_names = [ln.split(" /")[0] for ln in text if "(n = " in ln]
+    for arm, n in zip(arm_names, arms_n, strict=True):
+        facts.add(("N", arm), n)
+    blocks, current = [], []
+    for ln in text:
+        m = re.match(r"^(CR|PR|SD|PD|NE|ORR|CBR) (\d+(\.\d+)?)%", ln)
+        if m:
+            current.append((m.group(1), float(m.group(2))))
+            if m.group(1) == "CBR":
+                blocks.append(current)
+                current = []
+    for arm, n, block in zip(arm_names, arms_n, blocks, strict=False):
+        for what, pct in block:
+            hits = [x for x in range(int(n) + 1) if round(100 * x / n, 1) == pct]
+            key = ("bor", what, arm) if what not in ("ORR", "CBR") else (what.lower(), arm)
+            if len(hits) == 1:
+                facts.add(key, hits[0])
+    # targets beside their computed values
+    repro = _csv(out / "reproduction.csv")
+    for row in repro.to_dict("records"):
+        metric = row["metric"]
+        for value in (row["computed"], row["published"] if row["status"] == "pass" else ""):
+            if metric.startswith(("orr_n.", "cbr_n.", "dcr_n.")):
+                rate, arm = metric.split(".", 1)
+                facts.add((rate.removesuffix("_n"), arm), value)
+            if metric.startswith("count."):
+                _, col, level = metric.split(".", 2)
+                facts.add(("N", col, level), value)
+    # arms add up to Overall
+    for key in list(facts.values):
+        if key[0] == "N" and len(key) == 2 and key[1] != "Overall":
+            other = [a for a in ARMS if a != key[1]][0]
+            total, part = facts.one(("N", "Overall")), facts.one(key)
+            if total is not None and part is not None and facts.one(("N", other)) is None:
+                facts.add(("N", other), total - part)
+    return facts
+
+
+def secrets(out: Path) -> dict[tuple, tuple[float, str]]:
+    """The exact value of every masked count, keyed as in :func:`keyed`."""
+    found: dict[tuple, tuple[float, str]] = {}
+    for shared_path in (out / "tables").glob("*.csv"):
+        shared = _csv(shared_path)
+        internal = _csv(out / "internal" / shared_path.name)
+        if shared.shape != internal.shape:
+            continue
+        hidden = shared.map(shareable.is_masked)
+        if not hidden.to_numpy().any():
+            continue
+        masked_only = internal.copy()
+        for c in internal.columns:
+            if c in COUNT_COLUMNS or c.endswith("_n"):
+                masked_only[c] = internal[c].where(hidden[c], "")
+        exact = Facts()
+        try:
+            keyed({**_empty_tables(), shared_path.stem: masked_only}, exact, shown_only=False)
+        except KeyError:
+            continue
+        for key, values in exact.values.items():
+            for v in values:
+                found[key] = (v, shared_path.name)
+    return found
+
+
+def _empty_tables() -> dict[str, pd.DataFrame]:
+    cols = {
+        "response": ["arm", "n", "orr_n", "cbr_n", "dcr_n"],
+        "response_comparisons": ["rate", "arm", "reference", "n", "n_reference", "x", "x_reference"],
+        "best_response": ["arm", "response", "n", "n_arm"],
+        "adverse_events": ["arm", "term", "n", *(f"{c}_n" for c in shareable.AE_COUNTS)],
+        "survival": ["endpoint", "split", "group", "n", "events"],
+        "attrition": ["arm", "step", "n"],
+    }
+    return {name: pd.DataFrame(columns=c) for name, c in cols.items()}
+
+
+@pytest.mark.e2e
+def test_the_audit_finds_small_counts_to_protect(project):
+    hidden = secrets(project)
+    assert any(1 <= v < K for v, _ in hidden.values()), "the study must have masked small counts"
+
+
+@pytest.mark.e2e
+def test_no_masked_count_is_recovered_from_the_shareable_outputs(project):
+    facts = shown_facts(project)
+    leaks = []
+    for key, (value, where) in sorted(secrets(project).items(), key=str):
+        if value in facts.values.get(key, set()):
+            leaks.append(f"{where}: {key} = {value:g} is shown or derivable elsewhere")
+    assert leaks == []
