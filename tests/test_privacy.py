@@ -322,7 +322,7 @@ def test_workflow_with_min_cell_count_masks_attrition_and_keeps_internal(tmp_pat
     (tmp_path / "config.yaml").write_text(
         "min_cell_count: 11\nstudies:\n  s:\n    cohort: data/cohort.csv\n"
         "    arms: {column: arm, reference: HP+C}\n    endpoints: [pfs, os]\n"
-        "    identifier_allowlist: [postcode_area]\n"
+        "    identifier_allowlist: [postcode_area]\n    baseline: [postcode_area]\n"
     )
     proc = run(tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -340,3 +340,7 @@ def test_workflow_with_min_cell_count_masks_attrition_and_keeps_internal(tmp_pat
         "data/cohort.csv: column 'postcode_area' kept although it looks like a direct identifier "
         "(the column name suggests a street address): it is listed in identifier_allowlist"
     ) in log
+    # the columns the config does not declare are dropped unread, by name only
+    assert "not declared by the input contract or the study's config dropped unread" in log
+    dropped = next(line for line in log.splitlines() if "dropped unread" in line)
+    assert "hr_status" in dropped and "postcode_area" not in dropped

@@ -70,7 +70,8 @@ def test_project_folder_run_matches_hand_values_and_writes_only_inside(tmp_path)
             row = data.loc[pid]
             assert row[f"{ep}_months"] == pytest.approx(months, rel=1e-12), (pid, ep)
             assert (row[f"{ep}_event"], row[f"{ep}_source"]) == (event, source), (pid, ep)
-    assert {"patient_id", "arm", "age"} <= set(data.reset_index().columns)
+    assert {"patient_id", "arm"} <= set(data.reset_index().columns)
+    assert "age" not in data.columns  # not declared by the config: dropped unread (minimisation)
     attrition = pd.read_csv(project / "results" / "my_study" / "tables" / "attrition.csv")
     assert attrition.query("arm == 'Total' and step == 'analysed'")["n"].item() == 4
 
@@ -91,8 +92,8 @@ def test_wrong_arm_fails_before_any_job(tmp_path):
     result = run_snakemake(project)
     assert result.returncode != 0
     assert (
-        "studies.my_study.arms.reference: arm 'C' does not occur in data/cohort.csv"
-        in result.stderr
+        "studies.my_study.arms.reference: arm 'C' does not occur (data/cohort.csv has 2 distinct "
+        "value(s) in column 'arm')" in result.stderr
     )
     assert not (project / "results").exists()
 
