@@ -51,6 +51,14 @@ def describe(value: object) -> str:
     v = "" if value is None else str(value)
     if v == "":
         return "an empty cell"
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
+        import datetime
+
+        try:
+            datetime.date.fromisoformat(v)
+            return "a date"
+        except ValueError:
+            pass
     for rx, what in _SHAPES:
         if rx.fullmatch(v):
             return what
