@@ -59,8 +59,19 @@ def _label(var: str, level: Any) -> str:
     return f"{var}: {level}" if str(level) not in ("", "nan") else var
 
 
+# Plotted |SMD| values are rounded to this many decimals: 1e-4 is far below what the figure can show,
+# and far above the last-bit differences that another BLAS kernel gives the weights, so the drawing
+# (and the PDF's bytes) do not depend on the machine's kernel.
+PLOT_DECIMALS = 4
+
+
+def _plotted(values: pd.Series) -> pd.Series:
+    return values.abs().round(PLOT_DECIMALS)
+
+
 def plot_love(balance: pd.DataFrame, threshold: float, width: str = "single") -> Figure:
-    """|SMD| per covariate level, before and after, one panel per comparison."""
+    """|SMD| per covariate level, before and after, one panel per comparison (values plotted at
+    PLOT_DECIMALS decimals)."""
     from matplotlib.lines import Line2D
 
     pairs = zip(balance["arm"].astype(str), balance["reference"].astype(str), strict=True)
@@ -81,18 +92,18 @@ def plot_love(balance: pd.DataFrame, threshold: float, width: str = "single") ->
         base = rows[rows["method"] == methods[0]]
         labels = [_label(v, lev) for v, lev in zip(base["variable"], base["level"], strict=True)]
         y = list(range(len(labels)))[::-1]
-        ax.scatter(base["smd_before"].abs(), y, marker="o", facecolors="none",
+        ax.scatter(_plotted(base["smd_before"]), y, marker="o", facecolors="none",
                    edgecolors=style.NEUTRAL, s=14, lw=0.8, zorder=3)  # fmt: skip
         for m in methods:
             mk, color = markers.get(m, ("D", style.PALETTE[2]))
             r = rows[rows["method"] == m]
-            ax.scatter(r["smd_after"].abs(), y, marker=mk, color=color, s=12, zorder=4)
+            ax.scatter(_plotted(r["smd_after"]), y, marker=mk, color=color, s=12, zorder=4)
         ax.axvline(threshold, ls="--", lw=0.6, color=style.NEUTRAL)
         ax.axvline(0, lw=0.6, color=style.GRID)
         ax.set_yticks(y)
         ax.set_yticklabels(labels)
         ax.set_ylim(-0.7, len(labels) - 0.3)
-        top = max(float(rows[["smd_before", "smd_after"]].abs().max().max()), threshold) * 1.15
+        top = max(float(_plotted(rows[["smd_before", "smd_after"]]).max().max()), threshold) * 1.15
         ax.set_xlim(0, top)
         ax.set_xlabel("Absolute standardized mean difference")
         if len(comps) > 1:
