@@ -204,3 +204,16 @@ def test_masked_cells_print_as_they_are():
     assert report.results_paragraph(STUDY, surv, arms=["TKI"]) == (
         "Median PFS was not reached (95% CI 10.0-NR), with <11 events among 66 patients."
     )
+
+
+def test_run_summary_counts_reproduced_targets(tmp_path):
+    from her2rwe.outputs.report import run_summary
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "reproduction.csv").write_text(
+        "metric,published,computed,tolerance,status\nx,1,1,0.5,pass\ny,2,3,0.5,fail\n"
+    )
+    lines = run_summary(["a", "b"], tmp_path)
+    assert lines[0] == "her2rwe: 2 studies (a, b)"
+    assert lines[1] == f"published targets reproduced: 1 of 2 ({tmp_path / 'reproduction_summary.md'})"
+    assert "snakemake --report" in lines[2]

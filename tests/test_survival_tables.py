@@ -156,6 +156,49 @@ def test_not_reached_is_empty_in_csv_and_nr_in_markdown(tmp_path):
     assert c["logrank_df"] == 1 and np.isfinite(c["logrank_chisq"])
 
 
+def test_tables_print_endpoint_labels_and_name_each_rmst_tau():
+    # issue 17: a custom endpoint printed as "PFS_NTCENS"; four taus without their endpoints
+    data = pd.DataFrame({
+        "patient_id": [f"P{i}" for i in range(8)], "arm": ["A"] * 4 + ["B"] * 4,
+        "pfs_ntcens_months": [1.0, 2, 3, 4, 5, 6, 7, 8], "pfs_ntcens_event": [1, 1, 0, 1, 1, 0, 1, 0],
+        "os_months": [2.0, 3, 5, 6, 7, 9, 10, 12], "os_event": [1, 0, 1, 0, 1, 1, 0, 0],
+    })  # fmt: skip
+    study = {
+        "arms": {"reference": "A"},
+        "endpoints": ["pfs_ntcens", "os"],
+        "endpoint_definitions": {
+            "pfs_ntcens": {
+                "label": "PFS without censoring at new therapy",
+                "events": [{"date": "progression_date"}],
+                "censor": [{"date": "last_contact_date"}],
+            }
+        },
+    }
+    res = survival.summarize_survival(data, study)
+    md = survival.format_tables(res, study)
+    assert "| PFS without censoring at new therapy | A | 4 |" in md["survival"]
+    assert "| OS | A | 4 |" in md["survival"]
+    assert "PFS_NTCENS" not in "".join(md.values())
+    # tau of each endpoint: the smaller of the arms' last follow-up times (A 4 / 6, B 8 / 12)
+    assert "up to tau months (PFS without censoring at new therapy 4.0; OS 6.0)" in md["survival"]
+    assert "| PFS without censoring at new therapy | B vs A |" in md["comparisons"]
+
+
+def test_integer_levels_with_a_missing_cell_print_as_integers():
+    data = pd.DataFrame({
+        "patient_id": [f"P{i}" for i in range(10)], "arm": ["A"] * 5 + ["B"] * 5,
+        "pfs_months": [1.0, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+        "pfs_event": [1, 1, 0, 1, 1, 0, 1, 0, 1, 1],
+        "ecog": [0, 1, 0, 1, None, 0, 1, 1, 0, 1],  # float column: 0.0, 1.0, NaN
+    })  # fmt: skip
+    study = {"arms": {"reference": "A"}, "endpoints": ["pfs"], "covariates": ["ecog"],
+             "categorical": ["ecog"]}  # fmt: skip
+    res = survival.summarize_survival(data, study)
+    ecog = res.cox_models[res.cox_models["term"] == "ecog"]
+    assert set(ecog["level"]) == {"1"} and set(ecog["reference_level"]) == {"0"}
+    assert "ecog: 1 vs 0" in survival.format_tables(res, study)["cox_models"]
+
+
 def test_single_arm_study_has_no_comparisons_and_level_contrasts():
     d = pd.read_csv(FIX / "survival_data_veteran.csv")
     data = pd.DataFrame({

@@ -41,3 +41,11 @@ rule write_manifest:
         from her2rwe.io import sha256_manifest, write_text
 
         write_text(sha256_manifest(".", input), output[0])
+
+
+# The closing lines of a successful run: studies, published targets reproduced, where things are
+# (the full log stays in .snakemake/log/ and results/{study}/logs/).
+onsuccess:
+    from her2rwe.outputs.report import run_summary
+
+    print("\n".join(run_summary(STUDIES)))

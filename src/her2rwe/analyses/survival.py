@@ -22,6 +22,7 @@ import pandas as pd
 
 from her2rwe.config import study_settings
 from her2rwe.derive.dataset import arm_levels, reference_arm
+from her2rwe.derive.endpoints import BUILTIN_ENDPOINTS, endpoint_definitions
 from her2rwe.formatting import risk_table_interval
 from her2rwe.stats import cox, km, logrank
 
@@ -177,7 +178,15 @@ def _risk_ticks(time: np.ndarray, event: np.ndarray, ticks: np.ndarray) -> dict[
 def _labels(values: pd.Series) -> tuple[np.ndarray, list[str]]:
     """Integer codes (-1 = missing) and the text of each level, by hashing (no string ops)."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    return codes, [str(u) for u in uniques]
+    return codes, [_level_text(u) for u in uniques]
+
+
+def _level_text(value: Any) -> str:
+    """A level as it prints: a whole number stored as float (an integer column with a missing
+    cell) reads ``1``, not ``1.0``."""
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _column_values(data: pd.DataFrame, col: str) -> pd.Series:
@@ -741,6 +750,17 @@ def _footer(study: Mapping[str, Any]) -> list[str]:
     return ["Synthetic data." if study.get("synthetic") else ""]
 
 
+def endpoint_name(study: Mapping[str, Any], endpoint: str) -> str:
+    """An endpoint as tables print it: ``PFS`` for a built-in endpoint, else the label of its
+    definition (``Duration of T-DXd``), else its name in capitals."""
+    study = study_settings(study)
+    custom = study["endpoint_definitions"]
+    if endpoint in BUILTIN_ENDPOINTS and endpoint not in custom:
+        return endpoint.upper()
+    definition = endpoint_definitions(study).get(endpoint)
+    return definition.label if definition and definition.label else endpoint.upper()
+
+
 def _note(notes: Mapping[str, str], name: str) -> list[str]:
     return [notes[name]] if notes.get(name) else []
 
@@ -762,16 +782,25 @@ def format_tables(
     conf = f"{settings.conf_level * 100:g}%"
     s = results.survival
     s = s[s["split"].isin(["arm", "overall"])]
+    names = {ep: endpoint_name(study, ep) for ep in study_settings(study)["endpoints"]}
+
+    def name_of(endpoint: str) -> str:
+        return names.get(endpoint) or endpoint.upper()
+
     rows = []
     for r in s.itertuples(index=False):
         rows.append([
-            r.endpoint.upper(), r.group, r.n, r.events,
+            name_of(r.endpoint), r.group, r.n, r.events,
             fm.fmt_estimate_ci(r.median, r.median_lower, r.median_upper),
             f"{fm.fmt_num(r.rmst, 1, '-')} ({fm.fmt_num(r.rmst_se, 2, '-')})",
             fm.fmt_estimate_ci(r.followup_median, r.followup_lower, r.followup_upper),
         ])  # fmt: skip
-    taus = sorted({float(x) for x in s["rmst_tau"].dropna()})
-    tau_txt = ", ".join(f"{x:.1f}" for x in taus) or "-"
+    # one tau per endpoint (the same for every group of it): name the endpoint of each
+    taus = {}
+    for ep, tau in zip(s["endpoint"], s["rmst_tau"], strict=True):
+        if not pd.isna(tau):
+            taus.setdefault(name_of(ep), float(tau))
+    tau_txt = "; ".join(f"{name} {tau:.1f}" for name, tau in taus.items()) or "-"
     survival_md = fm.markdown_table(
         rows,
         [
@@ -786,7 +815,7 @@ def format_tables(
         title=f"Kaplan-Meier estimates{': ' + title if title else ''}",
         footnotes=[
             f"Kaplan-Meier estimator with Greenwood variance; median {ci_text}. NR, not reached.",
-            f"RMST, restricted mean survival time up to tau = {tau_txt} months (SE as R print.survfit).",
+            f"RMST, restricted mean survival time up to tau months ({tau_txt}); SE as R print.survfit.",
             "Median follow-up by reverse Kaplan-Meier (censoring as the event).",
             *_note(notes, "survival"),
             *_footer(study),
@@ -796,7 +825,7 @@ def format_tables(
     rows = []
     for r in c.itertuples(index=False):
         rows.append([
-            r.endpoint.upper(), f"{r.arm} vs {r.reference}", r.n, r.events,
+            name_of(r.endpoint), f"{r.arm} vs {r.reference}", r.n, r.events,
             fm.fmt_estimate_ci(r.hr, r.hr_lower, r.hr_upper, 2, "-"), fm.fmt_p(r.hr_p),
             fm.fmt_p(r.logrank_p), fm.fmt_p(r.ph_p) + (" *" if r.ph_flag else ""), r.note or "",
         ])  # fmt: skip
@@ -832,7 +861,7 @@ def format_tables(
     for r in m.itertuples(index=False):
         term = f"{r.term}: {r.level} vs {r.reference_level}" if r.level else r.term
         rows.append([
-            r.endpoint.upper(), r.model, term, r.n, r.events,
+            name_of(r.endpoint), r.model, term, r.n, r.events,
             fm.fmt_estimate_ci(r.hr, r.hr_lower, r.hr_upper, 2, "-"), fm.fmt_p(r.p),
             fm.fmt_p(r.ph_p) + (" *" if r.ph_flag else ""), r.note or "",
         ])  # fmt: skip

@@ -456,3 +456,37 @@ def write_docx(
         for note in table.footnotes:
             document.add_paragraph(note).runs[0].italic = True
     io.write_docx(document, path)
+
+
+# ------------------------------------------------------------------------------------------------
+# the closing lines of a run
+
+
+def run_summary(studies: Sequence[str], results: str | Path = "results") -> list[str]:
+    """What a finished run prints last: the studies, how many published targets were reproduced
+    (from each reproduction.csv present) and where the outputs and the report are."""
+    import csv
+
+    results = Path(results)
+    lines = [
+        f"her2rwe: {len(studies)} stud{'y' if len(studies) == 1 else 'ies'} ({', '.join(studies)})"
+    ]
+    total = passed = 0
+    for study in studies:
+        path = results / study / "reproduction.csv"
+        if not path.is_file():
+            continue
+        with path.open(newline="", encoding="utf-8") as fh:
+            status = [row["status"] for row in csv.DictReader(fh)]
+        total += len(status)
+        passed += status.count("pass")
+    if total:
+        lines.append(
+            f"published targets reproduced: {passed} of {total} "
+            f"({results / 'reproduction_summary.md'})"
+        )
+    lines.append(
+        f"per study: {results}/<study>/summary.md, tables.docx, tables/, figures/; "
+        f"HTML report: snakemake --report {results}/report.html"
+    )
+    return lines
