@@ -317,6 +317,23 @@ def shareable_table(name, caption):
     )
 
 
+COMPETING_TABLES = ["cumulative_incidence", "competing_comparisons"]
+
+
+def competing_outputs(study):
+    """The competing-risks outputs of a study (competing.smk)."""
+    return [
+        *(f"results/{study}/tables/{name}.csv" for name in COMPETING_TABLES),
+        f"results/{study}/competing/cif_curves.parquet",
+        f"results/{study}/competing/risk_table.csv",
+        *(
+            f"results/{study}/figures/{stem}"
+            for ep in study_config(study)["competing_endpoints"]
+            for stem in (f"cif_{ep}.pdf", f"cif_{ep}.png", f"text/cif_{ep}.txt")
+        ),
+    ]
+
+
 def final_outputs(study):
     """Every final output of one study, stage by stage (what `rule all` asks for)."""
     return [
@@ -330,6 +347,8 @@ def final_outputs(study):
         *(f"results/{study}/tables/{name}.md" for name in SURVIVAL_MARKDOWN),
         f"results/{study}/survival/km_curves.parquet",
         f"results/{study}/survival/risk_table.csv",
+        # competing.smk (studies with competing_endpoints)
+        *(competing_outputs(study) if study_config(study)["competing_endpoints"] else []),
         # tables.smk
         *(f"results/{study}/tables/{name}.{ext}" for name in TABLE_NAMES for ext in ("csv", "md")),
         # figures.smk

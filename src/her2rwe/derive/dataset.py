@@ -90,6 +90,11 @@ def cohort_problems(
         ep for ep in sorted(durations) if ep in definitions and definitions[ep].columns() <= header
     ]
     date_form = [definitions[ep] for ep in endpoints if ep not in durations and ep in definitions]
+    date_form += [
+        definitions[ep]
+        for ep in study["competing_endpoints"]
+        if not (f"{ep}_months" in header and f"{ep}_status" in header) and ep in definitions
+    ]
     origins = {d.origin for d in date_form}
     needed = set().union(*(d.columns() for d in date_form)) if date_form else set()
     response_col = study["response"]["column"]
@@ -162,9 +167,11 @@ def build_study_data(
 
     cohort = ingest.coerce_cohort(raw.frame)
     cohort["arm"] = cohort[arm_col].astype(str)
-    derived = derive_endpoints(cohort, endpoints, definitions, days_per_month)
+    competing = list(study["competing_endpoints"])
+    derived = derive_endpoints(cohort, endpoints, definitions, days_per_month, competing)
 
     endpoint_inputs = {f"{ep}_{s}" for ep in endpoints for s in ("months", "event", "source")}
+    endpoint_inputs |= {f"{ep}_{s}" for ep in competing for s in ("months", "status", "source")}
     covariates = [
         c
         for c in cohort.columns

@@ -58,12 +58,19 @@ class EndpointDefinition:
     censor_before: tuple[DateSource, ...] = ()
     origin: str = "index_date"
     label: str | None = None
+    competing: tuple[DateSource, ...] = ()
+    same_day: str = "error"  # competing risks: event and competing event on one day
 
     def columns(self) -> set[str]:
         cols = {self.origin}
-        for src in (*self.events, *self.censor, *self.censor_before):
+        for src in (*self.events, *self.competing, *self.censor, *self.censor_before):
             cols |= src.columns()
         return cols
+
+    @property
+    def is_competing(self) -> bool:
+        """A competing-risks endpoint: {name}_status 0/1/2 instead of {name}_event."""
+        return bool(self.competing)
 
     @property
     def display(self) -> str:
@@ -72,6 +79,7 @@ class EndpointDefinition:
     @classmethod
     def from_config(cls, name: str, spec: Mapping[str, Any]) -> EndpointDefinition:
         spec = with_defaults(spec, "endpoint_definition")
+
         def sources(items: Sequence[Mapping[str, Any]]) -> tuple[DateSource, ...]:
             return tuple(
                 DateSource(date=i["date"], source=i.get("source"), where=i.get("where"))
@@ -85,6 +93,8 @@ class EndpointDefinition:
             censor=sources(spec["censor"]),
             censor_before=sources(spec["censor_before"]),
             label=spec.get("label"),
+            competing=sources(spec["competing"]),
+            same_day=spec["same_day"],
         )
 
 
@@ -118,6 +128,15 @@ BUILTIN_ENDPOINTS: dict[str, EndpointDefinition] = {
         name="dot",
         label="Duration of treatment",
         events=(_S("discontinuation_date", "discontinuation"),),
+        censor=(_S("last_contact_date", "last_contact"), _S("index_date", "no_follow_up")),
+    ),
+    # TTNT with death as a competing event (list it under competing_endpoints): the cumulative
+    # incidence of starting a next treatment, where death before it competes instead of counting
+    "ttnt_cr": EndpointDefinition(
+        name="ttnt_cr",
+        label="Time to next treatment",
+        events=(_S("next_treatment_date", "next_treatment"),),
+        competing=(_S("death_date", "death"),),
         censor=(_S("last_contact_date", "last_contact"), _S("index_date", "no_follow_up")),
     ),
 }
@@ -184,19 +203,42 @@ def derive_endpoint(
     """Derive one endpoint from date columns.
 
     Returns a frame with the same index and columns ``{name}_months`` (float), ``{name}_event``
-    (0/1 int) and ``{name}_source`` (label of the deciding source).
+    (0/1 int) and ``{name}_source`` (label of the deciding source). A competing-risks endpoint
+    (``competing`` sources) gives ``{name}_status`` instead of ``{name}_event``: 0 censored, 1 the
+    event, 2 the competing event, whichever of the two came first; on the same day the definition's
+    ``same_day`` rule decides (``error`` by default).
     """
     import numpy as np
     import pandas as pd
 
+    name = definition.name
     missing = sorted(definition.columns() - set(frame.columns))
     if missing:
+        what = "status" if definition.is_competing else "event"
         raise DerivationError(
-            f"endpoint {definition.name!r} needs column(s) {', '.join(missing)}, "
-            f"or {definition.name}_months and {definition.name}_event"
+            f"endpoint {name!r} needs column(s) {', '.join(missing)}, "
+            f"or {name}_months and {name}_{what}"
         )
     origin = frame[definition.origin]
     ev_date, ev_label = _earliest(frame, definition.events)
+    code = np.ones(len(frame), dtype=np.int8)
+    if definition.is_competing:
+        cp_date, cp_label = _earliest(frame, definition.competing)
+        same = ev_date.notna() & (ev_date == cp_date)
+        if same.any() and definition.same_day == "error":
+            raise DerivationError(
+                f"endpoint {name!r}: {int(same.sum())} patient(s) have the event and the competing "
+                f"event on the same day; set endpoint_definitions.{name}.same_day to 'event' or "
+                "'competing' to say which counts (docs/data_dictionary.md)"
+            )
+        if definition.same_day == "event":
+            cp_date = cp_date.mask(same)
+        else:
+            ev_date = ev_date.mask(same)
+        cp_first = cp_date.notna() & (ev_date.isna() | (cp_date < ev_date))
+        ev_date = ev_date.mask(cp_first, cp_date)
+        ev_label = ev_label.mask(cp_first, cp_label)
+        code = np.where(cp_first.to_numpy(), 2, 1).astype(np.int8)
     stop_date, stop_label = _earliest(frame, definition.censor_before)
     cens_date, cens_label = _first_available(frame, definition.censor)
 
@@ -215,13 +257,46 @@ def derive_endpoint(
         )
     days = (end - origin).dt.days.to_numpy(dtype=float)
     n = definition.name
+    hit = is_event.to_numpy()
+    if definition.is_competing:
+        status = (f"{n}_status", np.where(hit, code, 0).astype(np.int8))
+    else:
+        status = (f"{n}_event", hit.astype(np.int8))
     return pd.DataFrame(
         {
             f"{n}_months": days / days_per_month,
-            f"{n}_event": is_event.to_numpy().astype(np.int8),
+            status[0]: status[1],
             f"{n}_source": label.astype("string"),
         },
         index=frame.index,
+    )
+
+
+STATUS_LABELS = {0: "censored", 1: "event", 2: "competing"}
+
+
+def _duration_status(frame: pd.DataFrame, ep: str) -> pd.DataFrame:
+    """A competing-risks endpoint in the duration form: ``{ep}_months`` with ``{ep}_status``."""
+    import pandas as pd
+
+    status = pd.to_numeric(frame[f"{ep}_status"], errors="coerce")
+    bad = ~status.isin(list(STATUS_LABELS))
+    if bad.any():
+        raise DerivationError(
+            f"endpoint {ep!r}: {int(bad.sum())} value(s) of {ep}_status outside 0 (censored), "
+            "1 (event), 2 (competing event)"
+        )
+    st = status.astype("int8")
+    if f"{ep}_source" in frame.columns:
+        src = frame[f"{ep}_source"].astype("string")
+    else:
+        src = st.map(STATUS_LABELS).astype("string")
+    return pd.DataFrame(
+        {
+            f"{ep}_months": frame[f"{ep}_months"].astype(float),
+            f"{ep}_status": st,
+            f"{ep}_source": src,
+        }
     )
 
 
@@ -230,15 +305,28 @@ def derive_endpoints(
     endpoints: Sequence[str],
     definitions: Mapping[str, EndpointDefinition],
     days_per_month: float = DAYS_PER_MONTH,
+    competing: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Derive every endpoint; an endpoint given as ``<ep>_months``/``<ep>_event`` is taken as is.
 
     In the duration form, ``<ep>_source`` is taken from the data when present, else ``event`` or
-    ``censored``.
+    ``censored``. The ``competing`` endpoints (competing risks) come from ``<ep>_months`` with
+    ``<ep>_status`` (0, 1, 2; source else ``censored``, ``event``, ``competing``) or from a
+    definition with competing sources.
     """
     import pandas as pd
 
     parts = []
+    for ep in competing:
+        if f"{ep}_months" in frame.columns and f"{ep}_status" in frame.columns:
+            parts.append(_duration_status(frame, ep))
+        elif ep in definitions and definitions[ep].is_competing:
+            parts.append(derive_endpoint(frame, definitions[ep], days_per_month))
+        else:
+            raise DerivationError(
+                f"competing-risks endpoint {ep!r}: no definition with competing sources and no "
+                f"{ep}_months/{ep}_status columns"
+            )
     for ep in endpoints:
         months, event = f"{ep}_months", f"{ep}_event"
         if months in frame.columns and event in frame.columns:

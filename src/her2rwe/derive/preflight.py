@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from her2rwe.config import ConfigError, load_schema, study_settings, validate_config
-from her2rwe.derive.endpoints import BUILTIN_ENDPOINTS
+from her2rwe.derive.endpoints import BUILTIN_ENDPOINTS, endpoint_definitions
 from her2rwe.records.rawtext import CsvStructureError, check_file, records
 
 # ------------------------------------------------------------------------------------------------
@@ -237,6 +237,7 @@ def check_study_against_data(
                 f"{key}.endpoints: unknown endpoint {ep!r}: not built in ({', '.join(sorted(BUILTIN_ENDPOINTS))}), "
                 f"not in endpoint_definitions, and {study['cohort']} has no {ep}_months/{ep}_event columns"
             )
+    problems += _competing_problems(key, study, header)
     columns = set(header)
     for field in ("strata", "covariates", "categorical"):
         for col in study.get(field, []):
@@ -333,6 +334,40 @@ def check_records_study(name: str, study: Mapping[str, Any], workdir: str | Path
         )
     if problems:
         raise ConfigError(problems)
+
+
+def _competing_problems(key: str, study: Mapping[str, Any], header: list[str]) -> list[str]:
+    """Competing-risks endpoints: each from a definition with competing sources whose columns the
+    cohort has, or from {ep}_months with {ep}_status; none listed among the Kaplan-Meier endpoints."""
+    problems = []
+    definitions = endpoint_definitions(study)
+    columns = set(header)
+    for ep in study["endpoints"]:
+        if ep in definitions and definitions[ep].is_competing:
+            problems.append(
+                f"{key}.endpoints: {ep!r} has competing sources; list it under competing_endpoints"
+            )
+    for ep in study["competing_endpoints"]:
+        if f"{ep}_months" in columns and f"{ep}_status" in columns:
+            continue
+        d = definitions.get(ep)
+        if d is None or not d.is_competing:
+            problems.append(
+                f"{key}.competing_endpoints: {ep!r} has no definition with competing sources and "
+                f"{study['cohort']} has no {ep}_months/{ep}_status columns"
+            )
+            continue
+        kinds = {"origin": [d.origin]}
+        for kind in ("events", "competing", "censor", "censor_before"):
+            kinds[kind] = sorted(set().union(*(src.columns() for src in getattr(d, kind))))
+        for kind, cols in kinds.items():
+            for col in cols:
+                if col not in columns:
+                    problems.append(
+                        f"{key}.endpoint_definitions.{ep}.{kind}: column {col!r} is not in "
+                        f"{study['cohort']}"
+                    )
+    return problems
 
 
 def prepare(

@@ -325,6 +325,51 @@ def methods_paragraph(
     ties = study["ties"].capitalize()
     software = ", ".join(f"{k} {v}" for k, v in versions.items())
     return (
+        _survival_methods(study, days_per_month, ci_text, strat, ties)
+        + competing_methods(study)
+        + (
+            f"Response was assessed by RECIST 1.1: objective response rate (ORR, "
+            f"complete or partial response), disease control rate (DCR, ORR or stable disease) and clinical "
+            f"benefit rate (CBR, ORR or stable disease lasting at least {resp['cbr_min_weeks']:g} weeks), "
+            f"with {rate_ci} confidence intervals; differences between arms are given with {diff_ci} "
+            f"intervals and compared with {test}. Adverse events are counted once per patient and term at the "
+            f"worst CTCAE grade. Analyses used {software}."
+        )
+    )
+
+
+def competing_methods(study: Mapping[str, Any]) -> str:
+    """The competing-risks sentence of the methods paragraph (empty without competing endpoints)."""
+    study = study_settings(study)
+    eps = study["competing_endpoints"]
+    if not eps:
+        return ""
+    definitions = endpoint_definitions(study)
+    parts = []
+    for ep in eps:
+        d = definitions.get(ep)
+        if d is None or not d.is_competing:
+            parts.append(ep.upper())
+            continue
+        rivals = " or ".join(dict.fromkeys(src.label.replace("_", " ") for src in d.competing))
+        label = d.display
+        if len(label) > 1 and label[1].islower():  # "Time to ..." but "ILD ..."
+            label = label[0].lower() + label[1:]
+        parts.append(f"{label} ({rivals} competing)")
+    conf = f"{study['conf_level'] * 100:g}%"
+    return (
+        f"The cumulative incidence of {_join(parts)} was estimated with the Aalen-Johansen estimator, "
+        f"treating the competing event as such rather than as censoring, with the variance of Gray "
+        f"(as R cmprsk cuminc) and {conf} confidence intervals on the log(-log) scale; arms were "
+        f"compared with Gray's test and with subdistribution hazard ratios from the Fine-Gray model "
+        f"(robust variance). "
+    )
+
+
+def _survival_methods(
+    study: Mapping[str, Any], days_per_month: float, ci_text: str, strat: str, ties: str
+) -> str:
+    return (
         f"Time-to-event endpoints were derived from dates as the time from the index date to the event, "
         f"in months (days / {days_per_month:g}); patients without an event were censored at their last "
         f"tumour assessment (PFS) or last contact (other endpoints). Survival was estimated with the "
@@ -332,12 +377,7 @@ def methods_paragraph(
         f"Median follow-up was estimated by the reverse Kaplan-Meier method. Arms were compared with the "
         f"log-rank test{strat}, and hazard ratios were estimated with Cox proportional hazards models "
         f"({ties} ties{strat}) with Wald confidence intervals; proportional hazards were checked with "
-        f"scaled Schoenfeld residuals. Response was assessed by RECIST 1.1: objective response rate (ORR, "
-        f"complete or partial response), disease control rate (DCR, ORR or stable disease) and clinical "
-        f"benefit rate (CBR, ORR or stable disease lasting at least {resp['cbr_min_weeks']:g} weeks), "
-        f"with {rate_ci} confidence intervals; differences between arms are given with {diff_ci} "
-        f"intervals and compared with {test}. Adverse events are counted once per patient and term at the "
-        f"worst CTCAE grade. Analyses used {software}."
+        f"scaled Schoenfeld residuals. "
     )
 
 

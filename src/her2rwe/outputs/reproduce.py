@@ -48,6 +48,7 @@ TABLE_FILES = {
     "adverse_events": "internal/adverse_events.csv",
     "adverse_events_by_category": "internal/adverse_events_by_category.csv",
     "dataset": "analysis_dataset.parquet",
+    "cumulative_incidence": "internal/cumulative_incidence.csv",
 }
 # tables every study has (written by the endpoint and survival stages for any study)
 ALWAYS = ("survival", "comparisons", "subgroup_survival")
@@ -73,6 +74,7 @@ COUNT_COLUMNS = frozenset(
     ["n", "events", "censored", "count"]
     + [c for c in RESPONSE_COLUMNS | AE_COLUMNS if c.endswith("_n")]
 )
+COMPETING_COLUMNS = frozenset(["crude_pct", "cif", "cif_lower", "cif_upper", "cif_se"])
 DIRECTIONS = {"<": operator.lt, ">": operator.gt, "<=": operator.le, ">=": operator.ge}
 RESULT_COLUMNS = [
     "metric",
@@ -117,6 +119,7 @@ class Metric:
             "ae_category": ("adverse_events_by_category",),
             "ae_share": ("adverse_events_by_category",),
             "dataset": ("dataset",),
+            "competing": ("cumulative_incidence",),
         }[self.family]
 
 
@@ -151,6 +154,17 @@ def parse_metric(text: str) -> Metric:
         if not dot or not values:
             raise MetricError(f"metric {text!r}: expected {column}.<column>.<value>[|<value>...]")
         return Metric(text, column, "dataset", (variable, values))
+    if column in COMPETING_COLUMNS:
+        endpoint, dot, arm = rest.partition(".")
+        arm, at, time = arm.partition("@")
+        if not dot or not arm or (column != "crude_pct") != bool(at):
+            form = (
+                "crude_pct.<endpoint>.<arm>"
+                if column == "crude_pct"
+                else f"{column}.<endpoint>.<arm>@<months>"
+            )
+            raise MetricError(f"metric {text!r}: expected {form}")
+        return Metric(text, column, "competing", (endpoint, arm, time))
     known = sorted(
         SURVIVAL_COLUMNS
         | COMPARISON_COLUMNS
@@ -159,6 +173,7 @@ def parse_metric(text: str) -> Metric:
         | AE_COLUMNS
         | AE_SHARE_COLUMNS
         | DATASET_COLUMNS
+        | COMPETING_COLUMNS
     )
     raise MetricError(f"metric {text!r}: unknown column {column!r} (known: {', '.join(known)})")
 
@@ -334,6 +349,40 @@ def _lookup_dataset(m: Metric, tables: Mapping[str, pd.DataFrame]) -> tuple[floa
     return (float(n) if m.column == "count" else 100.0 * n / len(ds)), "dataset"
 
 
+def _competing_rows(tables: Mapping[str, pd.DataFrame], endpoint: str, arm: str) -> pd.DataFrame:
+    ci = _table(tables, "cumulative_incidence")
+    rows = ci[(_text(ci["endpoint"]) == endpoint) & (_text(ci["event_type"]) == "event")]
+    return rows[_text(rows["arm"]) == arm]
+
+
+def _lookup_competing(m: Metric, tables: Mapping[str, pd.DataFrame]) -> tuple[float, str]:
+    endpoint, arm, time = m.keys
+    rows = _competing_rows(tables, endpoint, arm)
+    what = f"endpoint {endpoint}, arm {arm}"
+    if m.column == "crude_pct":
+        return _one(rows.iloc[:1], m.column, what), "cumulative_incidence"
+    try:
+        at = float(time)
+    except ValueError:
+        raise NotFound(f"{time!r} is not a time in months") from None
+    rows = rows[rows["time"].astype(float) == at]
+    return _one(rows, m.column, f"{what}, {time} months"), "cumulative_incidence"
+
+
+def competing_note(tables: Mapping[str, pd.DataFrame], metric: Metric) -> str:
+    """Beside a crude proportion: the cumulative incidence (competing event accounted for) at each
+    landmark time of the table, e.g. ``CIF 12 mo 2.6% (95% CI 1.6-4.1)``."""
+    endpoint, arm, _ = metric.keys
+    rows = _competing_rows(tables, endpoint, arm)
+    parts = []
+    for r in rows.itertuples(index=False):
+        if math.isnan(float(r.cif)):
+            continue
+        ci = f"{fmt_num(100 * r.cif_lower, 1)}-{fmt_num(100 * r.cif_upper, 1)}"
+        parts.append(f"{fmt_num(r.time, 0)} mo {fmt_num(100 * r.cif, 1)}% (CI {ci})")
+    return "Aalen-Johansen cumulative incidence: " + "; ".join(parts) if parts else ""
+
+
 LOOKUPS = {
     "survival": _lookup_survival,
     "comparison": _lookup_comparison,
@@ -343,6 +392,7 @@ LOOKUPS = {
     "ae_category": _lookup_ae,
     "ae_share": _lookup_ae_share,
     "dataset": _lookup_dataset,
+    "competing": _lookup_competing,
 }
 
 
@@ -396,17 +446,20 @@ def check_targets(
 
     rows = []
     for target in targets:
-        note, table = "", ""
+        note, table, missing = "", "", False
         try:
             computed, table = lookup(target["metric"], tables)
+            metric = parse_metric(target["metric"])
+            if metric.column == "crude_pct":
+                note = competing_note(tables, metric)
         except NotFound as exc:
-            computed, note = float("nan"), str(exc)
+            computed, note, missing = float("nan"), str(exc), True
         status, tol = evaluate(target, computed)
         published: float | int = float(target["value"])
         if _is_count(target["metric"]):
             published = _as_int(published)
             computed = _as_int(computed)
-        if note:
+        if missing:
             status = "missing"
         elif math.isnan(computed):
             note = "not estimable (empty in the result table)"
@@ -531,10 +584,13 @@ def summary_markdown(results: Mapping[str, pd.DataFrame], studies: Mapping[str, 
             # a target beside a masked value is masked too (shareable.reproduction): text
             value = r.published if isinstance(r.published, str) else f"{r.published:g}"
             published = f"{direction} {value}" if direction else value
+            description = r.description
+            if r.metric.startswith("crude_pct.") and isinstance(r.note, str) and r.note:
+                description = f"{description}. {r.note}"  # the CIF beside the crude proportion
             rows.append(
                 [
                     r.metric,
-                    r.description,
+                    description,
                     published,
                     _shown(r.computed, r.published, direction, _is_count(r.metric)),
                     r.status,

@@ -259,6 +259,30 @@ def survival_tables(
 
 
 # ------------------------------------------------------------------------------------------------
+# competing risks
+
+
+def cumulative_incidence(table: pd.DataFrame, k: int) -> Shared:
+    """cumulative_incidence.csv: the events of a type by a time within its events over the whole
+    follow-up, those within n (the crude percentage masked with them); per endpoint, event type and
+    time, the arms add up to the All row. Numbers at risk below k are masked; the estimates are
+    shown, as in landmarks.csv."""
+    return _simple(
+        table, k, ["n", "n_risk", "events", "events_total"],
+        pcts={"crude_pct": ("events_total", "n")},
+        row_totals=[("n", ["events_total"]), ("events_total", ["events"])],
+        margins=[Margin("arm", "All", within=["endpoint", "event_type", "time"])],
+    )  # fmt: skip
+
+
+def competing_comparisons(table: pd.DataFrame, k: int) -> Shared:
+    """competing_comparisons.csv: events and competing events within n of each comparison."""
+    return _simple(
+        table, k, ["n", "events", "competing"], row_totals={"n": ["events", "competing"]}
+    )
+
+
+# ------------------------------------------------------------------------------------------------
 # response, safety, baseline
 
 

@@ -1015,6 +1015,7 @@ def generate_post_tdxd_ensemble(seed: int = SEEDS["post_tdxd_ensemble"]) -> Synt
             "discontinuation_reason": index_reason,
             "best_response": resp,
             "ild_recurrence": ild_rec,
+            "ild_recurrence_date": _iso(origin, _ild_onset_days(seed, ild_rec, tl)),
             **_covariate_columns(cov),
             "prior_tdxd": "yes",
         }
@@ -1047,10 +1048,37 @@ def generate_post_tdxd_ensemble(seed: int = SEEDS["post_tdxd_ensemble"]) -> Synt
             "4.1 / OS 17.2; TKI PFS 4.3 / OS 16.3; PFS 3.5 after discontinuation for progression vs "
             "7.3 after discontinuation for an adverse event (ILD or other_AE).",
             "ORR 96/664 (14.5%); ild_recurrence yes in 21/664 (3.2%).",
+            "ild_recurrence_date: the onset of the ILD recurrence of those 21, for the competing-"
+            "risks endpoint ild (death competing); drawn from its own seeded stream after every "
+            "other column, skewed early (index date + 1 + floor(u^2 x (follow-up days - 1)) days, "
+            "u uniform), and strictly before death or last contact. The paper reports only the "
+            "crude 3.2%; the onset times are not from the paper.",
             "discontinuation_date / discontinuation_reason describe the index (post-T-DXd) line.",
         ],
     )
     return SyntheticStudy("post_tdxd_ensemble", cohort, None, readme, checks)
+
+
+ILD_ONSET_STREAM = 16  # numpy SeedSequence([seed, 16]): the ILD onset draws only
+
+
+def _ild_onset_days(seed: int, recurrence: np.ndarray, tl: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Days from the index date to ILD recurrence (-1 without one).
+
+    A stream of its own (``default_rng([seed, ILD_ONSET_STREAM])``), drawn after every other column,
+    so that adding the onset dates changed no other value. Onset 1 + floor(u^2 (f - 1)) days, u
+    uniform on [0, 1) and f the days to death or, without death, to last contact: at least one day
+    after the index date and strictly before death or last contact (never a tie with death).
+    """
+    rng = np.random.default_rng([seed, ILD_ONSET_STREAM])
+    yes = np.asarray(recurrence) == "yes"
+    end = np.where(tl["death"] >= 0, tl["death"], tl["last_contact"]).astype(np.int64)
+    if (end[yes] < 2).any():
+        raise CalibrationError("an ILD recurrence needs at least two days of follow-up")
+    days = np.full(len(yes), -1, dtype=np.int64)
+    u = rng.random(int(yes.sum()))
+    days[yes] = 1 + np.floor(u**2 * (end[yes] - 1)).astype(np.int64)
+    return days
 
 
 def _ensemble_responses(

@@ -230,6 +230,107 @@ _ROW = 3.2  # one row of the risk table
 _CHAR = 1.25  # width of one 6.5-pt character, for the left margin
 
 
+def count_table(
+    axis,
+    groups: Sequence[str],
+    ticks: Sequence[float],
+    values: Mapping[str, list[Any]],
+    styles: Mapping[str, Mapping[str, Any]],
+    title: str,
+    kind: str,
+    left: float,
+    axes_mm: float,
+) -> None:
+    """A table of counts under the x ticks (number at risk, cumulative events): a bold title, each
+    group's name in its colour at the left, each count centred on its tick (``gid`` kind:group)."""
+    axis.set_ylim(len(groups) - 0.5, -1.2)
+    for sp in axis.spines.values():
+        sp.set_visible(False)
+    axis.tick_params(axis="both", length=0, labelbottom=False, labelleft=False)
+    axis.text(
+        -(left - 2.0) / axes_mm,
+        -1.0,
+        title,
+        transform=axis.get_yaxis_transform(),
+        ha="left",
+        va="center",
+        fontsize=6.5,
+        fontweight="bold",
+    )
+    for i, g in enumerate(groups):
+        axis.text(
+            -4.0 / axes_mm,
+            i,
+            g,
+            transform=axis.get_yaxis_transform(),
+            ha="right",
+            va="center",
+            fontsize=6.5,
+            color=styles[g]["color"],
+        )
+        for t, v in zip(ticks, values[g], strict=True):
+            axis.text(
+                t,
+                i,
+                "" if v is None else str(v),
+                ha="center",
+                va="center",
+                fontsize=6.5,
+                gid=f"{kind}:{g}",
+                clip_on=False,
+            )
+
+
+@dataclass
+class Layout:
+    """The axes of a curve figure (annotation block, plot, number-at-risk table, optional
+    cumulative-events table) and the millimetre measures the drawing needs."""
+
+    fig: Figure
+    ax_head: Any
+    ax: Any
+    ax_risk: Any
+    ax_cum: Any
+    fw: float
+    left: float
+    right: float
+    head_left: float
+
+
+def layout(groups: Sequence[str], n_head: int, width: str, cumulative_events: bool) -> Layout:
+    """Lay out a curve figure in millimetres: ``n_head`` annotation lines, the plot, the tables."""
+    head_mm = n_head * _LINE + 1.5
+    main_mm = 62.0 if width == "double" else 52.0
+    axis_mm = 10.5  # tick labels and x label
+    risk_mm = _LINE + len(groups) * _ROW
+    cum_mm = (_LINE + 1.0 + len(groups) * _ROW) if cumulative_events else 0.0
+    top, bottom = 2.0, 2.0
+    height = top + head_mm + 1.5 + main_mm + axis_mm + risk_mm + cum_mm + bottom
+    fig = style.new_figure(width, height)
+    fw = style.WIDTH_MM[width]
+    label_len = max(len(g) for g in groups)
+    left = max(17.0, 7.0 + label_len * 1.3)
+    right = 5.0
+
+    def box(y_top_mm: float, h_mm: float) -> tuple[float, float, float, float]:
+        return (left / fw, 1 - (y_top_mm + h_mm) / height, (fw - left - right) / fw, h_mm / height)
+
+    y = top
+    # the annotation block may use the full width: at single-column width the plot's own width is
+    # too narrow for "<group>: median X.X mo (95% CI a-b)"
+    head_left = 2.0 if width == "single" else left
+    ax_head = fig.add_axes(
+        (head_left / fw, 1 - (y + head_mm) / height, (fw - head_left - 2.0) / fw, head_mm / height)
+    )
+    y += head_mm + 1.5
+    ax = fig.add_axes(box(y, main_mm))
+    y += main_mm + axis_mm
+    ax_risk = fig.add_axes(box(y, risk_mm), sharex=ax)
+    y += risk_mm
+    ax_cum = fig.add_axes(box(y, cum_mm), sharex=ax) if cumulative_events else None
+    return Layout(fig, ax_head, ax, ax_risk, ax_cum, fw, left, right, head_left)
+
+
 def plot_km(
     panel: KMPanel,
     styles: Mapping[str, Mapping[str, Any]],
@@ -264,35 +365,9 @@ def plot_km(
     overlays = dict(overlays or {})
     lead = 1 if panel.title else 0
     n_head = lead + len(groups) + len(overlays) + len(panel.comparisons)
-    head_mm = n_head * _LINE + 1.5
-    main_mm = 62.0 if width == "double" else 52.0
-    axis_mm = 10.5  # tick labels and x label
-    risk_mm = _LINE + len(groups) * _ROW
-    cum_mm = (_LINE + 1.0 + len(groups) * _ROW) if cumulative_events else 0.0
-    top, bottom = 2.0, 2.0
-    height = top + head_mm + 1.5 + main_mm + axis_mm + risk_mm + cum_mm + bottom
-    fig = style.new_figure(width, height)
-    fw = style.WIDTH_MM[width]
-    label_len = max(len(g) for g in groups)
-    left = max(17.0, 7.0 + label_len * 1.3)
-    right = 5.0
-
-    def box(y_top_mm: float, h_mm: float) -> tuple[float, float, float, float]:
-        return (left / fw, 1 - (y_top_mm + h_mm) / height, (fw - left - right) / fw, h_mm / height)
-
-    y = top
-    # the annotation block may use the full width: at single-column width the plot's own width is
-    # too narrow for "<group>: median X.X mo (95% CI a-b)"
-    head_left = 2.0 if width == "single" else left
-    ax_head = fig.add_axes(
-        (head_left / fw, 1 - (y + head_mm) / height, (fw - head_left - 2.0) / fw, head_mm / height)
-    )
-    y += head_mm + 1.5
-    ax = fig.add_axes(box(y, main_mm))
-    y += main_mm + axis_mm
-    ax_risk = fig.add_axes(box(y, risk_mm), sharex=ax)
-    y += risk_mm
-    ax_cum = fig.add_axes(box(y, cum_mm), sharex=ax) if cumulative_events else None
+    lay = layout(groups, n_head, width, cumulative_events)
+    fig, ax_head, ax, ax_risk, ax_cum = lay.fig, lay.ax_head, lay.ax, lay.ax_risk, lay.ax_cum
+    fw, left, right, head_left = lay.fw, lay.left, lay.right, lay.head_left
 
     # curves
     for g in groups:
@@ -427,42 +502,7 @@ def plot_km(
     axes_mm = fw - left - right
 
     def table(axis, values: dict[str, list[Any]], title: str, kind: str) -> None:
-        axis.set_ylim(len(groups) - 0.5, -1.2)
-        for sp in axis.spines.values():
-            sp.set_visible(False)
-        axis.tick_params(axis="both", length=0, labelbottom=False, labelleft=False)
-        axis.text(
-            -(left - 2.0) / axes_mm,
-            -1.0,
-            title,
-            transform=axis.get_yaxis_transform(),
-            ha="left",
-            va="center",
-            fontsize=6.5,
-            fontweight="bold",
-        )
-        for i, g in enumerate(groups):
-            axis.text(
-                -4.0 / axes_mm,
-                i,
-                g,
-                transform=axis.get_yaxis_transform(),
-                ha="right",
-                va="center",
-                fontsize=6.5,
-                color=styles[g]["color"],
-            )
-            for t, v in zip(panel.ticks, values[g], strict=True):
-                axis.text(
-                    t,
-                    i,
-                    "" if v is None else str(v),
-                    ha="center",
-                    va="center",
-                    fontsize=6.5,
-                    gid=f"{kind}:{g}",
-                    clip_on=False,
-                )
+        count_table(axis, groups, panel.ticks, values, styles, title, kind, left, axes_mm)
 
     table(ax_risk, panel.at_risk, risk_title, "at_risk")
     if ax_cum is not None:

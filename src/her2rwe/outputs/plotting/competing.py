@@ -1,0 +1,250 @@
+"""Cumulative-incidence figure of a competing-risks endpoint, in the style of the Kaplan-Meier figure.
+
+Everything drawn comes from the competing-risks stage's results (docs/outputs.md): the step
+functions from ``competing/cif_curves.parquet``, the numbers at risk from ``competing/risk_table.csv``,
+the values at the landmarks from ``cumulative_incidence.csv`` and Gray's p and the subdistribution
+hazard ratio from ``competing_comparisons.csv``. Nothing is re-estimated here.
+
+Per arm one colour; the event of interest solid, the competing event dashed (``figures.
+competing_curves``); an annotation block above the plot and the number-at-risk table under the x
+ticks, laid out in millimetres as the KM figure.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from her2rwe.formatting import fmt_ci, fmt_num, is_missing
+from her2rwe.outputs.plotting import style
+from her2rwe.outputs.plotting.km import count_table, layout, p_text
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+
+@dataclass
+class CIFPanel:
+    """What one cumulative-incidence figure shows, already selected from the results tables."""
+
+    arms: list[str]
+    curves: dict[tuple[str, str], pd.DataFrame]  # (arm, event_type) -> time, cif
+    ticks: list[float]
+    at_risk: dict[str, list[Any]]
+    header: list[str]  # one line per arm: the event's CIF at the landmarks
+    comparisons: list[str] = field(default_factory=list)
+    xmax: float = 0.0
+
+
+def pct_text(cif: Any, lower: Any, upper: Any) -> str:
+    """``2.9% (1.8-4.4)``; ``NE`` when missing."""
+    if is_missing(cif):
+        return "NE"
+    lo = None if is_missing(lower) else 100 * float(lower)
+    hi = None if is_missing(upper) else 100 * float(upper)
+    return f"{fmt_num(100 * float(cif))}% ({fmt_ci(lo, hi, missing='NE')})"
+
+
+def shr_line(row: Mapping[str, Any], many: bool, conf_level: float = 0.95) -> str:
+    """``SHR 0.72 (95% CI 0.50-1.04); Gray's p = 0.081``, prefixed with the arms when several."""
+    if is_missing(row["shr"]):
+        head = "SHR not estimable"
+    else:
+        ci = fmt_ci(row["shr_lower"], row["shr_upper"], 2, missing="NE")
+        head = f"SHR {fmt_num(row['shr'], 2)} ({conf_level * 100:g}% CI {ci})"
+    tail = p_text(row["gray_p"], "Gray's p")
+    text = f"{head}; {tail}" if tail else head
+    return f"{row['arm']} vs {row['reference']}: {text}" if many else text
+
+
+def select_panel(
+    curves: pd.DataFrame,
+    risk: pd.DataFrame,
+    ci: pd.DataFrame,
+    comparisons: pd.DataFrame,
+    endpoint: str,
+    arms: Sequence[str],
+    xmax: float | None = None,
+    conf_level: float = 0.95,
+) -> CIFPanel:
+    """Pick one endpoint's rows; the arms in display order (``All`` only for a single arm)."""
+    cur = curves[curves["endpoint"] == endpoint]
+    rsk = risk[risk["endpoint"] == endpoint]
+    drawn = [a for a in arms if (cur["arm"].astype(str) == a).any()]
+    if not drawn:
+        drawn = ["All"] if (cur["arm"].astype(str) == "All").any() else []
+    end = float(xmax) if xmax else float(cur["time"].max()) if len(cur) else 1.0
+    ticks = sorted(t for t in set(rsk["time"].astype(float)) if t <= end + 1e-9)
+    at_risk = {}
+    for a in drawn:
+        rows = rsk[rsk["arm"].astype(str) == a].set_index("time")
+        at_risk[a] = [int(rows.at[t, "n_risk"]) if t in rows.index else None for t in ticks]
+    header = []
+    for a in drawn:
+        rows = ci[(ci["endpoint"] == endpoint) & (ci["arm"].astype(str) == a)]
+        rows = rows[rows["event_type"] == "event"]
+        parts = [
+            f"{fmt_num(r.time, 0)} mo {pct_text(r.cif, r.cif_lower, r.cif_upper)}"
+            for r in rows.itertuples(index=False)
+            if not is_missing(r.cif)
+        ]
+        header.append(
+            f"{a} ({conf_level * 100:g}% CI): "
+            + ("; ".join(parts) if parts else "no estimate at the landmarks")
+        )
+    cmp = comparisons[comparisons["endpoint"] == endpoint]
+    many = len(cmp) > 1
+    lines = [shr_line(r, many, conf_level) for r in cmp.to_dict("records")]
+    return CIFPanel(
+        arms=drawn,
+        curves={
+            (a, kind): cur[(cur["arm"].astype(str) == a) & (cur["event_type"] == kind)]
+            for a in drawn
+            for kind in ("event", "competing")
+        },
+        ticks=ticks,
+        at_risk=at_risk,
+        header=header,
+        comparisons=lines,
+        xmax=end,
+    )
+
+
+def _ymax(panel: CIFPanel, competing: bool) -> float:
+    top = 0.0
+    for (_, kind), c in panel.curves.items():
+        if kind == "event" or competing:
+            if len(c):
+                top = max(top, float(c["cif"].max()))
+    step = 0.05 if top <= 0.3 else 0.1
+    return min(1.0, max(step, math.ceil(top * 1.1 / step) * step))
+
+
+def plot_cif(
+    panel: CIFPanel,
+    styles: Mapping[str, Mapping[str, Any]],
+    *,
+    event_label: str,
+    competing_label: str,
+    xlabel: str,
+    competing: bool = True,
+    width: str = "double",
+) -> Figure:
+    """Draw the cumulative-incidence figure of one endpoint.
+
+    Step curves per arm (event solid, competing event dashed when ``competing``), a key and an
+    annotation block above (per arm the event's CIF at the landmarks with CIs, then SHR and Gray's p
+    per comparison), and the number-at-risk table under the x ticks.
+    """
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import FixedLocator
+
+    arms = panel.arms
+    n_head = 1 + len(panel.header) + len(panel.comparisons)
+    lay = layout(arms, n_head, width, False)
+    fig, ax_head, ax, ax_risk = lay.fig, lay.ax_head, lay.ax, lay.ax_risk
+    fw, left, right, head_left = lay.fw, lay.left, lay.right, lay.head_left
+
+    kinds = [("event", "-")] + ([("competing", "--")] if competing else [])
+    for a in arms:
+        for kind, ls in kinds:
+            c = panel.curves[(a, kind)]
+            if not len(c):
+                continue
+            ax.step(
+                c["time"].to_numpy(dtype=float),
+                c["cif"].to_numpy(dtype=float),
+                where="post",
+                color=styles[a]["color"],
+                linestyle=ls,
+                lw=1.2,
+                zorder=3,
+                gid=f"cif:{a}:{kind}",
+            )
+    ax.set_xlim(0, panel.xmax)
+    ax.set_ylim(0, _ymax(panel, competing))
+    ax.xaxis.set_major_locator(FixedLocator(panel.ticks))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("Cumulative incidence\n(proportion)")
+    ax.grid(axis="y", color=style.GRID, lw=0.4)
+
+    ax_head.set_axis_off()
+    ax_head.set_xlim(0, 1)
+    ax_head.set_ylim(n_head, 0)
+    handle = 7.0 / (fw - head_left - 2.0)
+    x = 0.0
+    for (kind, ls), label in zip(kinds, (event_label, competing_label), strict=False):
+        ax_head.add_line(
+            Line2D([x, x + handle], [0.5, 0.5], color=style.NEUTRAL, linestyle=ls, lw=1.2)
+        )
+        ax_head.text(
+            x + handle * 1.3, 0.5, label, va="center", ha="left", fontsize=6.5, gid=f"key:{kind}"
+        )
+        x += handle * 1.6 + 0.012 * len(label)
+    for i, (a, line) in enumerate(zip(arms, panel.header, strict=True), start=1):
+        ax_head.add_line(
+            Line2D([0.0, handle], [i + 0.5, i + 0.5], color=styles[a]["color"], lw=1.2)
+        )
+        ax_head.text(handle * 1.3, i + 0.5, f"{event_label}, {line}", va="center", ha="left",
+                     fontsize=6.5, gid=f"cif_text:{a}")  # fmt: skip
+    for j, line in enumerate(panel.comparisons, start=1 + len(arms)):
+        ax_head.text(0.0, j + 0.5, line, va="center", ha="left", fontsize=6.5, gid="comparison")
+
+    count_table(ax_risk, arms, panel.ticks, panel.at_risk, styles, "Number at risk", "at_risk",
+                left, fw - left - right)  # fmt: skip
+    return fig
+
+
+def figure_names(study: Mapping[str, Any]) -> list[str]:
+    """``cif_<endpoint>`` for every competing-risks endpoint of the study."""
+    from her2rwe.config import study_settings
+
+    return [f"cif_{ep}" for ep in study_settings(study)["competing_endpoints"]]
+
+
+def draw_figures(
+    tables: Mapping[str, pd.DataFrame], study: Mapping[str, Any], min_cell_count: int = 0
+) -> list[tuple[str, Figure]]:
+    """(name, figure) for every competing-risks endpoint; numbers at risk 1..k-1 read ``<k``."""
+    from her2rwe.config import study_settings
+    from her2rwe.derive.endpoints import endpoint_definitions
+    from her2rwe.outputs.plotting.km import time_axis_label
+    from her2rwe.outputs.shareable import mask_risk_rows
+
+    study = study_settings(study)
+    fig_cfg = study["figures"]
+    ci = tables["cumulative_incidence"]
+    arms = [a for a in dict.fromkeys(ci["arm"].astype(str)) if a != "All"]
+    definitions = endpoint_definitions(study)
+    out = []
+    for ep in study["competing_endpoints"]:
+        d = definitions.get(ep)
+        label = d.display if d is not None else ep.upper()
+        rival = (
+            " or ".join(dict.fromkeys(s.label.replace("_", " ") for s in d.competing))
+            if d is not None and d.is_competing
+            else "competing event"
+        )
+        panel = select_panel(
+            tables["cif_curves"], tables["cif_risk_table"], ci, tables["competing_comparisons"],
+            ep, arms if len(arms) > 1 else ["All"], fig_cfg.get("xmax"), float(study["conf_level"]),
+        )  # fmt: skip
+        if not panel.arms:
+            out.append(
+                (f"cif_{ep}", style.placeholder(f"No cumulative incidence of {label}.", label))
+            )
+            continue
+        panel.at_risk = mask_risk_rows(panel.at_risk, int(min_cell_count or 0))
+        colors = style.arm_colors(panel.arms)
+        styles = {a: {"color": colors[a], "linestyle": "-"} for a in panel.arms}
+        origin = d.origin if d is not None else "index_date"
+        fig = plot_cif(
+            panel, styles, event_label=label, competing_label=f"{rival[0].upper()}{rival[1:]} (competing)",
+            xlabel=time_axis_label(origin), competing=bool(fig_cfg["competing_curves"]),
+            width=fig_cfg["width"],
+        )  # fmt: skip
+        out.append((f"cif_{ep}", fig))
+    return out
