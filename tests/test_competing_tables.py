@@ -255,8 +255,8 @@ def test_methods_paragraph_names_the_competing_risks_estimators():
 
 
 def test_cumulative_incidence_figure_draws_the_results_tables():
-    from her2rwe.outputs.plotting import competing as cif_plot
-    from her2rwe.outputs.plotting import style
+    from her2rwe.outputs.plotting import cif, figures, style
+    from her2rwe.outputs.plotting.spec import FigureContext
 
     data, study = colon_study()
     res = analysis.summarize_competing(data, study)
@@ -266,9 +266,22 @@ def test_cumulative_incidence_figure_draws_the_results_tables():
         "cif_curves": res.cif_curves,
         "cif_risk_table": res.risk_table,
     }
-    ((name, fig),) = cif_plot.draw_figures(tables, study, min_cell_count=400)
+    # registered as a figure kind, reading its own tables only in studies that have it
+    settings = study_settings(study)
+    (spec,) = [s for s in figures.figure_specs(settings) if s.kind == "cif"]
+    assert spec.name == "cif_rec" and figures.caption(spec) == "cif.rst"
+    assert set(cif.SOURCES) <= set(figures.figure_sources(settings))
+    plain = study_settings({**study, "competing_endpoints": []})
+    assert not set(cif.SOURCES) & set(figures.figure_sources(plain))
+    arms = ["Obs", "Lev", "Lev+5FU"]
+    ctx = FigureContext(tables, settings, arms, style.arm_colors(arms), min_cell_count=400)
+    fig = cif.draw(spec, ctx)
     text = style.drawn_text(fig)
-    assert name == "cif_rec"
+    # the curves are drawn rounded to PLOT_DECIMALS
+    drawn = [
+        line.get_ydata() for line in fig.axes[1].lines if str(line.get_gid()).startswith("cif:")
+    ]
+    assert drawn and all(np.array_equal(y, np.round(y, cif.PLOT_DECIMALS)) for y in drawn)
     r = pd.read_csv(FIX / "competing_tables_colon.csv").set_index(["key", "column"])["value"]
     shr = f"{r[('Lev+5FU', 'shr')]:.2f}"
     assert any(t.startswith(f"Lev+5FU vs Obs: SHR {shr} (95% CI") and "Gray's p" in t for t in text)

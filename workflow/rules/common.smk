@@ -112,7 +112,8 @@ TABLE_NAMES = [
 def figure_inputs(study):
     """The results tables the figures read: the unsuppressed ones (internal/) for exact curves and
     bars, and the shareable ones for printed counts (docs/outputs.md, docs/privacy.md)."""
-    inputs = {key: f"results/{study}/{path}" for key, path in figure_sources().items()}
+    sources = figure_sources(study_config(study))
+    inputs = {key: f"results/{study}/{path}" for key, path in sources.items()}
     if study in TRIAL_CONTEXT_STUDIES:
         inputs[TRIAL_CONTEXT_CURVES] = trial_context_outputs(study)["curves"]
     return inputs
@@ -326,12 +327,7 @@ def competing_outputs(study):
         *(f"results/{study}/tables/{name}.csv" for name in COMPETING_TABLES),
         f"results/{study}/competing/cif_curves.parquet",
         f"results/{study}/competing/risk_table.csv",
-        *(
-            f"results/{study}/figures/{stem}"
-            for ep in study_config(study)["competing_endpoints"]
-            for stem in (f"cif_{ep}.pdf", f"cif_{ep}.png", f"text/cif_{ep}.txt")
-        ),
-    ]
+    ]  # the cif_<endpoint> figures: figure_outputs (figures.smk)
 
 
 def final_outputs(study):

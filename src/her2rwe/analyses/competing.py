@@ -31,13 +31,14 @@ from her2rwe.formatting import risk_table_interval
 from her2rwe.stats import competing
 
 EVENT_TYPES = {1: "event", 2: "competing"}
+# the columns issue 16 requires first, in its order; then the counts the suppression works on
 CIF_COLUMNS = [
-    "endpoint", "arm", "event_type", "time", "n", "n_risk", "events", "cif", "cif_se",
-    "cif_lower", "cif_upper", "events_total", "crude_pct", "conf_level", "note",
+    "endpoint", "arm", "event_type", "time", "cif", "cif_se", "cif_lower", "cif_upper",
+    "n", "n_risk", "events", "events_total", "crude_pct", "conf_level", "note",
 ]  # fmt: skip
 COMPARISON_COLUMNS = [
-    "endpoint", "arm", "reference", "n", "events", "competing", "gray_chisq", "gray_df", "gray_p",
-    "shr", "shr_lower", "shr_upper", "shr_p", "note",
+    "endpoint", "arm", "reference", "gray_chisq", "gray_p", "shr", "shr_lower", "shr_upper",
+    "shr_p", "n", "events", "competing", "gray_df", "note",
 ]  # fmt: skip
 CURVE_COLUMNS = ["endpoint", "arm", "event_type", "time", "cif", "cif_lower", "cif_upper"]
 RISK_COLUMNS = ["endpoint", "arm", "time", "n_risk", "cum_events", "cum_competing"]

@@ -11,7 +11,13 @@ import pandas as pd
 
 from her2rwe.config import study_settings
 from her2rwe.derive.declared import ADVERSE_EVENT_CONTRACT, declared_columns, undeclared
-from her2rwe.derive.endpoints import DAYS_PER_MONTH, derive_endpoints, endpoint_definitions
+from her2rwe.derive.endpoints import (
+    DAYS_PER_MONTH,
+    EndpointDefinition,
+    derive_endpoints,
+    endpoint_definitions,
+    same_day_rows,
+)
 from her2rwe.records import identifiers, ingest
 
 
@@ -90,17 +96,16 @@ def cohort_problems(
         ep for ep in sorted(durations) if ep in definitions and definitions[ep].columns() <= header
     ]
     date_form = [definitions[ep] for ep in endpoints if ep not in durations and ep in definitions]
-    date_form += [
-        definitions[ep]
-        for ep in study["competing_endpoints"]
-        if not (f"{ep}_months" in header and f"{ep}_status" in header) and ep in definitions
-    ]
+    competing = list(study["competing_endpoints"])
+    statuses = [ep for ep in competing if {f"{ep}_months", f"{ep}_status"} <= header]
+    date_form += [definitions[ep] for ep in competing if ep not in statuses and ep in definitions]
     origins = {d.origin for d in date_form}
     needed = set().union(*(d.columns() for d in date_form)) if date_form else set()
     response_col = study["response"]["column"]
     schema = ingest.cohort_schema(
-        raw.frame.columns, arm_col, origins, durations, needed, response_column=response_col
-    )
+        raw.frame.columns, arm_col, origins, durations, needed, response_column=response_col,
+        status_endpoints=statuses,
+    )  # fmt: skip
     problems = flagged + ingest.validate(raw, schema)
     for ep in twice:
         problems.append(
@@ -118,6 +123,7 @@ def cohort_problems(
     problems += _arm_problems(study, raw, arm_col)
     problems += ingest.chronology_problems(raw)
     skip = {arm_col, response_col, *(p.column for p in flagged)}
+    skip |= {f"{ep}_status" for ep in statuses}
     problems += ingest.mostly_numeric_problems(raw, skip=skip)
     return ingest.redact(problems, flagged), notes
 
@@ -168,6 +174,9 @@ def build_study_data(
     cohort = ingest.coerce_cohort(raw.frame)
     cohort["arm"] = cohort[arm_col].astype(str)
     competing = list(study["competing_endpoints"])
+    ties = same_day_problems(raw, cohort, competing, definitions)
+    if ties:
+        raise ingest.InputError(ties)
     derived = derive_endpoints(cohort, endpoints, definitions, days_per_month, competing)
 
     endpoint_inputs = {f"{ep}_{s}" for ep in endpoints for s in ("months", "event", "source")}
@@ -197,6 +206,37 @@ def build_study_data(
             ae["category"] = ae["term"].map(cats).astype("string")
         ae = ae[AE_COLUMNS + [c for c in ae.columns if c not in AE_COLUMNS]]
     return StudyData(dataset=dataset, attrition=attrition, adverse_events=ae, notes=notes)
+
+
+def same_day_problems(
+    raw: ingest.RawTable,
+    cohort: pd.DataFrame,
+    competing: list[str],
+    definitions: Mapping[str, EndpointDefinition],
+) -> list[ingest.Problem]:
+    """Rows whose event and competing event of a competing-risks endpoint fall on the same day,
+    for definitions whose tie rule is ``same_day: error`` (docs/data_dictionary.md); each names the
+    file, the line and the event's date column, never a value."""
+    problems = []
+    for ep in competing:
+        d = definitions.get(ep)
+        if d is None or not d.is_competing or d.same_day != "error":
+            continue
+        if {f"{ep}_months", f"{ep}_status"} <= set(cohort.columns):
+            continue  # the duration form: no dates to tie
+        rows, event_cols, competing_cols = same_day_rows(cohort, d)
+        for i, ev_col, cp_col in zip(rows, event_cols, competing_cols, strict=True):
+            problems.append(
+                ingest.Problem(
+                    raw.path,
+                    raw.line_of(i),
+                    ev_col,
+                    f"endpoint {ep!r}: the event ({ev_col}) and the competing event ({cp_col}) "
+                    f"are on the same day; set endpoint_definitions.{ep}.same_day to 'event' or "
+                    "'competing' to say which counts (docs/data_dictionary.md, tie rule)",
+                )
+            )
+    return problems
 
 
 def _arm_problems(

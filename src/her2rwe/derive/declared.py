@@ -1,9 +1,10 @@
 """Data minimisation: the input columns a study declares, and nothing else.
 
 A cohort column is kept when input contract v1 declares it (``patient_id``, the arm column, the
-contract's dates and codes, each endpoint's ``_months/_event/_source``) or the study's config names
-it (endpoint definitions, strata, covariates, categorical, reference levels, subgroups and their
-comparison groups, baseline rows, the response column, ``count.``/``share.`` targets). Every other
+contract's dates and codes, each endpoint's ``_months/_event/_source``, each competing-risks
+endpoint's ``_months/_status/_source``) or the study's config names it (endpoint definitions, also
+of the competing-risks endpoints, strata, covariates, categorical, reference levels, subgroups and
+their comparison groups, baseline rows, the response column, ``count.``/``share.`` targets). Every other
 column is dropped before any check looks at its values; the job log names the dropped columns, never
 their values (DESIGN.md, "Privacy"; docs/privacy.md).
 
@@ -44,6 +45,10 @@ def declared_columns(study: Mapping[str, Any]) -> set[str]:
     definitions = endpoint_definitions(study)
     for ep in study["endpoints"]:
         cols |= {f"{ep}_months", f"{ep}_event", f"{ep}_source"}
+        if ep in definitions:
+            cols |= definitions[ep].columns()
+    for ep in study["competing_endpoints"]:
+        cols |= {f"{ep}_months", f"{ep}_status", f"{ep}_source"}
         if ep in definitions:
             cols |= definitions[ep].columns()
     for field in ("strata", "covariates", "categorical"):

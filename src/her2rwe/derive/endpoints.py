@@ -193,6 +193,27 @@ def _first_available(
     return date, label
 
 
+def same_day_rows(
+    frame: pd.DataFrame, definition: EndpointDefinition
+) -> tuple[list[int], list[str], list[str]]:
+    """Positions of the rows whose earliest event and earliest competing event of a competing-risks
+    definition fall on the same day, with the date column of each (the tie that ``same_day``
+    settles)."""
+    import numpy as np
+
+    ev_date, ev_label = _earliest(frame, definition.events)
+    cp_date, cp_label = _earliest(frame, definition.competing)
+    same = (ev_date.notna() & (ev_date == cp_date)).to_numpy()
+    rows = np.flatnonzero(same).tolist()
+    ev_col = {s.label: s.date for s in definition.events}
+    cp_col = {s.label: s.date for s in definition.competing}
+    return (
+        rows,
+        [ev_col[ev_label.iat[i]] for i in rows],
+        [cp_col[cp_label.iat[i]] for i in rows],
+    )
+
+
 class DerivationError(ValueError):
     """An endpoint cannot be derived for some rows (e.g. no censoring date at all)."""
 
@@ -229,7 +250,7 @@ def derive_endpoint(
             raise DerivationError(
                 f"endpoint {name!r}: {int(same.sum())} patient(s) have the event and the competing "
                 f"event on the same day; set endpoint_definitions.{name}.same_day to 'event' or "
-                "'competing' to say which counts (docs/data_dictionary.md)"
+                "'competing' to say which counts (docs/data_dictionary.md, tie rule)"
             )
         if definition.same_day == "event":
             cp_date = cp_date.mask(same)

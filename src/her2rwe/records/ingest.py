@@ -177,11 +177,14 @@ def cohort_schema(
     duration_endpoints: Iterable[str] = (),
     required_columns: Iterable[str] = (),
     response_column: str = "best_response",
+    status_endpoints: Iterable[str] = (),
 ):
     """The pandera schema of a cohort file, given its header and what the study needs.
 
     ``required_dates`` must be present and filled on every row (the time origins);
-    ``required_columns`` must be present (their cells may be empty).
+    ``required_columns`` must be present (their cells may be empty); ``status_endpoints`` are
+    competing-risks endpoints in the duration form: ``{ep}_months`` and ``{ep}_status`` (0, 1, 2)
+    filled on every row.
     """
     pa = _pa()
     columns = list(columns)
@@ -214,6 +217,7 @@ def cohort_schema(
     for col in sorted(required_columns - date_cols):
         spec.setdefault(col, pa.Column(str))
     duration_endpoints = set(duration_endpoints)
+    status_endpoints = set(status_endpoints)
     for col in columns:
         if col.endswith("_months"):
             checks = [
@@ -222,7 +226,7 @@ def cohort_schema(
                     error=f"expected a number of months >= 0 and <= {MAX_MONTHS:g} (100 years)",
                 )
             ]
-            if col[: -len("_months")] in duration_endpoints:
+            if col[: -len("_months")] in duration_endpoints | status_endpoints:
                 checks.insert(
                     0, pa.Check(lambda s: s != "", error="expected a duration (required)")
                 )
@@ -237,6 +241,18 @@ def cohort_schema(
     for ep in sorted(duration_endpoints):
         spec.setdefault(f"{ep}_months", pa.Column(str))
         spec.setdefault(f"{ep}_event", pa.Column(str))
+    for ep in sorted(status_endpoints):
+        spec.setdefault(f"{ep}_months", pa.Column(str))
+        spec[f"{ep}_status"] = pa.Column(
+            str,
+            checks=[
+                pa.Check(
+                    lambda s: s.str.fullmatch("[012]").fillna(False).astype(bool),
+                    error="expected a competing-risks status 0 (censored), 1 (event) or 2 "
+                    "(competing event)",
+                )
+            ],
+        )
     if response_column in columns:
         spec[response_column] = pa.Column(
             str,

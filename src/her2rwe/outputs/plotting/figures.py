@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from her2rwe.config import study_settings
-from her2rwe.outputs.plotting import forest, km, response, toxicity
+from her2rwe.outputs.plotting import cif, forest, km, response, toxicity
 from her2rwe.outputs.plotting.spec import FigureContext, FigureKind, FigureSpec
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -96,6 +96,7 @@ FIGURE_KINDS: list[FigureKind] = [
     FigureKind("forest", _forest_specs, forest.draw, "forest.rst"),
     FigureKind("response", _response_specs, response.draw, "response.rst"),
     FigureKind("toxicity", _toxicity_specs, toxicity.draw, "toxicity.rst"),
+    FigureKind("cif", cif.specs, cif.draw, "cif.rst", cif.SOURCES),
 ]
 
 
@@ -125,11 +126,14 @@ def figure_names(study: Mapping[str, Any]) -> list[str]:
     return [spec.name for spec in figure_specs(study)]
 
 
-def figure_sources() -> dict[str, str]:
-    """Every table the figures read (key -> path under results/{study}/)."""
+def figure_sources(study: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """Every table the figures read (key -> path under results/{study}/); given a study block, a
+    kind's own sources only when the study has figures of that kind."""
     out = dict(SOURCES)
+    settings = None if study is None else study_settings(study)
     for entry in FIGURE_KINDS:
-        out.update(entry.sources)
+        if settings is None or entry.specs(settings):
+            out.update(entry.sources)
     return out
 
 

@@ -7,7 +7,8 @@ hazard ratio from ``competing_comparisons.csv``. Nothing is re-estimated here.
 
 Per arm one colour; the event of interest solid, the competing event dashed (``figures.
 competing_curves``); an annotation block above the plot and the number-at-risk table under the x
-ticks, laid out in millimetres as the KM figure.
+ticks, laid out in millimetres as the KM figure. Registered as the figure kind ``cif`` in
+``figures.FIGURE_KINDS`` (one ``cif_<endpoint>`` per competing-risks endpoint).
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from typing import TYPE_CHECKING, Any
 from her2rwe.formatting import fmt_ci, fmt_num, is_missing
 from her2rwe.outputs.plotting import style
 from her2rwe.outputs.plotting.km import count_table, layout, p_text
+from her2rwe.outputs.plotting.spec import FigureContext, FigureSpec
 
 if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
     import pandas as pd
     from matplotlib.figure import Figure
 
@@ -113,12 +116,24 @@ def select_panel(
     )
 
 
+PLOT_DECIMALS = 4
+"""Cumulative incidences are drawn rounded to this many decimals (as the love plot's |SMD|), so the
+drawing does not depend on the last bits of floating-point arithmetic."""
+
+
+def plotted(values: pd.Series) -> np.ndarray:
+    """The values a curve draws: rounded to PLOT_DECIMALS."""
+    import numpy as np
+
+    return np.round(values.to_numpy(dtype=float), PLOT_DECIMALS)
+
+
 def _ymax(panel: CIFPanel, competing: bool) -> float:
     top = 0.0
     for (_, kind), c in panel.curves.items():
         if kind == "event" or competing:
             if len(c):
-                top = max(top, float(c["cif"].max()))
+                top = max(top, float(plotted(c["cif"]).max()))
     step = 0.05 if top <= 0.3 else 0.1
     return min(1.0, max(step, math.ceil(top * 1.1 / step) * step))
 
@@ -156,7 +171,7 @@ def plot_cif(
                 continue
             ax.step(
                 c["time"].to_numpy(dtype=float),
-                c["cif"].to_numpy(dtype=float),
+                plotted(c["cif"]),
                 where="post",
                 color=styles[a]["color"],
                 linestyle=ls,
@@ -198,53 +213,49 @@ def plot_cif(
     return fig
 
 
-def figure_names(study: Mapping[str, Any]) -> list[str]:
-    """``cif_<endpoint>`` for every competing-risks endpoint of the study."""
-    from her2rwe.config import study_settings
+# the results tables the figure reads (key -> path under results/{study}/; figures.FIGURE_KINDS)
+SOURCES = {
+    "cumulative_incidence": "internal/cumulative_incidence.csv",
+    "competing_comparisons": "internal/competing_comparisons.csv",
+    "cif_curves": "competing/cif_curves.parquet",
+    "cif_risk_table": "competing/risk_table.csv",
+}
 
-    return [f"cif_{ep}" for ep in study_settings(study)["competing_endpoints"]]
+
+def specs(study: Mapping[str, Any]) -> list[FigureSpec]:
+    """``cif_<endpoint>`` for every competing-risks endpoint of the (filled) study block."""
+    return [FigureSpec(f"cif_{ep}", "cif", ep) for ep in study["competing_endpoints"]]
 
 
-def draw_figures(
-    tables: Mapping[str, pd.DataFrame], study: Mapping[str, Any], min_cell_count: int = 0
-) -> list[tuple[str, Figure]]:
-    """(name, figure) for every competing-risks endpoint; numbers at risk 1..k-1 read ``<k``."""
-    from her2rwe.config import study_settings
+def draw(spec: FigureSpec, ctx: FigureContext) -> Figure:
+    """The cumulative-incidence figure of ``spec.endpoint``; numbers at risk 1..k-1 read ``<k``."""
     from her2rwe.derive.endpoints import endpoint_definitions
     from her2rwe.outputs.plotting.km import time_axis_label
     from her2rwe.outputs.shareable import mask_risk_rows
 
-    study = study_settings(study)
-    fig_cfg = study["figures"]
+    tables, study, ep = ctx.tables, ctx.study, spec.endpoint
+    fig_cfg = ctx.figure_settings
     ci = tables["cumulative_incidence"]
     arms = [a for a in dict.fromkeys(ci["arm"].astype(str)) if a != "All"]
-    definitions = endpoint_definitions(study)
-    out = []
-    for ep in study["competing_endpoints"]:
-        d = definitions.get(ep)
-        label = d.display if d is not None else ep.upper()
-        rival = (
-            " or ".join(dict.fromkeys(s.label.replace("_", " ") for s in d.competing))
-            if d is not None and d.is_competing
-            else "competing event"
-        )
-        panel = select_panel(
-            tables["cif_curves"], tables["cif_risk_table"], ci, tables["competing_comparisons"],
-            ep, arms if len(arms) > 1 else ["All"], fig_cfg.get("xmax"), float(study["conf_level"]),
-        )  # fmt: skip
-        if not panel.arms:
-            out.append(
-                (f"cif_{ep}", style.placeholder(f"No cumulative incidence of {label}.", label))
-            )
-            continue
-        panel.at_risk = mask_risk_rows(panel.at_risk, int(min_cell_count or 0))
-        colors = style.arm_colors(panel.arms)
-        styles = {a: {"color": colors[a], "linestyle": "-"} for a in panel.arms}
-        origin = d.origin if d is not None else "index_date"
-        fig = plot_cif(
-            panel, styles, event_label=label, competing_label=f"{rival[0].upper()}{rival[1:]} (competing)",
-            xlabel=time_axis_label(origin), competing=bool(fig_cfg["competing_curves"]),
-            width=fig_cfg["width"],
-        )  # fmt: skip
-        out.append((f"cif_{ep}", fig))
-    return out
+    d = endpoint_definitions(study).get(ep)
+    label = d.display if d is not None else ep.upper()
+    rival = (
+        " or ".join(dict.fromkeys(s.label.replace("_", " ") for s in d.competing))
+        if d is not None and d.is_competing
+        else "competing event"
+    )
+    panel = select_panel(
+        tables["cif_curves"], tables["cif_risk_table"], ci, tables["competing_comparisons"],
+        ep, arms if len(arms) > 1 else ["All"], fig_cfg.get("xmax"), ctx.conf_level,
+    )  # fmt: skip
+    if not panel.arms:
+        return style.placeholder(f"No cumulative incidence of {label}.", label)
+    panel.at_risk = mask_risk_rows(panel.at_risk, ctx.min_cell_count)
+    colors = style.arm_colors(panel.arms)
+    styles = {a: {"color": colors[a], "linestyle": "-"} for a in panel.arms}
+    origin = d.origin if d is not None else "index_date"
+    return plot_cif(
+        panel, styles, event_label=label, competing_label=f"{rival[0].upper()}{rival[1:]} (competing)",
+        xlabel=time_axis_label(origin), competing=bool(fig_cfg["competing_curves"]),
+        width=ctx.width,
+    )  # fmt: skip
