@@ -140,6 +140,19 @@ def study_tables(config, name: str) -> dict[str, pd.DataFrame]:
         "response": _response(ds),
         "dataset": ds,
     }
+    competing_rows = []
+    for ep in study.get("competing_endpoints", []):
+        for arm, g in ds.groupby("arm"):
+            # the crude proportion by hand: status 1 over the arm's patients (the CIF beside it is
+            # a note of the reproduction table, not a target)
+            crude = 100.0 * (g[f"{ep}_status"] == 1).sum() / len(g)
+            competing_rows.append(
+                {"endpoint": ep, "arm": arm, "event_type": "event", "time": 12.0,
+                 "crude_pct": crude, "cif": float("nan")}  # fmt: skip
+            )
+    tables["cumulative_incidence"] = pd.DataFrame(
+        competing_rows, columns=["endpoint", "arm", "event_type", "time", "crude_pct", "cif"]
+    )
     if ae_path:
         ae = data.adverse_events
         tables["adverse_events"] = _adverse_events(ds, ae, "term")

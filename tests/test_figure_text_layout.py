@@ -85,17 +85,18 @@ def _bundled() -> list[tuple[str, dict]]:
     return sorted(cfg["studies"].items())
 
 
-def _frozen_tables(study: str) -> dict[str, pd.DataFrame]:
+def _frozen_tables(study: str, block=None) -> dict[str, pd.DataFrame]:
     res = EXPECTED / study
+    sources = figures.figure_sources(block) if block is not None else figures.TABLES
     return figures.read_tables(
-        {k: res / p.replace("internal/", "tables/") for k, p in figures.TABLES.items()}
+        {k: res / p.replace("internal/", "tables/") for k, p in sources.items()}
     )
 
 
 @pytest.mark.parametrize("study", [name for name, _ in _bundled()])
 def test_bundled_figures_have_no_overlapping_text(study):
     block = dict(_bundled())[study]
-    tables = _frozen_tables(study)
+    tables = _frozen_tables(study, block)
     bad = {}
     for name, fig in figures.draw_study_figures(tables, block):
         problems = layout_problems(fig)
