@@ -19,6 +19,7 @@ import yaml
 
 from her2rwe.analyses.survival import summarize_survival
 from her2rwe.config import validate_config
+from her2rwe.derive.dataset import build_study_data
 from her2rwe.outputs.plotting import figures, style
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -87,10 +88,21 @@ def _bundled() -> list[tuple[str, dict]]:
 
 def _frozen_tables(study: str, block=None) -> dict[str, pd.DataFrame]:
     res = EXPECTED / study
-    sources = figures.figure_sources(block) if block is not None else figures.TABLES
-    return figures.read_tables(
+    sources = dict(figures.figure_sources(block) if block is not None else figures.TABLES)
+    sources.pop("tumour_response", None)  # internal, never frozen: derived below
+    tables = figures.read_tables(
         {k: res / p.replace("internal/", "tables/") for k, p in sources.items()}
     )
+    block = dict(_bundled())[study]
+    if block.get("assessments"):
+        # the waterfall and swimmer read the patient-level response table, which is internal and
+        # so never frozen: derive it from the bundled synthetic files as the workflow does
+        data = build_study_data(
+            block, ROOT / block["cohort"],
+            assessments_path=ROOT / block["assessments"],
+        )  # fmt: skip
+        tables["tumour_response"] = data.tumour_response
+    return tables
 
 
 @pytest.mark.parametrize("study", [name for name, _ in _bundled()])

@@ -57,7 +57,7 @@ def test_regenerated_cohorts_are_byte_identical(tmp_path):
     env = {"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"}
     subprocess.run([sys.executable, str(script), str(tmp_path)], check=True, env=env, timeout=300)
     made = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
-    assert len(made) == 8
+    assert len(made) == 10  # 3 studies: cohort + README; 2 AE files; 2 assessment files
     for rel in made:
         committed = ROOT / "data" / "raw" / rel
         assert committed.read_bytes() == (tmp_path / rel).read_bytes(), f"{rel} differs"

@@ -62,6 +62,8 @@ def cohort_inputs(wildcards):
     files = {"cohort": study["cohort"]}
     if study.get("adverse_events"):
         files["adverse_events"] = study["adverse_events"]
+    if study.get("assessments"):
+        files["assessments"] = study["assessments"]
     return files
 
 
@@ -87,6 +89,11 @@ def memory_mb(base, per_input_mb=0):
     """A job's memory request for a cluster (resources: mem_mb): base MB plus per_input_mb for every
     MB of its input files, measured in docs/benchmarks.md (profiles/slurm, docs/cluster.md)."""
     return lambda wildcards, input: int(base + per_input_mb * input.size_mb)
+
+
+def has_assessments(study):
+    """True when the study derives its tumour response from an assessment file (response.smk)."""
+    return bool(study_config(study).get("assessments"))
 
 
 # survival tables written by survival.smk
@@ -299,6 +306,9 @@ def report_inputs(wildcards):
             inputs[f"{study}__adjusted_comparisons"] = f"results/{study}/tables/adjusted_comparisons.csv"
             inputs[f"{study}__adjusted_methods"] = f"results/{study}/adjusted/methods.md"
             inputs[f"{study}__adjusted_md"] = f"results/{study}/tables/adjusted.md"
+        if has_assessments(study):
+            inputs[f"{study}__response_duration"] = f"results/{study}/tables/response_duration.csv"
+            inputs[f"{study}__response_duration_md"] = f"results/{study}/tables/response_duration.md"
     return inputs
 
 
@@ -347,6 +357,12 @@ def final_outputs(study):
         *(competing_outputs(study) if study_config(study)["competing_endpoints"] else []),
         # tables.smk
         *(f"results/{study}/tables/{name}.{ext}" for name in TABLE_NAMES for ext in ("csv", "md")),
+        # response.smk (studies with an assessment file)
+        *(
+            [f"results/{study}/tables/response_duration.{ext}" for ext in ("csv", "md")]
+            if has_assessments(study)
+            else []
+        ),
         # figures.smk
         *figure_outputs(study).values(),
         # adjusted.smk (studies with an adjustment block)

@@ -9,6 +9,7 @@ rule derive_endpoints:
         adverse_events="results/{study}/adverse_events.parquet",
         attrition="results/{study}/tables/attrition.csv",
         attrition_internal="results/{study}/internal/attrition.csv",
+        tumour_response="results/{study}/internal/tumour_response.parquet",
     params:
         study=study_block,
         days_per_month=config["days_per_month"],

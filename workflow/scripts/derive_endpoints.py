@@ -29,6 +29,7 @@ try:
             snakemake.input.cohort,
             snakemake.input.get("adverse_events"),
             days_per_month=snakemake.params.days_per_month,
+            assessments_path=snakemake.input.get("assessments"),
         )
 except InputError as exc:
     print(exc, file=sys.stderr)
@@ -38,6 +39,7 @@ for note in data.notes:
     print(note, file=sys.stderr)
 io.write_parquet(data.dataset, snakemake.output.dataset)
 io.write_parquet(data.adverse_events, snakemake.output.adverse_events)
+io.write_parquet(data.tumour_response, snakemake.output.tumour_response)
 io.write_table(data.attrition, snakemake.output.attrition_internal)
 io.write_table(
     shareable_attrition(data.attrition, snakemake.params.min_cell_count), snakemake.output.attrition

@@ -1,5 +1,6 @@
 """Write the bundled synthetic cohorts (cohort.csv, adverse_events.csv where the paper reports AEs,
-README.md) under a data folder, one subfolder per study.
+README.md, and assessments.csv for the studies in her2rwe.synthetic.assessments.BUNDLED) under a
+data folder, one subfolder per study.
 
     python workflow/scripts/generate_cohorts.py data/raw
 
@@ -10,6 +11,7 @@ import sys
 from pathlib import Path
 
 from her2rwe import io
+from her2rwe.synthetic.assessments import BUNDLED, README_NOTE, bundled_assessments
 from her2rwe.synthetic.cohorts import generate_all
 
 
@@ -17,8 +19,14 @@ def write_cohorts(root: str | Path) -> list[Path]:
     written = []
     for name, study in generate_all().items():
         for filename, text in study.files().items():
+            if filename == "README.md" and name in BUNDLED:
+                text += README_NOTE
             path = Path(root) / name / filename
             io.write_text(text, path)
+            written.append(path)
+        if name in BUNDLED:  # serial tumour assessments, derived from the cohort
+            path = Path(root) / name / "assessments.csv"
+            io.write_text(bundled_assessments(name, study.files()["cohort.csv"]), path)
             written.append(path)
     return written
 

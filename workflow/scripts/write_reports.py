@@ -6,6 +6,7 @@ from pathlib import Path
 from her2rwe import io
 from her2rwe.derive.dataset import arm_levels, reference_arm
 from her2rwe.outputs import report
+from her2rwe.outputs.response_duration import response_duration_sentences, response_methods_sentence
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
 versions = report.software_versions()
@@ -32,7 +33,11 @@ for i, (name, study) in enumerate(snakemake.params.studies.items()):
         arms=arms,
         reference=reference,
     )
-    methods = report.methods_paragraph(study, snakemake.params.days_per_month, versions)
+    if f"{name}__response_duration" in snakemake.input.keys():
+        extra = response_duration_sentences(table(name, "response_duration"), study)
+        paragraph = " ".join([paragraph, *extra]) if extra else paragraph
+    derivation = [response_methods_sentence(study)] if study.get("assessments") else []
+    methods = report.methods_paragraph(study, snakemake.params.days_per_month, versions, derivation)
     if f"{name}__adjusted_comparisons" in snakemake.input.keys():
         adjusted = report.adjusted_sentences(study, table(name, "adjusted_comparisons"))
         paragraph = " ".join([paragraph, *adjusted])
@@ -45,7 +50,9 @@ for i, (name, study) in enumerate(snakemake.params.studies.items()):
     io.write_text(f"# {title}\n\n## Results\n\n{paragraph}\n\n## Methods\n\n{methods}\n{note}", snakemake.output.summaries[i])
 
     tables = []
-    names = [*markdown_tables]
+    names = list(markdown_tables)
+    if f"{name}__response_duration_md" in snakemake.input.keys():
+        names.insert(names.index("best_response") + 1, "response_duration")
     if f"{name}__adjusted_md" in snakemake.input.keys():
         names.append("adjusted")
     for md in names:

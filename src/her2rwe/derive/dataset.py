@@ -18,6 +18,8 @@ from her2rwe.derive.endpoints import (
     endpoint_definitions,
     same_day_rows,
 )
+from her2rwe.derive.tumour_response import PATIENT_COLUMNS, cohort_response
+from her2rwe.records import assessments as assessment_file
 from her2rwe.records import identifiers, ingest
 
 
@@ -30,6 +32,11 @@ class StudyData:
     attrition: pd.DataFrame
     adverse_events: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    # patient-level response outputs (derive.tumour_response.PATIENT_COLUMNS); empty without an
+    # assessment file
+    tumour_response: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=PATIENT_COLUMNS)
+    )
 
 
 AE_COLUMNS = ["patient_id", "arm", "term", "grade", "category"]
@@ -134,6 +141,7 @@ def build_study_data(
     adverse_events_path: str | Path | None = None,
     days_per_month: float = DAYS_PER_MONTH,
     display: Mapping[str, str] | None = None,
+    assessments_path: str | Path | None = None,
 ) -> StudyData:
     """Validate the study's files and derive its analysis dataset and attrition table.
 
@@ -168,11 +176,33 @@ def build_study_data(
         notes += ae_notes
         ids = raw.frame["patient_id"] if raw is not None and "patient_id" in raw.frame else None
         problems += ingest.redact(flagged + ingest.adverse_event_problems(ae_raw, ids), flagged)
+    as_raw = None
+    if assessments_path:
+        as_raw, found = _read(assessments_path, display.get("assessments", str(assessments_path)))
+        problems += found
+    if as_raw is not None:
+        notes += minimise(as_raw, set(assessment_file.COLUMNS))
+    if as_raw is not None and raw is not None:
+        problems += _assessment_problems(study, raw, as_raw, allowlist, notes)
     if problems:
         raise ingest.InputError(problems)
 
     cohort = ingest.coerce_cohort(raw.frame)
     cohort["arm"] = cohort[arm_col].astype(str)
+    tumour = pd.DataFrame(columns=PATIENT_COLUMNS)
+    if as_raw is not None:
+        typed = assessment_file.coerce_assessments(as_raw.frame)
+        derived, tumour = cohort_response(cohort, typed, study["response"], days_per_month)
+        response_col = study["response"]["column"]
+        replaced = [c for c in (response_col, "sd_weeks") if c in cohort.columns]
+        cohort[response_col] = derived["best_response"].to_numpy()
+        cohort["sd_weeks"] = derived["sd_weeks"].to_numpy()
+        cohort["best_response_source"] = derived["best_response_source"].to_numpy()
+        notes.append(
+            f"{response_col} and sd_weeks derived from {len(typed)} tumour assessment(s) by the "
+            "response rules"
+            + (f" (replacing the cohort's {' and '.join(replaced)} column(s))" if replaced else "")
+        )
     competing = list(study["competing_endpoints"])
     ties = same_day_problems(raw, cohort, competing, definitions)
     if ties:
@@ -205,7 +235,38 @@ def build_study_data(
             cats = study["adverse_event_categories"]
             ae["category"] = ae["term"].map(cats).astype("string")
         ae = ae[AE_COLUMNS + [c for c in ae.columns if c not in AE_COLUMNS]]
-    return StudyData(dataset=dataset, attrition=attrition, adverse_events=ae, notes=notes)
+    return StudyData(
+        dataset=dataset, attrition=attrition, adverse_events=ae, notes=notes, tumour_response=tumour
+    )
+
+
+def _assessment_problems(
+    study: Mapping[str, Any],
+    cohort: ingest.RawTable,
+    raw: ingest.RawTable,
+    allowlist: list[str],
+    notes: list[str],
+) -> list[ingest.Problem]:
+    """Identifier guard and checks of the assessment file against the cohort's index dates."""
+    if "index_date" not in cohort.frame.columns:
+        return [
+            ingest.Problem(
+                cohort.path,
+                cohort.header_line,
+                "index_date",
+                "required column is missing: an assessment file needs each patient's index date",
+            )
+        ]
+    flagged, more = identifiers.identifier_guard(
+        raw.frame, raw.lines, raw.path, raw.header_line, allowlist
+    )
+    notes += more
+    text = cohort.frame["index_date"]
+    valid = text.str.fullmatch(ingest.ISO_DATE).fillna(False).astype(bool)
+    dates = pd.to_datetime(text.where(valid), format="%Y-%m-%d", errors="coerce")
+    index_dates = dict(zip(cohort.frame["patient_id"], dates, strict=True))
+    found = assessment_file.assessment_problems(raw, index_dates, study["response"]["same_day"])
+    return ingest.redact(flagged + found, flagged)
 
 
 def same_day_problems(

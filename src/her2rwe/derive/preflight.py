@@ -206,11 +206,16 @@ def check_study_against_data(
             path = item.get(field)
             if path is not None and not (Path(workdir) / path).is_file():
                 problems.append(f"{key}.trial_context[{i}].{field}: file not found: {path}")
+    tumour = study.get("assessments")
+    if tumour and not (Path(workdir) / tumour).is_file():
+        problems.append(f"{key}.assessments: file not found: {tumour}")
     unreadable = check_file(cohort, study["cohort"])
     if ae and (Path(workdir) / ae).is_file():
         unreadable += check_file(Path(workdir) / ae, ae)
+    if tumour and (Path(workdir) / tumour).is_file():
+        unreadable += check_file(Path(workdir) / tumour, tumour)
     if unreadable:
-        field = {study["cohort"]: "cohort"}
+        field = {study["cohort"]: "cohort", tumour: "assessments"}
         raise ConfigError([f"{key}.{field.get(p.file, 'adverse_events')}: {p}" for p in unreadable])
     arm_col = study["arms"]["column"]
     header, arm_values = _read_header_and_column(cohort, arm_col)

@@ -305,9 +305,13 @@ def software_versions(
 
 
 def methods_paragraph(
-    study: Mapping[str, Any], days_per_month: float, versions: Mapping[str, str]
+    study: Mapping[str, Any],
+    days_per_month: float,
+    versions: Mapping[str, str],
+    extra: Sequence[str] = (),
 ) -> str:
-    """Names every estimator, its settings, and the software versions."""
+    """Names every estimator, its settings, and the software versions; ``extra`` sentences (e.g.
+    how best response was derived) go before the closing sentence on software."""
     study = study_settings(study)
     resp = study["response"]
     ci_text = fmt.ci_method_text(study["ci_method"], study["conf_level"])
@@ -333,8 +337,10 @@ def methods_paragraph(
             f"benefit rate (CBR, ORR or stable disease lasting at least {resp['cbr_min_weeks']:g} weeks), "
             f"with {rate_ci} confidence intervals; differences between arms are given with {diff_ci} "
             f"intervals and compared with {test}. Adverse events are counted once per patient and term at the "
-            f"worst CTCAE grade. Analyses used {software}."
+            f"worst CTCAE grade. "
         )
+        + "".join(f"{sentence} " for sentence in extra)
+        + f"Analyses used {software}."
     )
 
 

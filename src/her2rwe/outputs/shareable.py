@@ -350,6 +350,12 @@ def response(table: pd.DataFrame, k: int) -> Shared:
     )  # fmt: skip
 
 
+def response_duration(table: pd.DataFrame, k: int) -> Shared:
+    """response_duration.csv: DoR events within responders within n per arm."""
+    nesting = [("n", ["responders"]), ("responders", ["dor_events"])]
+    return _simple(table, k, ["n", "responders", "dor_events"], row_totals=nesting)
+
+
 def response_subgroups(
     table: pd.DataFrame, k: int, arm_totals: pd.DataFrame | None = None
 ) -> Shared:

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from her2rwe.config import study_settings
-from her2rwe.outputs.plotting import cif, forest, km, response, toxicity
+from her2rwe.outputs.plotting import cif, forest, km, response, swimmer, toxicity, waterfall
 from her2rwe.outputs.plotting.spec import FigureContext, FigureKind, FigureSpec
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -89,6 +89,18 @@ def _toxicity_specs(study: Mapping[str, Any]) -> list[FigureSpec]:
     return [FigureSpec("toxicity", "toxicity")] if study.get("adverse_events") else []
 
 
+def _assessment_specs(kind: str):
+    """Waterfall and swimmer: for a study with an assessment file (docs/methods_response.md)."""
+
+    def specs(study: Mapping[str, Any]) -> list[FigureSpec]:
+        return [FigureSpec(kind, kind)] if study.get("assessments") else []
+
+    return specs
+
+
+# patient-level response (no IDs; written for every study, empty without an assessment file)
+TUMOUR_RESPONSE = {"tumour_response": "internal/tumour_response.parquet"}
+
 # The figure kinds, in drawing order. Add a kind by appending one entry.
 FIGURE_KINDS: list[FigureKind] = [
     FigureKind("km", _km_specs, km.draw_arms, "km.rst"),
@@ -97,6 +109,10 @@ FIGURE_KINDS: list[FigureKind] = [
     FigureKind("response", _response_specs, response.draw, "response.rst"),
     FigureKind("toxicity", _toxicity_specs, toxicity.draw, "toxicity.rst"),
     FigureKind("cif", cif.specs, cif.draw, "cif.rst", cif.SOURCES),
+    FigureKind(
+        "waterfall", _assessment_specs("waterfall"), waterfall.draw, "waterfall.rst", TUMOUR_RESPONSE
+    ),
+    FigureKind("swimmer", _assessment_specs("swimmer"), swimmer.draw, "swimmer.rst", TUMOUR_RESPONSE),
 ]
 
 

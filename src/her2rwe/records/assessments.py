@@ -1,0 +1,141 @@
+"""Read and check a tumour-assessment file (DESIGN.md, input contract v2: ``assessments.csv``).
+
+One row per assessment: ``patient_id``, ``date``, ``response`` (CR, PR, SD, PD, NE, or empty on a
+baseline assessment) and optional ``sum_diameters`` (mm). Every problem names the file, the line and
+the column; values of the patient column are never shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from her2rwe.records.contract import RESPONSES
+from her2rwe.records.ingest import (
+    ISO_DATE,
+    RawTable,
+    _blank_or,
+    _bounded_number,
+    _pa,
+    _valid_date,
+    validate,
+)
+from her2rwe.records.rawtext import Problem
+
+COLUMNS = ("patient_id", "date", "response", "sum_diameters")
+
+
+def assessment_schema():
+    pa = _pa()
+    return pa.DataFrameSchema(
+        {
+            "patient_id": pa.Column(
+                str, checks=[pa.Check(lambda s: s != "", error="expected a patient ID")]
+            ),
+            "date": pa.Column(
+                str,
+                checks=[
+                    pa.Check(lambda s: s != "", error="expected the assessment date (required)"),
+                    pa.Check(_valid_date, error="expected an ISO date YYYY-MM-DD"),
+                ],
+            ),
+            "response": pa.Column(
+                str,
+                checks=[
+                    pa.Check(
+                        _blank_or("|".join(RESPONSES)),
+                        error="expected CR, PR, SD, PD, NE, or empty on a baseline assessment",
+                    )
+                ],
+            ),
+            "sum_diameters": pa.Column(
+                str,
+                required=False,
+                checks=[
+                    pa.Check(_bounded_number(10000.0), error="expected a sum of diameters (mm) >= 0")
+                ],
+            ),
+        },
+        strict=False,
+        name="assessments",
+    )
+
+
+def _hide_ids(problems: list[Problem]) -> list[Problem]:
+    from dataclasses import replace
+
+    return [replace(p, value=None) if p.column == "patient_id" else p for p in problems]
+
+
+def assessment_problems(
+    raw: RawTable, index_dates: Mapping[str, pd.Timestamp], same_day: str
+) -> list[Problem]:
+    """Every problem of a raw assessment table: the schema; patients not in the cohort; two
+    assessments of a patient on one day with different responses (when ``same_day`` is ``error``);
+    a ``sum_diameters`` after the index date without a baseline one on or before it.
+
+    ``index_dates`` maps each cohort patient to the index date."""
+    problems = _hide_ids(validate(raw, assessment_schema()))
+    frame = raw.frame
+    if problems or not {"patient_id", "date", "response"} <= set(frame.columns):
+        return problems
+    pid = frame["patient_id"]
+    unknown = ~pid.isin(list(index_dates))
+    for i in np.flatnonzero(unknown.to_numpy()):
+        problems.append(
+            Problem(raw.path, raw.line_of(i), "patient_id", "patient is not in the cohort file")
+        )
+    date = pd.to_datetime(frame["date"].where(frame["date"].str.fullmatch(ISO_DATE)))
+    resp = frame["response"]
+    if same_day == "error":
+        codes = resp.where(resp != "")
+        n_codes = codes.groupby([pid, date]).transform("nunique")
+        first_line = pd.Series(raw.lines, index=frame.index).groupby([pid, date]).transform("min")
+        for i in np.flatnonzero((n_codes > 1).to_numpy()):
+            problems.append(
+                Problem(
+                    raw.path,
+                    raw.line_of(i),
+                    "response",
+                    "another assessment of this patient on the same day has a different response "
+                    f"(first on line {int(first_line.iat[i])}); keep one, or set "
+                    "response.same_day: worst",
+                    resp.iat[i],
+                )
+            )
+    if "sum_diameters" in frame.columns:
+        index = pid.map(index_dates)
+        has_sum = frame["sum_diameters"] != ""
+        baseline = (has_sum & (date <= index)).groupby(pid).transform("any")
+        orphan = has_sum & (date > index) & ~baseline & index.notna()
+        first = orphan & ~orphan.groupby(pid).cumsum().gt(1)
+        for i in np.flatnonzero(first.to_numpy()):
+            problems.append(
+                Problem(
+                    raw.path,
+                    raw.line_of(i),
+                    "sum_diameters",
+                    "sum of diameters after the index date without a baseline one (no assessment "
+                    "of this patient on or before the index date has sum_diameters)",
+                    frame["sum_diameters"].iat[i],
+                )
+            )
+    return sorted(problems, key=lambda p: (p.line or 0, p.column or ""))
+
+
+def coerce_assessments(frame: pd.DataFrame) -> pd.DataFrame:
+    """Typed assessments: date as datetime64, sum_diameters as float (missing when empty)."""
+    out = pd.DataFrame(
+        {
+            "patient_id": frame["patient_id"].astype(str),
+            "date": pd.to_datetime(frame["date"], format="%Y-%m-%d"),
+            "response": frame["response"].astype(str),
+        }
+    )
+    if "sum_diameters" in frame.columns:
+        out["sum_diameters"] = pd.to_numeric(frame["sum_diameters"].replace("", None)).astype(float)
+    else:
+        out["sum_diameters"] = np.nan
+    return out
