@@ -7,7 +7,7 @@ from her2rwe.config import ConfigError
 from her2rwe.derive.preflight import check_config_files, prepare, unsafe_output_paths
 from her2rwe.formatting import ci_method_text
 from her2rwe.outputs.plotting.figures import caption as figure_caption
-from her2rwe.outputs.plotting.figures import TRIAL_CONTEXT_CURVES, figure_names, figure_sources
+from her2rwe.outputs.plotting.figures import TRIAL_CONTEXT_TABLES, figure_names, figure_sources
 from her2rwe.outputs.plotting.figures import figure_specs
 from her2rwe.outputs.plotting.adjusted import TABLES as ADJUSTED_FIGURE_SOURCES
 from her2rwe.outputs.plotting.adjusted import adjusted_figure_names, adjusted_figure_specs
@@ -122,7 +122,8 @@ def figure_inputs(study):
     sources = figure_sources(study_config(study))
     inputs = {key: f"results/{study}/{path}" for key, path in sources.items()}
     if study in TRIAL_CONTEXT_STUDIES:
-        inputs[TRIAL_CONTEXT_CURVES] = trial_context_outputs(study)["curves"]
+        for key, output in TRIAL_CONTEXT_TABLES.items():
+            inputs[key] = trial_context_outputs(study)[output]
     return inputs
 
 
@@ -230,6 +231,10 @@ def reproduction_inputs(wildcards):
 TRIAL_CONTEXT_STUDIES = [study for study in STUDIES if study_config(study)["trial_context"]]
 
 
+# the trial-context tables in the summary and the DOCX, in this order (keys of trial_context_outputs)
+TRIAL_CONTEXT_REPORT = ["comparison_md", "cox_md", "parametric_md"]
+
+
 def trial_context_inputs(study):
     """The analysis dataset, the survival and landmark tables (shareable and internal), and each
     trial arm's digitised curve and at-risk table, keyed '<name>__curve' / '<name>__at_risk'."""
@@ -309,6 +314,9 @@ def report_inputs(wildcards):
         if has_assessments(study):
             inputs[f"{study}__response_duration"] = f"results/{study}/tables/response_duration.csv"
             inputs[f"{study}__response_duration_md"] = f"results/{study}/tables/response_duration.md"
+        if study in TRIAL_CONTEXT_STUDIES:  # the trial-context tables: a section and DOCX tables
+            for key in TRIAL_CONTEXT_REPORT:
+                inputs[f"{study}__trial_context_{key}"] = trial_context_outputs(study)[key]
     return inputs
 
 

@@ -45,9 +45,14 @@ for i, (name, study) in enumerate(snakemake.params.studies.items()):
             "\n\n"
             + Path(snakemake.input[f"{name}__adjusted_methods"]).read_text(encoding="utf-8").strip()
         )
+    trial_context = [
+        Path(snakemake.input[key]).read_text(encoding="utf-8")
+        for key in (f"{name}__trial_context_{k}" for k in snakemake.params.trial_context_report)
+        if key in snakemake.input.keys()
+    ]
     title = study.get("title") or name
     note = "\n\n_Synthetic data: no row describes a real patient._\n" if study.get("synthetic") else "\n"
-    io.write_text(f"# {title}\n\n## Results\n\n{paragraph}\n\n## Methods\n\n{methods}\n{note}", snakemake.output.summaries[i])
+    io.write_text(f"# {title}\n\n## Results\n\n{paragraph}\n\n{report.trial_context_section(trial_context)}## Methods\n\n{methods}\n{note}", snakemake.output.summaries[i])
 
     tables = []
     names = list(markdown_tables)
@@ -57,6 +62,8 @@ for i, (name, study) in enumerate(snakemake.params.studies.items()):
         names.append("adjusted")
     for md in names:
         text = Path(snakemake.input[f"{name}__{md}_md"]).read_text(encoding="utf-8")
+        tables += [t for t in report.parse_markdown_tables(text) if t.rows]
+    for text in trial_context:
         tables += [t for t in report.parse_markdown_tables(text) if t.rows]
     report.write_docx(tables, snakemake.output.docx[i], heading=title, intro=study.get("citation"))
     print(f"{name}: summary and {len(tables)} tables", file=sys.stderr)

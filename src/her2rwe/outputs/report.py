@@ -387,6 +387,16 @@ def _survival_methods(
     )
 
 
+def trial_context_section(tables: Sequence[str]) -> str:
+    """The summary's ``## Trial context`` section: the comparison of the real-world arms with the
+    reconstructed trial arms, the Cox table and the parametric models, as their Markdown files
+    have them (footnotes and caveat included); "" for a study without a trial_context block."""
+    texts = [t.strip() for t in tables if t.strip()]
+    if not texts:
+        return ""
+    return "## Trial context\n\n" + "\n\n".join(texts) + "\n\n"
+
+
 # ------------------------------------------------------------------------------------------------
 # DOCX from the formatted Markdown tables
 

@@ -18,7 +18,16 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from her2rwe.config import study_settings
-from her2rwe.outputs.plotting import cif, forest, km, response, swimmer, toxicity, waterfall
+from her2rwe.outputs.plotting import (
+    cif,
+    forest,
+    km,
+    parametric,
+    response,
+    swimmer,
+    toxicity,
+    waterfall,
+)
 from her2rwe.outputs.plotting.spec import FigureContext, FigureKind, FigureSpec
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -44,9 +53,12 @@ SOURCES = {
     "survival_shown": "tables/survival.csv",
     "subgroup_survival_shown": "tables/subgroup_survival.csv",
 }
-# the reconstructed trial arms' curves (results/{study}/trial_context/curves.parquet): an input of
-# the figures only of studies with a trial_context block; the KM figure of the endpoint draws them
-TRIAL_CONTEXT_CURVES = "trial_context_curves"
+# the reconstructed trial arms' curves (results/{study}/trial_context/curves.parquet) and the
+# parametric models (parametric.csv): inputs of the figures only of studies with a trial_context
+# block (key -> the trial_context rule's output); the KM figure of the endpoint draws the curves,
+# the parametric figure both
+TRIAL_CONTEXT_CURVES = parametric.CURVES
+TRIAL_CONTEXT_TABLES = {TRIAL_CONTEXT_CURVES: "curves", parametric.PARAMETRIC: "parametric"}
 
 
 def km_subgroups(study: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -113,6 +125,7 @@ FIGURE_KINDS: list[FigureKind] = [
         "waterfall", _assessment_specs("waterfall"), waterfall.draw, "waterfall.rst", TUMOUR_RESPONSE
     ),
     FigureKind("swimmer", _assessment_specs("swimmer"), swimmer.draw, "swimmer.rst", TUMOUR_RESPONSE),
+    FigureKind("parametric", parametric.specs, parametric.draw, "parametric.rst"),
 ]
 
 
@@ -167,7 +180,7 @@ def read_tables(paths: Mapping[str, str]) -> dict[str, pd.DataFrame]:
     known = figure_sources()
     out = {}
     for key, path in paths.items():
-        if key not in known and key != TRIAL_CONTEXT_CURVES:
+        if key not in known and key not in TRIAL_CONTEXT_TABLES:
             continue
         if str(path).endswith(".parquet"):
             out[key] = pd.read_parquet(path)
