@@ -187,3 +187,10 @@ def study_settings(study: Mapping[str, Any]) -> StudySettings:
     if isinstance(study, StudySettings):
         return study
     return StudySettings(with_defaults(study, "study"))
+
+
+def has_assessments(study: Mapping[str, Any]) -> bool:
+    """True when the study derives tumour response from serial assessments: a v1 ``assessments``
+    file or an ``assessments`` file among its ``records``."""
+    records = study.get("records") or {}
+    return bool(study.get("assessments") or records.get("assessments"))

@@ -4,6 +4,7 @@
 from pathlib import Path
 
 from her2rwe.config import ConfigError
+from her2rwe.config import has_assessments as config_has_assessments
 from her2rwe.derive.preflight import check_config_files, prepare, unsafe_output_paths
 from her2rwe.formatting import ci_method_text
 from her2rwe.outputs.plotting.figures import caption as figure_caption
@@ -93,7 +94,7 @@ def memory_mb(base, per_input_mb=0):
 
 def has_assessments(study):
     """True when the study derives its tumour response from an assessment file (response.smk)."""
-    return bool(study_config(study).get("assessments"))
+    return config_has_assessments(study_config(study))
 
 
 # survival tables written by survival.smk

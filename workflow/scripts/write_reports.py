@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 from her2rwe import io
+from her2rwe.config import has_assessments
 from her2rwe.derive.dataset import arm_levels, reference_arm
 from her2rwe.outputs import report
 from her2rwe.outputs.response_duration import response_duration_sentences, response_methods_sentence
@@ -36,7 +37,7 @@ for i, (name, study) in enumerate(snakemake.params.studies.items()):
     if f"{name}__response_duration" in snakemake.input.keys():
         extra = response_duration_sentences(table(name, "response_duration"), study)
         paragraph = " ".join([paragraph, *extra]) if extra else paragraph
-    derivation = [response_methods_sentence(study)] if study.get("assessments") else []
+    derivation = [response_methods_sentence(study)] if has_assessments(study) else []
     methods = report.methods_paragraph(study, snakemake.params.days_per_month, versions, derivation)
     if f"{name}__adjusted_comparisons" in snakemake.input.keys():
         adjusted = report.adjusted_sentences(study, table(name, "adjusted_comparisons"))

@@ -19,8 +19,9 @@ lasted at most ``index.primary_resistance_months`` or early trastuzumab was coun
 the adjuvant rule, else acquired; empty without trastuzumab before the index line); and for each
 ``index.drug_history`` entry the last line holding that drug on or before the index line.
 
-Best overall response is not derived here (it belongs to the tumour-response module); the dataset
-carries an empty ``best_response`` column until that module is wired in.
+Best overall response is not derived here: the records pipeline fills ``best_response`` and
+``sd_weeks`` from the assessments by the tumour-response rules (derive/tumour_response.py); the
+column stays empty for a study without an assessments file.
 """
 
 from __future__ import annotations

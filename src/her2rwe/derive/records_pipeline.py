@@ -19,6 +19,7 @@ from her2rwe.derive.dataset import AE_COLUMNS, StudyData, arm_levels
 from her2rwe.derive.index_line import select_index_lines
 from her2rwe.derive.lines import compare_given_lines, derive_lines, line_rules
 from her2rwe.derive.records_dataset import build_analysis_dataset, index_cohort
+from her2rwe.derive.tumour_response import PATIENT_COLUMNS, cohort_response
 from her2rwe.records.drugs import load_dictionary
 from her2rwe.records.longitudinal import read_records
 from her2rwe.records.rawtext import InputError, Problem
@@ -59,6 +60,7 @@ def derive_study_lines(
         dictionary,
         study["identifier_allowlist"],
         display={k: study["records"][k] for k in study["records"] if study["records"][k]},
+        same_day=study["response"]["same_day"],
     )
     rules = line_rules(study["lines"], days_per_month)
     result = derive_lines(
@@ -101,10 +103,22 @@ def build_records_study_data(
         study["arms"].get("order"),
     )
     cohort = index_cohort(selection, lines, patients, assessments, rule, dictionary, days_per_month)
+    notes: list[str] = []
+    tumour = pd.DataFrame(columns=PATIENT_COLUMNS)
+    if study["records"].get("assessments"):
+        # the index line's best overall response, DoR and TTR by the study's response rules; the
+        # window ends at the next line's start (response.stop_at_next_line) or the cut-off
+        derived, tumour = cohort_response(cohort, assessments, study["response"], days_per_month)
+        cohort["best_response"] = derived["best_response"].astype("string").to_numpy()
+        cohort["sd_weeks"] = derived["sd_weeks"].to_numpy()
+        cohort["best_response_source"] = derived["best_response_source"].to_numpy()
+        notes.append(
+            f"best_response and sd_weeks derived from {len(assessments)} tumour assessment(s) "
+            "by the response rules"
+        )
+    else:
+        notes.append("no assessments file: best_response is empty")
     dataset = build_analysis_dataset(cohort, study, days_per_month)
-    notes = [
-        "best overall response is not derived from the assessments yet: best_response is empty"
-    ]
     levels = arm_levels(study, sorted(dataset["arm"].unique()))
     att = selection.attrition
     order = {a: i for i, a in enumerate(levels)}
@@ -118,4 +132,6 @@ def build_records_study_data(
         if "category" not in ae.columns:
             ae["category"] = ae["term"].map(study["adverse_event_categories"]).astype("string")
         ae = ae[AE_COLUMNS + [c for c in ae.columns if c not in AE_COLUMNS]].reset_index(drop=True)
-    return StudyData(dataset=dataset, attrition=att, adverse_events=ae, notes=notes)
+    return StudyData(
+        dataset=dataset, attrition=att, adverse_events=ae, notes=notes, tumour_response=tumour
+    )

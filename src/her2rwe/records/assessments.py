@@ -69,6 +69,33 @@ def _hide_ids(problems: list[Problem]) -> list[Problem]:
     return [replace(p, value=None) if p.column == "patient_id" else p for p in problems]
 
 
+def same_day_problems(raw: RawTable) -> list[Problem]:
+    """Two assessments of a patient on one day with different responses (the rule
+    ``response.same_day: error``): one problem per row of such a day, naming the day's first line.
+    Rows with an unreadable date are left to the date check."""
+    frame = raw.frame
+    pid = frame["patient_id"]
+    date = pd.to_datetime(
+        frame["date"].where(frame["date"].str.fullmatch(ISO_DATE)), errors="coerce"
+    )
+    resp = frame["response"]
+    codes = resp.where(resp != "")
+    n_codes = codes.groupby([pid, date]).transform("nunique")
+    first_line = pd.Series(raw.lines, index=frame.index).groupby([pid, date]).transform("min")
+    return [
+        Problem(
+            raw.path,
+            raw.line_of(i),
+            "response",
+            "another assessment of this patient on the same day has a different response "
+            f"(first on line {int(first_line.iat[i])}); keep one, or set "
+            "response.same_day: worst",
+            resp.iat[i],
+        )
+        for i in np.flatnonzero((n_codes > 1).to_numpy())
+    ]
+
+
 def assessment_problems(
     raw: RawTable, index_dates: Mapping[str, pd.Timestamp], same_day: str
 ) -> list[Problem]:
@@ -88,23 +115,8 @@ def assessment_problems(
             Problem(raw.path, raw.line_of(i), "patient_id", "patient is not in the cohort file")
         )
     date = pd.to_datetime(frame["date"].where(frame["date"].str.fullmatch(ISO_DATE)))
-    resp = frame["response"]
     if same_day == "error":
-        codes = resp.where(resp != "")
-        n_codes = codes.groupby([pid, date]).transform("nunique")
-        first_line = pd.Series(raw.lines, index=frame.index).groupby([pid, date]).transform("min")
-        for i in np.flatnonzero((n_codes > 1).to_numpy()):
-            problems.append(
-                Problem(
-                    raw.path,
-                    raw.line_of(i),
-                    "response",
-                    "another assessment of this patient on the same day has a different response "
-                    f"(first on line {int(first_line.iat[i])}); keep one, or set "
-                    "response.same_day: worst",
-                    resp.iat[i],
-                )
-            )
+        problems += same_day_problems(raw)
     if "sum_diameters" in frame.columns:
         index = pid.map(index_dates)
         has_sum = frame["sum_diameters"] != ""

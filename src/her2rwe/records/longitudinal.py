@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from her2rwe.records import identifiers, ingest
+from her2rwe.records.assessments import same_day_problems
 from her2rwe.records.drugs import DrugDictionary, map_exposures
 from her2rwe.records.rawtext import InputError, Problem, decode
 
@@ -367,7 +368,7 @@ def treatment_problems(
 
 
 def assessment_problems(
-    raw: ingest.RawTable, patients: pd.DataFrame | None, allowlist=()
+    raw: ingest.RawTable, patients: pd.DataFrame | None, allowlist=(), same_day: str = "error"
 ) -> tuple[list[Problem], list[str]]:
     flagged, notes, problems = _common_problems(
         raw, "assessments", ASSESSMENT_COLUMNS, patients, allowlist
@@ -401,6 +402,8 @@ def assessment_problems(
                 "kept, and ignored for response after the index date"
             )
     problems += _duplicates(raw, "assessment")
+    if same_day == "error" and not problems and {"patient_id", "date", "response"} <= set(f):
+        problems += same_day_problems(raw)
     return ingest.redact(problems, flagged), notes
 
 
@@ -481,9 +484,12 @@ def read_records(
     dictionary: DrugDictionary,
     allowlist: Iterable[str] = (),
     display: Mapping[str, str] | None = None,
+    same_day: str = "error",
 ) -> Records:
     """Read and validate a study's records (keys patients, treatments, assessments, adverse_events;
-    the last two optional). Raises InputError with every problem of every file."""
+    the last two optional). Raises InputError with every problem of every file. ``same_day``: the
+    study's ``response.same_day`` rule (``error``: two assessments of a patient on one day with
+    different responses are a problem)."""
     display = display or {}
     allowlist = tuple(allowlist)
     problems: list[Problem] = []
@@ -508,7 +514,9 @@ def read_records(
         problems += found
         notes += found_notes
     if "assessments" in raws:
-        found, found_notes = assessment_problems(raws["assessments"], patients, allowlist)
+        found, found_notes = assessment_problems(
+            raws["assessments"], patients, allowlist, same_day
+        )
         problems += found
         notes += found_notes
     if "adverse_events" in raws:

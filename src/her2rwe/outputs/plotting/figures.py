@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from her2rwe.config import study_settings
+from her2rwe.config import has_assessments, study_settings
 from her2rwe.outputs.plotting import (
     cif,
     forest,
@@ -105,7 +105,7 @@ def _assessment_specs(kind: str):
     """Waterfall and swimmer: for a study with an assessment file (docs/methods_response.md)."""
 
     def specs(study: Mapping[str, Any]) -> list[FigureSpec]:
-        return [FigureSpec(kind, kind)] if study.get("assessments") else []
+        return [FigureSpec(kind, kind)] if has_assessments(study) else []
 
     return specs
 
