@@ -63,19 +63,23 @@ def reference_arm(study: Mapping[str, Any], present: list[str]) -> str:
     return ref if ref is not None else sorted(present)[0]
 
 
-def _read(path: str | Path, name: str) -> tuple[ingest.RawTable | None, list[ingest.Problem]]:
+def _read(
+    path: str | Path, name: str, declared: set[str]
+) -> tuple[ingest.RawTable | None, list[ingest.Problem]]:
+    """The declared columns of a CSV; the others are dropped unread (``RawTable.dropped``)."""
     try:
-        return ingest.read_raw_csv(path, name), []
+        return ingest.read_raw_csv(path, name, keep=declared), []
     except ingest.InputError as exc:
         return None, exc.problems
 
 
 def minimise(raw: ingest.RawTable, declared: set[str]) -> list[str]:
-    """Drop the columns of ``raw`` that are not declared (in place); the job-log note names them."""
-    dropped = undeclared(raw.frame.columns, declared)
+    """Drop the columns of ``raw`` that are not declared (in place), besides those the reader
+    dropped unread; the job-log note names them all."""
+    dropped = raw.dropped + undeclared(raw.frame.columns, declared)
     if not dropped:
         return []
-    raw.frame = raw.frame.drop(columns=dropped)
+    raw.frame = raw.frame.drop(columns=[c for c in dropped if c in raw.frame.columns])
     return [
         f"{raw.path}: {len(dropped)} column(s) not declared by the input contract or the study's "
         f"config dropped unread (data minimisation): {', '.join(dropped)}"
@@ -156,17 +160,18 @@ def build_study_data(
     endpoints = list(study["endpoints"])
     allowlist = study["identifier_allowlist"]
 
-    raw, problems = _read(cohort_path, cohort_name)
+    declared = declared_columns(study)
+    raw, problems = _read(cohort_path, cohort_name, declared)
     notes: list[str] = []
     if raw is not None:
-        notes += minimise(raw, declared_columns(study))
+        notes += minimise(raw, declared)
         found, guard_notes = cohort_problems(study, raw)
         notes += guard_notes
         problems += found
     ae_raw = None
     if adverse_events_path:
         ae_name = display.get("adverse_events", str(adverse_events_path))
-        ae_raw, found = _read(adverse_events_path, ae_name)
+        ae_raw, found = _read(adverse_events_path, ae_name, set(ADVERSE_EVENT_CONTRACT))
         problems += found
     if ae_raw is not None:
         notes += minimise(ae_raw, set(ADVERSE_EVENT_CONTRACT))

@@ -277,36 +277,96 @@ def _name_reason(column: str) -> str | None:
     return None
 
 
+class _Distinct:
+    """The distinct non-empty values of a column, with vectorised tests over them.
+
+    Each regular expression runs in Python only on the values that could match it: a test that
+    the values themselves rule out (a phone number needs 9 digits, a name no digit) is answered by a
+    vectorised check of a necessary condition, and patterns over ASCII characters only are run
+    vectorised (for ASCII text they mean the same in both engines); non-ASCII values always take
+    the Python pattern.
+    """
+
+    def __init__(self, nonblank: pd.Series):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        self.codes, uniq = pd.factorize(nonblank, sort=False)
+        self.values = np.asarray(uniq, dtype=object)
+        self.counts = np.bincount(self.codes, minlength=len(self.values))
+        self._pc = pc
+        self.arrow = pa.array(self.values, type=pa.string())
+        self.ascii = pc.string_is_ascii(self.arrow).to_numpy(zero_copy_only=False)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def has(self, ascii_rx: str) -> np.ndarray:
+        """Which values contain a match of an ASCII pattern (any value, any characters)."""
+        return self._pc.match_substring_regex(self.arrow, ascii_rx).to_numpy(zero_copy_only=False)
+
+    def python(self, test, candidates: np.ndarray) -> np.ndarray:
+        """``test(value)`` on the candidate values; False elsewhere."""
+        out = np.zeros(len(self.values), dtype=bool)
+        for i in np.flatnonzero(candidates):
+            out[i] = bool(test(self.values[i]))
+        return out
+
+    def fullmatch(self, rx: re.Pattern[str], ascii_rx: str, candidates=None) -> np.ndarray:
+        """``rx.fullmatch`` per value: ``ascii_rx`` (anchored, ASCII classes) over ASCII values."""
+        out = self.has(ascii_rx) & self.ascii
+        rest = ~self.ascii if candidates is None else ~self.ascii & candidates
+        out |= self.python(rx.fullmatch, rest)
+        return out if candidates is None else out & candidates
+
+    def row_share(self, hit: np.ndarray) -> float:
+        """The share of the column's non-empty rows whose value is a hit."""
+        return float(self.counts[hit].sum()) / float(self.counts.sum())
+
+
+_ASCII_NUMBER = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+_ASCII_ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_ASCII_RECORD_NUMBER = r"^[A-Z]{0,3}[0-9]{6,12}$"
+#: every value rule needs a character outside [A-Za-z0-9._+-] ('@', a space, a bracket) or 9 digits
+_PLAIN = r"^[A-Za-z0-9._+-]*$"
+_NINE_DIGITS = r"([0-9].*){9}"
+#: names are letters only: a value with a digit or an underscore is not one
+_DIGIT_OR_UNDERSCORE = r"[0-9_]"
+
+
 def _value_reason(
     values: pd.Series, column: str, lines: np.ndarray
 ) -> tuple[str, int | None, int] | None:
     """The first value rule a column's cells trip: (reason, first line, rows matching).
 
-    Patterns run over the distinct values only (a column of 20,000 rows has far fewer)."""
+    Patterns run over the distinct values only (a column of 20,000 rows has far fewer), and only on
+    those a vectorised check leaves as candidates (:class:`_Distinct`)."""
     nonblank = values[values != ""]
     if nonblank.empty:
         return None
-    uniq = pd.Series(nonblank.unique(), dtype=object)
+    uniq = _Distinct(nonblank)
 
-    def found(reason: str, matching: pd.Series) -> tuple[str, int, int]:
-        rows = nonblank.isin(set(uniq[matching.to_numpy()])).to_numpy()
+    def found(reason: str, matching: np.ndarray) -> tuple[str, int, int]:
+        rows = np.asarray(matching, dtype=bool)[uniq.codes]
         first = int(np.flatnonzero(rows)[0])
         return reason, int(lines[nonblank.index[first]]), int(rows.sum())
 
-    numeric = uniq.str.fullmatch(_NUMBERISH).to_numpy(dtype=bool)
+    numeric = uniq.fullmatch(_NUMBERISH, _ASCII_NUMBER)
+    candidates = ~numeric & ~(uniq.ascii & uniq.has(_PLAIN) & ~uniq.has(_NINE_DIGITS))
     for reason, rx in _VALUE_RULES:
-        hit = uniq.map(lambda v, rx=rx, why=reason: _matches(rx, v, why)).astype(bool) & ~numeric
+        hit = uniq.python(lambda v, rx=rx, why=reason: _matches(rx, v, why), candidates)
         if hit.any():
             return found(reason, hit)
+    lettered = ~uniq.has(_DIGIT_OR_UNDERSCORE)  # only these can read as names
     if column == "patient_id":
         # pseudonyms, not names: any 'Surname, Given' or 'given surname' cell is a person's name;
         # single words without digits ('Okafor') when they are a fair share of the cells
-        named = uniq.str.fullmatch(_PERSON_NAME).to_numpy(dtype=bool)
-        words = uniq.str.fullmatch(_NAME_LIKE_ID).to_numpy(dtype=bool)
-        if not named.any() and nonblank.isin(set(uniq[words])).mean() >= NAME_LIKE_IDS:
+        named = uniq.python(_PERSON_NAME.fullmatch, lettered)
+        words = uniq.python(_NAME_LIKE_ID.fullmatch, lettered)
+        if not named.any() and uniq.row_share(words) >= NAME_LIKE_IDS:
             named = words
         if named.any():
-            return found("person names used as patient IDs", pd.Series(named))
+            return found("person names used as patient IDs", named)
         distinct = 0
     elif column in CONTRACT_COLUMNS:
         # contract columns hold arms, regimens, AE terms ('Febrile Neutropenia'): only the
@@ -315,13 +375,13 @@ def _value_reason(
     else:
         distinct = len(uniq)
     if distinct >= 5 and distinct >= 0.5 * len(nonblank):
-        names = nonblank.str.fullmatch(_PERSON_NAME)
-        if names.mean() >= 0.5:
-            return found("person names", uniq.str.fullmatch(_PERSON_NAME))
-        numbers = nonblank.str.fullmatch(_RECORD_NUMBER)
-        if numbers.mean() >= 0.9 and distinct >= 0.9 * len(nonblank):
-            return found("unique record numbers (like MRNs)", uniq.str.fullmatch(_RECORD_NUMBER))
-    text = ~(numeric | uniq.str.fullmatch(_ISO_DATE).to_numpy(dtype=bool))
+        names = uniq.python(_PERSON_NAME.fullmatch, lettered)
+        if uniq.row_share(names) >= 0.5:
+            return found("person names", names)
+        numbers = uniq.fullmatch(_RECORD_NUMBER, _ASCII_RECORD_NUMBER)
+        if uniq.row_share(numbers) >= 0.9 and distinct >= 0.9 * len(nonblank):
+            return found("unique record numbers (like MRNs)", numbers)
+    text = ~(numeric | uniq.fullmatch(_ISO_DATE, _ASCII_ISO_DATE))
     if (
         column not in DISTINCT_EXEMPT
         and not column.endswith(CONTRACT_SUFFIXES)
@@ -332,9 +392,9 @@ def _value_reason(
         return found(
             f"nearly all distinct text ({len(uniq)} distinct of {len(nonblank)} cells), which can "
             "single out patients",
-            pd.Series(text),
+            text,
         )
-    long = uniq.str.len() > FREE_TEXT_MAX_CHARS
+    long = uniq._pc.utf8_length(uniq.arrow).to_numpy(zero_copy_only=False) > FREE_TEXT_MAX_CHARS
     if long.any():
         return found(f"free text longer than {FREE_TEXT_MAX_CHARS} characters", long)
     return None

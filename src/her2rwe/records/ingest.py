@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +17,10 @@ import numpy as np
 import pandas as pd
 
 from her2rwe.records.contract import DATE_COLUMNS, RESPONSES
+from her2rwe.records.fastread import fullmatch, read_simple, repeats
 from her2rwe.records.rawtext import (
     EMPTY,
+    FIELD_LIMIT,
     CsvStructureError,
     InputError,
     Problem,
@@ -55,6 +57,7 @@ class RawTable:
     frame: pd.DataFrame
     header_line: int
     lines: np.ndarray  # 1-based CSV line of each data row
+    dropped: list[str] = field(default_factory=list)  # columns dropped unread (``keep``)
 
     def line_of(self, index: Any) -> int | None:
         if index is None or (isinstance(index, float) and np.isnan(index)):
@@ -79,16 +82,35 @@ def _ragged(name: str, line: int, row: list[str], header: list[str]) -> Problem:
     return Problem(name, line, None, message)
 
 
-def read_raw_csv(path: str | Path, display: str | None = None) -> RawTable:
+def read_raw_csv(
+    path: str | Path, display: str | None = None, keep: Iterable[str] | None = None
+) -> RawTable:
     """Read a CSV as strings. Lines starting with '#' are comments (e.g. a synthetic-data note) and
     blank lines are skipped; a UTF-8 byte-order mark is accepted.
 
     Line numbers are 1-based lines of the file, counting comment lines and the header. Raises
     InputError for a file that is empty, not UTF-8 text (naming the lines), an Excel workbook, not
     comma-delimited, has blank or repeated column names, or rows with the wrong number of fields.
+
+    With ``keep``, the table holds only those columns (the others are dropped unread; their names
+    are in ``RawTable.dropped``). A simple file (no quotes, no blank lines after the header, see
+    :mod:`her2rwe.records.fastread`) is parsed by pyarrow; any other file line by line.
     """
     name = display or str(path)
     text = decode(Path(path).read_bytes(), name)
+    keep = None if keep is None else set(keep)
+    fast = read_simple(text, FIELD_LIMIT, keep)
+    if fast is not None:
+        header_line, header, columns, lines = fast
+        names = [h.strip() for h in header]
+        frame = pd.DataFrame(columns, columns=[c for c in names if c in columns], copy=False)
+        dropped = [c for c in names if c not in columns]
+        return RawTable(name, frame, header_line, lines, dropped)
+    return _read_lines(text, name, keep)
+
+
+def _read_lines(text: str, name: str, keep: set[str] | None) -> RawTable:
+    """The line-by-line reader: every structural problem with its line and column."""
     rows = records(text)
     try:
         first = next(rows, None)
@@ -125,20 +147,29 @@ def read_raw_csv(path: str | Path, display: str | None = None) -> RawTable:
         problems.append(Problem(name, exc.line, column, exc.message))
     if not problems:
         # rows of empty cells, as spreadsheets export, are not patients
-        keep = [i for i, row in enumerate(data) if any(row)]
-        if len(keep) < len(data):
-            data = [data[i] for i in keep]
-            lines = [lines[i] for i in keep]
+        filled = [i for i, row in enumerate(data) if any(row)]
+        if len(filled) < len(data):
+            data = [data[i] for i in filled]
+            lines = [lines[i] for i in filled]
     if problems:
         raise InputError(problems)
     frame = pd.DataFrame(data, columns=header, dtype=object)
     if frame.empty:
         frame = pd.DataFrame({c: pd.Series(dtype=object) for c in header})
-    return RawTable(name, frame, header_line, np.asarray(lines, dtype=np.int64))
+    dropped = [] if keep is None else [c for c in header if c not in keep]
+    if dropped:
+        frame = frame.drop(columns=dropped)
+    return RawTable(name, frame, header_line, np.asarray(lines, dtype=np.int64), dropped)
 
 
 # ------------------------------------------------------------------------------------------------
 # pandera schemas over the raw text
+
+
+TEXT = None
+"""The schemas' column type: none checked. Every cell of a raw table is a string by construction
+(read_raw_csv), and pandera's per-cell type check of an object column costs a second per million
+rows."""
 
 
 def _pa():
@@ -147,24 +178,27 @@ def _pa():
     return pa
 
 
-def _blank_or(pattern: str):
-    rx = re.compile(pattern)
+def _matches(s: pd.Series, pattern: str) -> pd.Series:
+    """Which cells match ``pattern`` in full (vectorised, :func:`fastread.fullmatch`)."""
+    return pd.Series(fullmatch(s, pattern), index=s.index)
 
+
+def _blank_or(pattern: str):
     def check(s: pd.Series) -> pd.Series:
-        return (s == "") | s.str.fullmatch(rx)
+        return (s == "") | _matches(s, pattern)
 
     return check
 
 
 def _valid_date(s: pd.Series) -> pd.Series:
-    ok = (s == "") | s.str.fullmatch(ISO_DATE)
+    ok = (s == "") | _matches(s, ISO_DATE)
     parsed = pd.to_datetime(s.where(ok & (s != "")), format="%Y-%m-%d", errors="coerce")
     return (s == "") | (ok & parsed.notna())
 
 
 def _bounded_number(upper: float):
     def check(s: pd.Series) -> pd.Series:
-        num = pd.to_numeric(s.where(s.str.fullmatch(NUMBER)), errors="coerce")
+        num = pd.to_numeric(s.where(_matches(s, NUMBER)), errors="coerce")
         return (s == "") | (num.notna() & (num >= 0) & (num <= upper))
 
     return check
@@ -192,7 +226,7 @@ def cohort_schema(
     required_columns = set(required_columns) - required_dates
     spec: dict[str, Any] = {
         "patient_id": pa.Column(
-            str,
+            TEXT,
             checks=[
                 pa.Check(lambda s: s != "", error="expected a non-empty pseudonymous patient ID")
             ],
@@ -200,7 +234,7 @@ def cohort_schema(
             report_duplicates="exclude_first",
         ),
         arm_column: pa.Column(
-            str, checks=[pa.Check(lambda s: s != "", error="expected the treatment arm")]
+            TEXT, checks=[pa.Check(lambda s: s != "", error="expected the treatment arm")]
         ),
     }
     date_cols = (
@@ -213,9 +247,11 @@ def cohort_schema(
         checks = [pa.Check(_valid_date, error="expected an ISO date YYYY-MM-DD or empty")]
         if col in required_dates:
             checks.insert(0, pa.Check(lambda s: s != "", error="expected a date (required)"))
-        spec[col] = pa.Column(str, checks=checks, required=col in required_dates | required_columns)
+        spec[col] = pa.Column(
+            TEXT, checks=checks, required=col in required_dates | required_columns
+        )
     for col in sorted(required_columns - date_cols):
-        spec.setdefault(col, pa.Column(str))
+        spec.setdefault(col, pa.Column(TEXT))
     duration_endpoints = set(duration_endpoints)
     status_endpoints = set(status_endpoints)
     for col in columns:
@@ -230,21 +266,21 @@ def cohort_schema(
                 checks.insert(
                     0, pa.Check(lambda s: s != "", error="expected a duration (required)")
                 )
-            spec[col] = pa.Column(str, checks=checks)
+            spec[col] = pa.Column(TEXT, checks=checks)
         elif col.endswith("_event"):
             checks = [pa.Check(_blank_or(r"[01]"), error="expected an event flag 0 or 1")]
             if col[: -len("_event")] in duration_endpoints:
                 checks.insert(
                     0, pa.Check(lambda s: s != "", error="expected an event flag (required)")
                 )
-            spec[col] = pa.Column(str, checks=checks)
+            spec[col] = pa.Column(TEXT, checks=checks)
     for ep in sorted(duration_endpoints):
-        spec.setdefault(f"{ep}_months", pa.Column(str))
-        spec.setdefault(f"{ep}_event", pa.Column(str))
+        spec.setdefault(f"{ep}_months", pa.Column(TEXT))
+        spec.setdefault(f"{ep}_event", pa.Column(TEXT))
     for ep in sorted(status_endpoints):
-        spec.setdefault(f"{ep}_months", pa.Column(str))
+        spec.setdefault(f"{ep}_months", pa.Column(TEXT))
         spec[f"{ep}_status"] = pa.Column(
-            str,
+            TEXT,
             checks=[
                 pa.Check(
                     lambda s: s.str.fullmatch("[012]").fillna(False).astype(bool),
@@ -255,7 +291,7 @@ def cohort_schema(
         )
     if response_column in columns:
         spec[response_column] = pa.Column(
-            str,
+            TEXT,
             checks=[
                 pa.Check(
                     _blank_or("|".join(RESPONSES)), error="expected CR, PR, SD, PD, NE or empty"
@@ -264,7 +300,7 @@ def cohort_schema(
         )
     if "sd_weeks" in columns:
         spec["sd_weeks"] = pa.Column(
-            str,
+            TEXT,
             checks=[
                 pa.Check(
                     _bounded_number(MAX_WEEKS),
@@ -280,18 +316,18 @@ def adverse_event_schema():
     return pa.DataFrameSchema(
         {
             "patient_id": pa.Column(
-                str, checks=[pa.Check(lambda s: s != "", error="expected a patient ID")]
+                TEXT, checks=[pa.Check(lambda s: s != "", error="expected a patient ID")]
             ),
             "term": pa.Column(
-                str, checks=[pa.Check(lambda s: s != "", error="expected an adverse-event term")]
+                TEXT, checks=[pa.Check(lambda s: s != "", error="expected an adverse-event term")]
             ),
             "grade": pa.Column(
-                str,
+                TEXT,
                 checks=[
                     pa.Check(lambda s: s.isin(list("12345")), error="expected a CTCAE grade 1-5")
                 ],
             ),
-            "category": pa.Column(str, required=False),
+            "category": pa.Column(TEXT, required=False),
         },
         strict=False,
         name="adverse_events",
@@ -377,7 +413,7 @@ def chronology_problems(raw: RawTable, rules=CHRONOLOGY) -> list[Problem]:
     frame = raw.frame
     parsed = {}
     for col in {c for rule in rules for c in rule[:2]} & set(frame.columns):
-        s = frame[col].where(frame[col].str.fullmatch(ISO_DATE).fillna(False).astype(bool))
+        s = frame[col].where(_matches(frame[col], ISO_DATE))
         parsed[col] = pd.to_datetime(s, format="%Y-%m-%d", errors="coerce")
     problems = []
     for later, earlier, what in rules:
@@ -410,7 +446,7 @@ def mostly_numeric_problems(
             continue
         s = raw.frame[col]
         nonblank = s[s != ""]
-        numeric = nonblank.str.fullmatch(NUMBER)
+        numeric = _matches(nonblank, NUMBER)
         if numeric.sum() < min_numbers or numeric.mean() < share or numeric.all():
             continue
         for i in nonblank.index[~numeric.to_numpy()]:
@@ -441,7 +477,7 @@ def coerce_cohort(frame: pd.DataFrame) -> pd.DataFrame:
         elif col.endswith("_months") or col == "sd_weeks":
             out[col] = pd.to_numeric(s.replace("", None)).astype(float)
         elif col.endswith("_event"):
-            out[col] = pd.to_numeric(s.replace("", None)).astype("Int8")
+            out[col] = _numbers(s).astype("Int8")
         elif col in ("patient_id",):
             continue
         else:
@@ -449,13 +485,23 @@ def coerce_cohort(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _numbers(s: pd.Series) -> pd.Series:
+    """``pd.to_numeric`` of the cells, '' as missing; parsed once per distinct value when the
+    values repeat. The whole column decides the type, so the distinct values give the same one."""
+    if not repeats(s):
+        return pd.to_numeric(s.replace("", None))
+    codes, uniq = pd.factorize(s.to_numpy(dtype=object))
+    parsed = pd.to_numeric(pd.Series(uniq, dtype=object).replace("", None))
+    return pd.Series(parsed.to_numpy()[codes], index=s.index)
+
+
 def _infer(s: pd.Series) -> pd.Series:
     """A covariate as numbers when every non-empty cell is a number, else as text; '' is missing."""
     nonblank = s[s != ""]
-    if len(nonblank) and nonblank.str.fullmatch(r"[+-]?\d+").all():
-        return pd.to_numeric(s.replace("", None)).astype("Int64")
-    if len(nonblank) and nonblank.str.fullmatch(NUMBER).all():
-        return pd.to_numeric(s.replace("", None)).astype(float)
+    if len(nonblank) and fullmatch(nonblank, r"[+-]?\d+").all():
+        return _numbers(s).astype("Int64")
+    if len(nonblank) and fullmatch(nonblank, NUMBER).all():
+        return _numbers(s).astype(float)
     return s.replace("", None).astype("string")
 
 

@@ -1,0 +1,179 @@
+"""The fast path of :func:`her2rwe.records.ingest.read_raw_csv`: a simple CSV parsed by pyarrow.
+
+A file is simple when nothing in it needs the line-by-line reader's judgement: no quote character,
+no bare carriage return, no blank line after the header, no line longer than the longest cell the
+line-by-line reader accepts, and every record with the header's number of fields (pyarrow refuses any
+other). Then each physical line after the header is one record and its file line is known without
+counting. The result is the same table the line-by-line reader builds (cells stripped with
+``str.strip``, rows of empty cells dropped); for any other file :func:`read_simple` returns None and
+the caller reads line by line, which names every problem with its line and column.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: a cell whose first or last character is not printable, non-space ASCII may need ``str.strip``
+_MAY_STRIP = r"^[^!-~]|[^!-~]$"
+
+
+def body_start(text: str) -> int:
+    """Offset of the header line: comment ('#') and blank lines at the top are skipped, as
+    :func:`her2rwe.records.rawtext.records` does."""
+    pos = 0
+    while pos < len(text):
+        end = text.find("\n", pos)
+        end = len(text) if end < 0 else end
+        line = text[pos:end]
+        if line.strip() and not line.startswith("#"):
+            return pos
+        pos = end + 1
+    return pos
+
+
+def read_simple(text: str, field_limit: int, keep=None):
+    """``(header_line, header, columns, lines)`` of a simple CSV text, else None.
+
+    ``header`` is the header's fields (unstripped), ``columns`` maps each stripped column name
+    (those in ``keep`` when given; every column's cells still decide which rows are empty) to an
+    object array of stripped strings, ``lines`` the 1-based file line of each row kept.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from pyarrow import csv
+
+    if '"' in text or text.count("\r") != text.count("\r\n"):
+        return None
+    start = body_start(text)
+    end = text.find("\n", start)
+    if end < 0:
+        return None
+    header_line = text.count("\n", 0, start) + 1
+    header = text[start:end].removesuffix("\r").split(",")
+    names = [h.strip() for h in header]
+    if len(set(names)) != len(names) or "" in names or len(names) < 2:
+        return None
+    body = text[end + 1 :]
+    if not body.strip() or body.startswith(("\n", "\r\n")) or "\n\n" in body or "\n\r\n" in body:
+        return None
+    data = body.encode("utf-8")
+    newlines = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    bounds = np.concatenate(([-1], newlines, [len(data)]))
+    if int(np.diff(bounds).max()) > field_limit:
+        return None
+    generic = [f"c{i}" for i in range(len(names))]
+    try:
+        table = csv.read_csv(
+            pa.py_buffer(data),
+            read_options=csv.ReadOptions(column_names=generic, use_threads=True),
+            parse_options=csv.ParseOptions(
+                delimiter=",",
+                quote_char=False,
+                escape_char=False,
+                newlines_in_values=False,
+                ignore_empty_lines=False,
+            ),
+            convert_options=csv.ConvertOptions(
+                column_types={g: pa.string() for g in generic},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                null_values=[],
+                check_utf8=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowException):
+        return None
+    n = table.num_rows
+    expected = len(newlines) + (0 if body.endswith("\n") else 1)
+    if n != expected:
+        return None
+    empty = np.ones(n, dtype=bool)
+    columns = {}
+    for g, name in zip(generic, names, strict=True):
+        col = table.column(g)
+        strip = np.flatnonzero(pc.match_substring_regex(col, _MAY_STRIP).to_numpy(False))
+        blank = pc.equal(pc.binary_length(col), 0).to_numpy(False)
+        wanted = keep is None or name in keep
+        if not wanted and not empty.any():
+            continue
+        if wanted:
+            values = col.to_numpy(zero_copy_only=False).astype(object, copy=False)
+        else:
+            values = col.take(pa.array(strip)).to_numpy(zero_copy_only=False)
+            values = np.asarray(values, dtype=object)
+        for k, i in enumerate(strip):
+            cell = (values[i] if wanted else values[k]).strip()
+            if wanted:
+                values[i] = cell
+            blank[i] = cell == ""
+        empty &= blank
+        if wanted:
+            columns[name] = values
+    lines = np.arange(header_line + 1, header_line + 1 + n, dtype=np.int64)
+    if empty.any():
+        full = ~empty
+        columns = {k: v[full] for k, v in columns.items()}
+        lines = lines[full]
+    return header_line, header, columns, lines
+
+
+def _ascii_pattern(pattern: str) -> str:
+    """``pattern`` anchored for a whole-value match, with ``\\d`` as ``[0-9]``: for ASCII text the
+    same language in Python's engine and pyarrow's. Only ``\\d`` and ``\\.`` escapes are allowed
+    (``\\s``, ``\\w`` and ``\\b`` differ between the engines)."""
+    import re
+
+    if re.search(r"\\[^d.]", pattern):
+        raise ValueError(f"pattern {pattern!r} has an escape whose meaning differs in pyarrow")
+    return "^(?:" + pattern.replace(r"\d", "[0-9]") + ")$"
+
+
+def repeats(values) -> bool:
+    """Whether a column's values repeat enough that working on its distinct values pays: fewer than
+    half of an evenly spaced sample of at most 10,000 cells are distinct."""
+    cells = np.asarray(values, dtype=object)
+    if len(cells) <= 1000:
+        return False
+    sample = cells[:: max(1, len(cells) // 10_000)]
+    return len(set(sample)) < len(sample) // 2
+
+
+def by_distinct(values, fn) -> np.ndarray:
+    """``np.asarray(fn(values))``, computed on the distinct values of a column whose values repeat
+    (:func:`repeats`) and spread back to the rows; ``fn`` maps an object Series to one result
+    per element, each depending on that element only."""
+    import pandas as pd
+
+    if not repeats(values):
+        return np.asarray(fn(pd.Series(np.asarray(values, dtype=object), dtype=object)))
+    codes, uniq = pd.factorize(np.asarray(values, dtype=object))
+    return np.asarray(fn(pd.Series(np.asarray(uniq, dtype=object), dtype=object)))[codes]
+
+
+def fullmatch(values, pattern: str) -> np.ndarray:
+    """``re.fullmatch(pattern, v) is not None`` for each string of ``values`` (a Series or array
+    of str), vectorised: on the distinct values of a column whose values repeat, by pyarrow over
+    ASCII values and Python's ``re`` over the others."""
+    if repeats(values):
+        return by_distinct(values, lambda u: _fullmatch(u, pattern))
+    return _fullmatch(values, pattern)
+
+
+def _fullmatch(values, pattern: str) -> np.ndarray:
+    import re
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cells = np.asarray(values, dtype=object)
+    if not len(cells):
+        return np.zeros(0, dtype=bool)
+    arr = pa.array(cells, type=pa.string())
+    ascii = pc.string_is_ascii(arr).to_numpy(zero_copy_only=False)
+    out = pc.match_substring_regex(arr, _ascii_pattern(pattern)).to_numpy(zero_copy_only=False)
+    out &= ascii
+    if not ascii.all():
+        rx = re.compile(pattern)
+        for i in np.flatnonzero(~ascii):
+            out[i] = rx.fullmatch(cells[i]) is not None
+    return out

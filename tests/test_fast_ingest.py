@@ -1,0 +1,80 @@
+"""The fast ingest path gives exactly what the line-by-line reader and Python's re give."""
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from her2rwe.records import identifiers
+from her2rwe.records.fastread import _ascii_pattern, fullmatch, read_simple
+from her2rwe.records.ingest import NUMBER, _read_lines, read_raw_csv
+from her2rwe.records.rawtext import FIELD_LIMIT
+
+HEADER = "patient_id,arm,pfs_months,age\n"
+SIMPLE = {
+    "plain": HEADER + "P1,A,1.5,60\nP2,B,2,61\n",
+    "crlf": HEADER.replace("\n", "\r\n") + "P1,A,1.5,60\r\nP2,B,2,61",
+    "comments on top": "# SYNTHETIC\n\n# note\n" + HEADER + "P1,A,1.5,60\n",
+    "padded cells": HEADER + " P1 ,A\u00a0,\t1.5, 60\u2003\nP2,B,2,61\n",
+    "rows of empty cells": HEADER + "P1,A,1.5,60\n,,,\n , ,\u00a0,\nP2,B,2,61\n",
+    "non-ASCII": HEADER + "P1,Ärm,١٫٥,٦٠\nP2,B,2,61\n",
+    "padded header": " patient_id , arm,pfs_months,age \nP1,A,1.5,60\n",
+}
+FALLBACK = {
+    "quotes": HEADER + 'P1,"A",1.5,60\n',
+    "blank line": HEADER + "P1,A,1.5,60\n\nP2,B,2,61\n",
+    "ragged": HEADER + "P1,A,1.5\n",
+    "bare CR": HEADER + "P1,A,1.5,60\rP2,B,2,61\n",
+    "header only": HEADER,
+    "repeated column": "a,a\n1,2\n",
+    "comment after the header": HEADER + "# note\n",
+    "long line": HEADER + "P1,A,1.5," + "9" * FIELD_LIMIT + "\n",
+}
+
+
+@pytest.mark.parametrize("keep", [None, {"patient_id", "age"}])
+@pytest.mark.parametrize("name", sorted(SIMPLE))
+def test_fast_reader_gives_the_line_readers_table(tmp_path, name, keep):
+    text = SIMPLE[name]
+    assert read_simple(text, FIELD_LIMIT, keep) is not None
+    path = tmp_path / "c.csv"
+    path.write_bytes(text.encode())
+    fast = read_raw_csv(path, keep=keep)
+    slow = _read_lines(text, str(path), keep)
+    pd.testing.assert_frame_equal(fast.frame, slow.frame)
+    assert fast.lines.tolist() == slow.lines.tolist()
+    assert (fast.header_line, fast.dropped) == (slow.header_line, slow.dropped)
+
+
+@pytest.mark.parametrize("name", sorted(FALLBACK))
+def test_files_the_fast_reader_leaves_to_the_line_reader(name):
+    assert read_simple(FALLBACK[name], FIELD_LIMIT) is None
+
+
+VALUES = ["1", "+1.5", "-2e3", ".5", "5.", "1e", " 1", "1 ", "١٢", "2020-01-01", "CR", "CRX", ""]
+
+
+@pytest.mark.parametrize(
+    "pattern", [NUMBER, r"\d{4}-\d{2}-\d{2}", "CR|PR|SD|PD|NE", r"[+-]?\d+", "[01]"]
+)
+@pytest.mark.parametrize("rows", [1, 3000])  # 3000 repeats: through the distinct values
+def test_vectorised_fullmatch_is_pythons(pattern, rows):
+    values = pd.Series(VALUES * rows, dtype=object)
+    expected = np.array([re.fullmatch(pattern, v) is not None for v in values])
+    assert (fullmatch(values, pattern) == expected).all()
+
+
+def test_patterns_whose_escapes_differ_between_engines_are_refused():
+    with pytest.raises(ValueError):
+        _ascii_pattern(r"\s+")
+
+
+def test_the_guard_still_reads_non_ascii_digits():
+    """Python's \\d matches Arabic-Indic digits, pyarrow's does not: such values take Python's re."""
+    frame = pd.DataFrame(
+        {"patient_id": [f"P{i}" for i in range(12)], "note": ["٥٥٥-١٢٣-٤٥٦٧"] + ["x"] * 11}
+    )
+    (finding,) = identifiers.find_identifiers(frame, np.arange(2, 14))
+    assert (finding.column, finding.line, finding.rows) == ("note", 2, 1)
+    assert "phone numbers" in finding.reason
