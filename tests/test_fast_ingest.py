@@ -78,3 +78,24 @@ def test_the_guard_still_reads_non_ascii_digits():
     (finding,) = identifiers.find_identifiers(frame, np.arange(2, 14))
     assert (finding.column, finding.line, finding.rows) == ("note", 2, 1)
     assert "phone numbers" in finding.reason
+
+
+def _word(i: int) -> str:
+    return chr(65 + i % 26) + chr(97 + i // 26 % 26) + chr(97 + i // 676 % 26) + "a"
+
+
+@pytest.mark.parametrize("rows", [50, 3000])  # 3000 distinct values: tested row by row
+def test_the_guard_reads_record_numbers_and_names_in_both_modes(rows):
+    frame = pd.DataFrame(
+        {
+            "patient_id": [f"P{i}" for i in range(rows)],
+            "ref": [f"{10_000_000 + 7 * i}" for i in range(rows)],  # numbers, and MRN-shaped
+            "carer": [f"Ann{chr(97 + i % 26)} Lee{chr(97 + i // 26 % 26)}{i}" for i in range(rows)],
+            "who": [f"{_word(i)} {_word(i + 7)}" for i in range(rows)],
+        }
+    )
+    found = {f.column: f for f in identifiers.find_identifiers(frame, np.arange(2, rows + 2))}
+    assert "unique record numbers" in found["ref"].reason and found["ref"].rows == rows
+    assert found["carer"].reason.startswith("values look like nearly all distinct text")
+    assert f"({rows} distinct of {rows} cells)" in found["carer"].reason
+    assert "person names" in found["who"].reason

@@ -277,8 +277,12 @@ def _name_reason(column: str) -> str | None:
     return None
 
 
-class _Distinct:
-    """The distinct non-empty values of a column, with vectorised tests over them.
+class _Cells:
+    """The non-empty cells of a column, with vectorised tests over them.
+
+    A column whose values repeat (:func:`~her2rwe.records.fastread.repeats`) is tested on its
+    distinct values, each weighted by its rows; any other column row by row, and its number of
+    distinct values is counted only when a rule needs it.
 
     Each regular expression runs in Python only on the values that could match it: a test that
     the values themselves rule out (a phone number needs 9 digits, a name no digit) is answered by a
@@ -291,19 +295,41 @@ class _Distinct:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        self.codes, uniq = pd.factorize(nonblank, sort=False)
-        self.values = np.asarray(uniq, dtype=object)
-        self.counts = np.bincount(self.codes, minlength=len(self.values))
-        self._pc = pc
+        from her2rwe.records.fastread import repeats
+
+        cells = nonblank.to_numpy(dtype=object)
+        self.n_rows = len(cells)
+        if repeats(cells):
+            self.codes, uniq = pd.factorize(cells, sort=False)
+            self.values = np.asarray(uniq, dtype=object)
+            self.counts = np.bincount(self.codes, minlength=len(self.values))
+            self._distinct = len(self.values)
+        else:
+            self.codes = self.counts = None
+            self.values = cells
+            self._distinct = None
+        self._pa, self._pc = pa, pc
         self.arrow = pa.array(self.values, type=pa.string())
         self.ascii = pc.string_is_ascii(self.arrow).to_numpy(zero_copy_only=False)
 
-    def __len__(self) -> int:
-        return len(self.values)
+    def distinct(self) -> int:
+        """How many distinct values the column has."""
+        if self._distinct is None:
+            self._distinct = len(pd.unique(self.values))
+        return self._distinct
 
-    def has(self, ascii_rx: str) -> np.ndarray:
-        """Which values contain a match of an ASCII pattern (any value, any characters)."""
-        return self._pc.match_substring_regex(self.arrow, ascii_rx).to_numpy(zero_copy_only=False)
+    def has(self, ascii_rx: str, where: np.ndarray | None = None) -> np.ndarray:
+        """Which values contain a match of an ASCII pattern (any value, any characters); with
+        ``where``, only those values are tested (False elsewhere)."""
+        if where is None:
+            hit = self._pc.match_substring_regex(self.arrow, ascii_rx)
+            return hit.to_numpy(zero_copy_only=False)
+        out = np.zeros(len(self.values), dtype=bool)
+        idx = np.flatnonzero(where)
+        if len(idx):
+            sub = self.arrow.take(self._pa.array(idx))
+            out[idx] = self._pc.match_substring_regex(sub, ascii_rx).to_numpy(zero_copy_only=False)
+        return out
 
     def python(self, test, candidates: np.ndarray) -> np.ndarray:
         """``test(value)`` on the candidate values; False elsewhere."""
@@ -312,24 +338,41 @@ class _Distinct:
             out[i] = bool(test(self.values[i]))
         return out
 
-    def fullmatch(self, rx: re.Pattern[str], ascii_rx: str, candidates=None) -> np.ndarray:
-        """``rx.fullmatch`` per value: ``ascii_rx`` (anchored, ASCII classes) over ASCII values."""
-        out = self.has(ascii_rx) & self.ascii
-        rest = ~self.ascii if candidates is None else ~self.ascii & candidates
-        out |= self.python(rx.fullmatch, rest)
-        return out if candidates is None else out & candidates
+    def fullmatch(self, rx: re.Pattern[str], ascii_rx: str, where=None) -> np.ndarray:
+        """``rx.fullmatch`` per value (only on ``where`` when given): ``ascii_rx`` (anchored,
+        ASCII classes) over ASCII values, ``rx`` over the others."""
+        scope = np.ones(len(self.values), dtype=bool) if where is None else where
+        out = self.has(ascii_rx, scope & self.ascii)
+        out |= self.python(rx.fullmatch, scope & ~self.ascii)
+        return out
+
+    def rows(self, hit: np.ndarray) -> np.ndarray:
+        """Per non-empty row: whether its value is a hit."""
+        return hit if self.codes is None else hit[self.codes]
 
     def row_share(self, hit: np.ndarray) -> float:
         """The share of the column's non-empty rows whose value is a hit."""
+        if self.counts is None:
+            return float(hit.sum()) / float(self.n_rows)
         return float(self.counts[hit].sum()) / float(self.counts.sum())
+
+    def distinct_share(self, hit: np.ndarray) -> float:
+        """The share of the column's distinct values that are hits."""
+        if self.counts is not None:
+            return float(hit.mean())
+        if not hit.any():
+            return 0.0
+        if hit.all():
+            return 1.0
+        return len(pd.unique(self.values[hit])) / self.distinct()
 
 
 _ASCII_NUMBER = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 _ASCII_ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _ASCII_RECORD_NUMBER = r"^[A-Z]{0,3}[0-9]{6,12}$"
-#: every value rule needs a character outside [A-Za-z0-9._+-] ('@', a space, a bracket) or 9 digits
-_PLAIN = r"^[A-Za-z0-9._+-]*$"
-_NINE_DIGITS = r"([0-9].*){9}"
+#: every value rule needs a character outside [A-Za-z0-9._+-] ('@', a space, a bracket) or 9 digits:
+#: a value of those characters with at most 8 digits trips none
+_PLAIN = r"^[A-Za-z._+-]*([0-9][A-Za-z._+-]*){0,8}$"
 #: names are letters only: a value with a digit or an underscore is not one
 _DIGIT_OR_UNDERSCORE = r"[0-9_]"
 
@@ -339,62 +382,72 @@ def _value_reason(
 ) -> tuple[str, int | None, int] | None:
     """The first value rule a column's cells trip: (reason, first line, rows matching).
 
-    Patterns run over the distinct values only (a column of 20,000 rows has far fewer), and only on
-    those a vectorised check leaves as candidates (:class:`_Distinct`)."""
+    Patterns run over the distinct values of a column whose values repeat, and only on the values
+    a vectorised check leaves as candidates (:class:`_Cells`)."""
     nonblank = values[values != ""]
     if nonblank.empty:
         return None
-    uniq = _Distinct(nonblank)
+    cells = _Cells(nonblank)
 
     def found(reason: str, matching: np.ndarray) -> tuple[str, int, int]:
-        rows = np.asarray(matching, dtype=bool)[uniq.codes]
+        rows = cells.rows(np.asarray(matching, dtype=bool))
         first = int(np.flatnonzero(rows)[0])
         return reason, int(lines[nonblank.index[first]]), int(rows.sum())
 
-    numeric = uniq.fullmatch(_NUMBERISH, _ASCII_NUMBER)
-    candidates = ~numeric & ~(uniq.ascii & uniq.has(_PLAIN) & ~uniq.has(_NINE_DIGITS))
+    numeric = cells.fullmatch(_NUMBERISH, _ASCII_NUMBER)
+    candidates = ~numeric & ~(cells.ascii & cells.has(_PLAIN, ~numeric & cells.ascii))
     for reason, rx in _VALUE_RULES:
-        hit = uniq.python(lambda v, rx=rx, why=reason: _matches(rx, v, why), candidates)
+        hit = cells.python(lambda v, rx=rx, why=reason: _matches(rx, v, why), candidates)
         if hit.any():
             return found(reason, hit)
-    lettered = ~uniq.has(_DIGIT_OR_UNDERSCORE)  # only these can read as names
+    lettered = ~numeric & ~cells.has(_DIGIT_OR_UNDERSCORE, ~numeric)  # only these can be names
     if column == "patient_id":
         # pseudonyms, not names: any 'Surname, Given' or 'given surname' cell is a person's name;
         # single words without digits ('Okafor') when they are a fair share of the cells
-        named = uniq.python(_PERSON_NAME.fullmatch, lettered)
-        words = uniq.python(_NAME_LIKE_ID.fullmatch, lettered)
-        if not named.any() and uniq.row_share(words) >= NAME_LIKE_IDS:
+        named = cells.python(_PERSON_NAME.fullmatch, lettered)
+        words = cells.python(_NAME_LIKE_ID.fullmatch, lettered)
+        if not named.any() and cells.row_share(words) >= NAME_LIKE_IDS:
             named = words
         if named.any():
             return found("person names used as patient IDs", named)
-        distinct = 0
+        may_single_out = False
     elif column in CONTRACT_COLUMNS:
         # contract columns hold arms, regimens, AE terms ('Febrile Neutropenia'): only the
         # patterns above, the distinctness rule and the free-text length apply to them
-        distinct = 0
+        may_single_out = False
     else:
-        distinct = len(uniq)
-    if distinct >= 5 and distinct >= 0.5 * len(nonblank):
-        names = uniq.python(_PERSON_NAME.fullmatch, lettered)
-        if uniq.row_share(names) >= 0.5:
+        may_single_out = True
+
+    def many_distinct() -> bool:  # counted only when a rule below needs it
+        distinct = cells.distinct()
+        return distinct >= 5 and distinct >= 0.5 * cells.n_rows
+
+    if may_single_out:
+        names = cells.python(_PERSON_NAME.fullmatch, lettered)
+        if cells.row_share(names) >= 0.5 and many_distinct():
             return found("person names", names)
-        numbers = uniq.fullmatch(_RECORD_NUMBER, _ASCII_RECORD_NUMBER)
-        if uniq.row_share(numbers) >= 0.9 and distinct >= 0.9 * len(nonblank):
+        numbers = cells.fullmatch(_RECORD_NUMBER, _ASCII_RECORD_NUMBER)  # '00123456' too
+        if (
+            cells.row_share(numbers) >= 0.9
+            and many_distinct()
+            and cells.distinct() >= 0.9 * cells.n_rows
+        ):
             return found("unique record numbers (like MRNs)", numbers)
-    text = ~(numeric | uniq.fullmatch(_ISO_DATE, _ASCII_ISO_DATE))
+    text = ~(numeric | cells.fullmatch(_ISO_DATE, _ASCII_ISO_DATE, ~numeric))
     if (
         column not in DISTINCT_EXEMPT
         and not column.endswith(CONTRACT_SUFFIXES)
-        and text.mean() >= 0.5
-        and len(uniq) >= DISTINCT_MIN
-        and len(uniq) >= DISTINCT_SHARE * len(nonblank)
+        and cells.distinct_share(text) >= 0.5
+        and cells.distinct() >= DISTINCT_MIN
+        and cells.distinct() >= DISTINCT_SHARE * cells.n_rows
     ):
         return found(
-            f"nearly all distinct text ({len(uniq)} distinct of {len(nonblank)} cells), which can "
-            "single out patients",
+            f"nearly all distinct text ({cells.distinct()} distinct of {cells.n_rows} cells), "
+            "which can single out patients",
             text,
         )
-    long = uniq._pc.utf8_length(uniq.arrow).to_numpy(zero_copy_only=False) > FREE_TEXT_MAX_CHARS
+    lengths = cells._pc.utf8_length(cells.arrow).to_numpy(zero_copy_only=False)
+    long = lengths > FREE_TEXT_MAX_CHARS
     if long.any():
         return found(f"free text longer than {FREE_TEXT_MAX_CHARS} characters", long)
     return None
