@@ -11,10 +11,13 @@ the caller reads line by line, which names every problem with its line and colum
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 #: a cell whose first or last character is not printable, non-space ASCII may need ``str.strip``
 _MAY_STRIP = r"^[^!-~]|[^!-~]$"
+_NOT_SPACE = re.compile(r"\S")  # what str.strip() keeps
 
 
 def body_start(text: str) -> int:
@@ -31,12 +34,13 @@ def body_start(text: str) -> int:
     return pos
 
 
-def read_simple(text: str, field_limit: int, keep=None):
+def read_simple(text: str, field_limit: int, keep=None, raw: bytes | None = None):
     """``(header_line, header, columns, lines)`` of a simple CSV text, else None.
 
     ``header`` is the header's fields (unstripped), ``columns`` maps each stripped column name
     (those in ``keep`` when given; every column's cells still decide which rows are empty) to an
-    object array of stripped strings, ``lines`` the 1-based file line of each row kept.
+    object array of stripped strings, ``lines`` the 1-based file line of each row kept. ``raw``,
+    the file's bytes that ``text`` decodes, saves encoding the text again.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -53,14 +57,18 @@ def read_simple(text: str, field_limit: int, keep=None):
     names = [h.strip() for h in header]
     if len(set(names)) != len(names) or "" in names or len(names) < 2:
         return None
-    body = text[end + 1 :]
-    if not body.strip() or body.startswith(("\n", "\r\n")) or "\n\n" in body or "\n\r\n" in body:
+    if (
+        _NOT_SPACE.search(text, end + 1) is None  # no rows
+        or text.find("\n\n", end) >= 0  # a blank line after the header
+        or text.find("\n\r\n", end) >= 0
+    ):
         return None
-    data = body.encode("utf-8")
-    newlines = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
-    bounds = np.concatenate(([-1], newlines, [len(data)]))
-    if int(np.diff(bounds).max()) > field_limit:
-        return None
+    if raw is None:
+        data = text[end + 1 :].encode("utf-8")
+    else:
+        bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
+        data = raw[bom + len(text[: end + 1].encode("utf-8")) :]
+    expected = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     generic = [f"c{i}" for i in range(len(names))]
     try:
         table = csv.read_csv(
@@ -84,9 +92,10 @@ def read_simple(text: str, field_limit: int, keep=None):
     except (pa.ArrowInvalid, pa.ArrowException):
         return None
     n = table.num_rows
-    expected = len(newlines) + (0 if body.endswith("\n") else 1)
     if n != expected:
         return None
+    if max(pc.max(pc.binary_length(c)).as_py() or 0 for c in table.columns) >= field_limit:
+        return None  # a cell the line-by-line reader refuses (bytes >= characters)
     empty = np.ones(n, dtype=bool)
     columns = {}
     for g, name in zip(generic, names, strict=True):
@@ -121,8 +130,6 @@ def _ascii_pattern(pattern: str) -> str:
     """``pattern`` anchored for a whole-value match, with ``\\d`` as ``[0-9]``: for ASCII text the
     same language in Python's engine and pyarrow's. Only ``\\d`` and ``\\.`` escapes are allowed
     (``\\s``, ``\\w`` and ``\\b`` differ between the engines)."""
-    import re
-
     if re.search(r"\\[^d.]", pattern):
         raise ValueError(f"pattern {pattern!r} has an escape whose meaning differs in pyarrow")
     return "^(?:" + pattern.replace(r"\d", "[0-9]") + ")$"
@@ -160,8 +167,6 @@ def fullmatch(values, pattern: str) -> np.ndarray:
 
 
 def _fullmatch(values, pattern: str) -> np.ndarray:
-    import re
-
     import pyarrow as pa
     import pyarrow.compute as pc
 

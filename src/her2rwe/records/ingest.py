@@ -97,15 +97,17 @@ def read_raw_csv(
     :mod:`her2rwe.records.fastread`) is parsed by pyarrow; any other file line by line.
     """
     name = display or str(path)
-    text = decode(Path(path).read_bytes(), name)
+    raw = Path(path).read_bytes()
+    text = decode(raw, name)
     keep = None if keep is None else set(keep)
-    fast = read_simple(text, FIELD_LIMIT, keep)
+    fast = read_simple(text, FIELD_LIMIT, keep, raw)
     if fast is not None:
         header_line, header, columns, lines = fast
         names = [h.strip() for h in header]
         frame = pd.DataFrame(columns, columns=[c for c in names if c in columns], copy=False)
         dropped = [c for c in names if c not in columns]
         return RawTable(name, frame, header_line, lines, dropped)
+    del raw
     return _read_lines(text, name, keep)
 
 
@@ -384,7 +386,7 @@ def validate(raw: RawTable, schema) -> list[Problem]:
     """Run a pandera schema over the raw table in lazy mode and return every problem found."""
     pa = _pa()
     try:
-        schema.validate(raw.frame, lazy=True)
+        schema.validate(raw.frame, lazy=True, inplace=True)  # no copy of the table
     except pa.errors.SchemaErrors as exc:
         return _problems_from_pandera(raw, exc)
     return []
