@@ -183,7 +183,8 @@ def build_study_data(
         problems += ingest.redact(flagged + ingest.adverse_event_problems(ae_raw, ids), flagged)
     as_raw = None
     if assessments_path:
-        as_raw, found = _read(assessments_path, display.get("assessments", str(assessments_path)))
+        as_name = display.get("assessments", str(assessments_path))
+        as_raw, found = _read(assessments_path, as_name, set(assessment_file.COLUMNS))
         problems += found
     if as_raw is not None:
         notes += minimise(as_raw, set(assessment_file.COLUMNS))
