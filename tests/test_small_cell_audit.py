@@ -29,7 +29,7 @@ from her2rwe.outputs import shareable
 from tests.workflow_helpers import ENV, command
 
 K = 11
-COUNT_COLUMNS = {"n", "n_arm", "n_reference", "x", "x_reference", "events", "censored"}
+COUNT_COLUMNS = {"n", "n_arm", "n_reference", "x", "x_reference", "events", "censored", "n_total"}
 ARMS = {"A": 16, "B": 12}
 BOR = {"A": {"CR": 1, "PR": 4, "SD": 6, "PD": 3, "NE": 2}, "B": {"CR": 0, "PR": 2, "SD": 5, "PD": 4, "NE": 1}}  # fmt: skip
 
@@ -95,6 +95,7 @@ def project(tmp_path_factory) -> Path:
         "covariates": ["age", "hr_status"],
         "subgroups": [{"variable": "hr_status"}],
         "landmarks": [6, 12],
+        "figures": {"cumulative_events": True, "subgroup_endpoints": ["pfs", "os"]},
         "targets": [
             {"metric": "orr_n.B", "value": orr_b, "description": f"ORR {orr_b} patients"},
             {"metric": "orr_pct.B", "value": round(100 * orr_b / 12, 1)},
@@ -153,6 +154,7 @@ def keyed(tables: dict[str, pd.DataFrame], facts: Facts, shown_only: bool) -> No
     r = tables["response"]
     for row in r.to_dict("records"):
         add(("N", row["arm"]), row["n"])
+        add(("N", row["arm"]), row.get("n_total"))  # denominator "all": the arm's patients
         for rate in ("orr", "cbr", "dcr"):
             add((rate, row["arm"]), row[f"{rate}_n"])
     for row in tables["response_comparisons"].to_dict("records"):
@@ -167,17 +169,126 @@ def keyed(tables: dict[str, pd.DataFrame], facts: Facts, shown_only: bool) -> No
         add(("N", row["arm"]), row["n"])
         for c in shareable.AE_COUNTS:
             add((c, row["term"], row["arm"]), row[f"{c}_n"])
+    for row in tables["adverse_events_by_category"].to_dict("records"):
+        add(("N", row["arm"]), row["n"])
+        for c in shareable.AE_COUNTS:
+            add((c, "category", row["category"], row["arm"]), row[f"{c}_n"])
     for row in tables["survival"].to_dict("records"):
         if row["split"] in ("arm", "overall"):
             arm = row["group"] if row["split"] == "arm" else "Overall"
-            add(("N", arm), row["n"])
-            add(("events", row["endpoint"], arm), row["events"])
+            key = (arm,)
         else:
-            add(("N", row["split"], row["group"]), row["n"])
-            add(("events", row["endpoint"], row["split"], row["group"]), row["events"])
+            key = (row["split"], row["group"])
+        add(("N", *key), row["n"])
+        add(("events", row["endpoint"], *key), row["events"])
+        # a note that states a zero ("no patients", "all patients censored") is a count
+        note = str(row.get("note", ""))
+        if shown_only and "no patients" in note:
+            add(("N", *key), 0)
+        if shown_only and "all patients censored" in note:
+            add(("events", row["endpoint"], *key), 0)
     for row in tables["attrition"].to_dict("records"):
         if row["step"] == "rows read":
             add(("N", "Overall" if row["arm"] == "Total" else row["arm"]), row["n"])
+
+
+INT = re.compile(r"^(<\d+|\d+)$")
+
+
+def risk_rows(text: list[str], title: str, groups: set[str]) -> dict[str, list[str]]:
+    """The rows of a figure's risk table (``title``: "Number at risk" or "Cumulative events") as
+    drawn: group -> the strings under the ticks, in order."""
+    start = next((i for i, ln in enumerate(text) if ln.startswith(title)), None)
+    rows: dict[str, list[str]] = {}
+    if start is None:
+        return rows
+    current = None
+    for ln in text[start + 1 :]:
+        if ln in groups:
+            current = rows.setdefault(ln, [])
+        elif current is not None and INT.match(ln):
+            current.append(ln)
+        else:
+            break
+    return rows
+
+
+def interval(shown: str, coarsened: bool) -> tuple[float, float]:
+    """What a reader knows of a shown number at risk: exact, ``<k`` = [1, k-1], or with the
+    coarsening note a multiple of k rounded down = [v, v + k - 1]."""
+    if shown.startswith("<"):
+        return 1.0, float(K - 1)
+    v = float(shown)
+    return (v, v + K - 1) if coarsened and v > 0 else (v, v)
+
+
+def at_risk_rows(out: Path) -> list[tuple[str, tuple, list[tuple[float, float]]]]:
+    """Every shown row of numbers at risk or cumulative events, as intervals in time order: the
+    figures' risk tables and landmarks.csv (after the group's n of survival.csv, the number at
+    risk at time 0). Each with its source and the key of the group's n."""
+    survival = _csv(out / "tables" / "survival.csv")
+    n_of = {}
+    for r in survival.to_dict("records"):
+        key = (r["group"],) if r["split"] == "arm" else ("Overall",) if r["split"] == "overall" else (r["split"], r["group"])  # fmt: skip
+        n_of[(r["endpoint"], r["split"], r["group"])] = (key, r["n"])
+    rows = []
+    groups = {g for _, _, g in n_of}
+    for path in sorted((out / "figures" / "text").glob("km_*.txt")):
+        text = path.read_text().splitlines()
+        endpoint = path.stem.split("_")[1]
+        split = "arm" if path.stem.count("_") == 1 else path.stem.split("_", 2)[2]
+        for title in ("Number at risk", "Cumulative events"):
+            head = next((ln for ln in text if ln.startswith(title)), "")
+            coarsened = "rounded down" in head
+            for g, values in risk_rows(text, title, groups).items():
+                key, _ = n_of.get((endpoint, split, g), ((g,), ""))
+                ivals = [interval(v, coarsened) for v in values]
+                rows.append((f"{path.name}: {title}", (title, endpoint, key), ivals))
+    marks = _csv(out / "tables" / "landmarks.csv")
+    for (ep, split, g), sub in marks.groupby(["endpoint", "split", "group"], sort=False):
+        key, n = n_of[(ep, split, g)]
+        shown = list(sub.sort_values("time", key=lambda t: t.astype(float))["n_risk"])
+        # coarsened numbers are all multiples of k; exact ones need not be
+        coarsened = all(v.startswith("<") or int(v) % K == 0 for v in shown)
+        ivals = [(0.0, math.inf) if n == "*" else interval(n, False)]
+        ivals += [interval(v, coarsened) for v in shown]
+        rows.append(("landmarks.csv", ("Number at risk", ep, key), ivals))
+    return rows
+
+
+def _tighten(ivals: list[tuple[float, float]], falling: bool) -> list[tuple[float, float]]:
+    """Numbers at risk never rise and cumulative events never fall: intersect the intervals."""
+    lo, hi = [a for a, _ in ivals], [b for _, b in ivals]
+    for _ in range(2):
+        for i in range(1, len(lo)):
+            if falling:
+                hi[i] = min(hi[i], hi[i - 1])
+                lo[i - 1] = max(lo[i - 1], lo[i])
+            else:
+                lo[i] = max(lo[i], lo[i - 1])
+                hi[i - 1] = min(hi[i - 1], hi[i])
+    return list(zip(lo, hi, strict=True))
+
+
+def at_risk_facts(out: Path, facts: Facts) -> list[str]:
+    """Add what the rows of numbers at risk give away (the number at risk at time 0 is the group's
+    n; the last cumulative count after the last tick is its events when nobody is left at risk),
+    and return every exact difference of two shown numbers of a row that is a small count."""
+    small = []
+    for where, (title, endpoint, key), ivals in at_risk_rows(out):
+        falling = title == "Number at risk"
+        exact = [a if a == b else None for a, b in _tighten(ivals, falling)]
+        if falling and exact and exact[0] is not None and "landmarks" not in where:
+            facts.add(("N", *key), exact[0])
+        for i in range(len(exact)):
+            for j in range(i + 1, len(exact)):
+                if (
+                    exact[i] is not None
+                    and exact[j] is not None
+                    and 1 <= abs(exact[i] - exact[j]) < K
+                ):
+                    small.append(f"{where} {key} {endpoint}: {exact[i]:g} - {exact[j]:g}")
+    return small
 
 
 def shown_facts(out: Path) -> Facts:
@@ -185,6 +296,15 @@ def shown_facts(out: Path) -> Facts:
     tables = {p.stem: _csv(p) for p in (out / "tables").glob("*.csv")}
     facts = Facts()
     keyed(tables, facts, shown_only=True)
+    at_risk_facts(out, facts)
+    # the arms' "(N = 16)" in the header of baseline.md, "(n = 16)" in the toxicity figure
+    for m in re.finditer(
+        r"\| ([^|(]+?) \(N = (\d+)\)", (out / "tables" / "baseline.md").read_text()
+    ):
+        facts.add(("N", "Overall" if m.group(1) == "Overall" else m.group(1)), m.group(2))
+    for ln in (out / "figures" / "text" / "toxicity.txt").read_text().splitlines():
+        if m := re.match(r"^(.+?) \(n = (\d+)\)", ln):
+            facts.add(("N", m.group(1)), m.group(2))
     # percentages with a shown denominator
     for row in tables["response"].to_dict("records"):
         n = _num(row["n"])
@@ -270,9 +390,23 @@ def secrets(out: Path) -> dict[tuple, tuple[float, str]]:
 def _empty_tables() -> dict[str, pd.DataFrame]:
     cols = {
         "response": ["arm", "n", "orr_n", "cbr_n", "dcr_n"],
-        "response_comparisons": ["rate", "arm", "reference", "n", "n_reference", "x", "x_reference"],
+        "response_comparisons": [
+            "rate",
+            "arm",
+            "reference",
+            "n",
+            "n_reference",
+            "x",
+            "x_reference",
+        ],
         "best_response": ["arm", "response", "n", "n_arm"],
         "adverse_events": ["arm", "term", "n", *(f"{c}_n" for c in shareable.AE_COUNTS)],
+        "adverse_events_by_category": [
+            "arm",
+            "category",
+            "n",
+            *(f"{c}_n" for c in shareable.AE_COUNTS),
+        ],
         "survival": ["endpoint", "split", "group", "n", "events"],
         "attrition": ["arm", "step", "n"],
     }
@@ -283,6 +417,37 @@ def _empty_tables() -> dict[str, pd.DataFrame]:
 def test_the_audit_finds_small_counts_to_protect(project):
     hidden = secrets(project)
     assert any(1 <= v < K for v, _ in hidden.values()), "the study must have masked small counts"
+
+
+@pytest.mark.e2e
+def test_no_small_count_is_the_difference_of_two_shown_numbers_at_risk(project):
+    """Numbers at risk (figures, landmarks.csv, with the group's n of survival.csv at time 0) and
+    cumulative events: no two shown numbers of a row are both exact and 1..k-1 apart."""
+    rows = at_risk_rows(project)
+    assert any("landmarks" in w for w, _, _ in rows) and any("Cumulative" in w for w, _, _ in rows)
+    assert at_risk_facts(project, Facts()) == []
+
+
+@pytest.mark.e2e
+def test_notes_print_no_small_count_and_no_zero_beside_a_masked_cell(project):
+    """A note prints no count of 1..k-1, and in a row with a masked cell no count at all and no
+    "no patients" / "no events" / "all patients censored"."""
+    count = re.compile(r"\b(\d+) (?:patient|event)")
+    zero = re.compile(r"\bno (?:[\w-]+ )?(?:patients|events)\b|\ball patients censored\b")
+    bad = []
+    for path in sorted((project / "tables").glob("*.csv")):
+        table = _csv(path)
+        if "note" not in table.columns:
+            continue
+        for i, row in table.iterrows():
+            masked = any(shareable.is_masked(v) for v in row.to_numpy())
+            note = row["note"]
+            for m in count.finditer(note):
+                if masked or 1 <= int(m.group(1)) < K:
+                    bad.append(f"{path.name} row {i}: {note}")
+            if masked and zero.search(note):
+                bad.append(f"{path.name} row {i}: {note}")
+    assert bad == []
 
 
 @pytest.mark.e2e

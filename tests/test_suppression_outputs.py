@@ -35,7 +35,7 @@ COUNTS = {
     "comparisons": ["n", "events"],
     "cox_models": ["n", "events"],
     "subgroup_survival": ["n", "events", "n_reference", "events_reference"],
-    "response": ["n", "orr_n", "cbr_n", "dcr_n"],
+    "response": ["n", "n_total", "orr_n", "cbr_n", "dcr_n"],
     "response_subgroups": ["n", "orr_n", "cbr_n", "dcr_n"],
     "best_response": ["n", "n_arm"],
     "adverse_events": ["n", "any_grade_n", "grade3plus_n", "grade34_n", "grade5_n"],
@@ -130,6 +130,8 @@ def test_no_small_count_in_shareable_csvs(run11, study):
                 if _masked(shown):
                     assert shown in (f"<{K}", "*")
                     assert shown != f"<{K}" or _is_small(exact)  # `<11` only on a small count
+                elif col == "n_risk":  # numbers at risk: rounded down to a multiple of k
+                    assert shown == str(int(exact) // K * K), f"{study}/{csv.name} row {i}"
                 else:
                     assert shown == exact  # shown counts are the exact ones
         for pct, count in PCTS.get(name, {}).items():
@@ -276,8 +278,8 @@ def test_figures_mask_numbers_at_risk_and_forest_counts(run11):
                 if _is_small(text):
                     n_small += 1
                     assert after[key] == f"<{K}"
-                else:
-                    assert after[key] == text
+                else:  # rounded down to a multiple of k (0 stays 0)
+                    assert after[key] == str(int(text) // K * K), (key, text, after[key])
     assert n_small > 0
     pair = re.compile(r"^[^\s/]+/[^\s/]+$")  # events/n (not the column headers)
     cells = [t.get_text() for t in shown["forest_os"].texts if pair.match(t.get_text())]

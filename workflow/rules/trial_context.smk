@@ -14,6 +14,7 @@ for _study in TRIAL_CONTEXT_STUDIES:
             **trial_context_outputs(_study),
         params:
             study=study_config(_study),
+            min_cell_count=config["min_cell_count"],
         log:
             f"results/{_study}/logs/trial_context.log",
         script:

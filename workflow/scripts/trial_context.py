@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 from her2rwe import io
 from her2rwe.analyses import trial_context as tc
 from her2rwe.analyses.survival import Settings
+from her2rwe.outputs import shareable
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
 study = snakemake.params.study
@@ -54,7 +55,11 @@ cox = tc.cox_table(data, arms, study, survival["shown"])
 io.write_table(cox, out.cox)
 io.write_table(tc.cox_table(data, arms, study, survival["internal"]), out.cox_internal)
 io.write_text(tc.format_cox(cox, arms, study), out.cox_md)
-models = tc.parametric_table(data, arms, study)
+# a real-world arm's log-likelihood, AIC and BIC give its n and events back: hidden where
+# survival.csv hides them
+models = shareable.parametric(
+    tc.parametric_table(data, arms, study), survival["shown"], snakemake.params.min_cell_count
+).table
 io.write_table(models, out.parametric)
 io.write_text(tc.format_parametric(models, study), out.parametric_md)
 io.write_parquet(tc.curves_table(arms), out.curves)

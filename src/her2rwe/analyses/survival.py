@@ -112,7 +112,7 @@ def _nan_note(n: int, events: int) -> str:
     if n == 0:
         return "no patients"
     if events == 0:
-        return f"all {n} patients censored: median and survival percentiles not estimable"
+        return "all patients censored: median and survival percentiles not estimable"
     return ""
 
 

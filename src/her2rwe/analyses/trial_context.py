@@ -491,6 +491,9 @@ def format_parametric(table: pd.DataFrame, study: Mapping[str, Any]) -> str:
     """The parametric fits for people: AIC/BIC, mean and restricted mean survival."""
     from her2rwe import formatting as fm
 
+    def num(x):  # a cell the shareable table hides holds its marker text (* or <k)
+        return x if isinstance(x, str) and x else fm.fmt_num(x, 1, "-")
+
     def mean(x):
         return "diverges" if not fm.is_missing(x) and np.isinf(x) else fm.fmt_num(x, 1, "-")
 
@@ -500,9 +503,9 @@ def format_parametric(table: pd.DataFrame, study: Mapping[str, Any]) -> str:
             r.source,
             r.arm,
             parametric.LABELS[r.distribution],
-            fm.fmt_num(r.aic, 1, "-"),
-            fm.fmt_num(r.bic, 1, "-"),
-            fm.fmt_num(r.delta_aic, 1, "-"),
+            num(r.aic),
+            num(r.bic),
+            num(r.delta_aic),
             mean(r.mean),
             fm.fmt_num(r.rmst, 1, "-"),
             r.note,

@@ -16,6 +16,7 @@ Pure functions: no file writes, no printing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -116,6 +117,45 @@ def _apply(table: pd.DataFrame, status: pd.DataFrame, k: int) -> pd.DataFrame:
                 status == COMPLEMENTARY, COMPLEMENTARY_MARKER
             )
         )
+    return mask_notes(out, status, k)
+
+
+# a count in a note: "3 patient(s) without a best response", "all 12 patients censored"
+_NOTE_COUNT = re.compile(r"\b(\d+)(?= (?:patient|event|subject))")
+# a note that says a count is zero: "no patients", "no events on one side", "all ... censored"
+_NOTE_ZERO = re.compile(r"\bno (?:[\w-]+ )?(?:patients|events)\b|\ball patients censored\b")
+NOTE_COLUMNS = ("note",)
+
+
+def mask_note(note: Any, k: int, row_hidden: bool) -> Any:
+    """A table note as it may be shared. A count it prints is masked like a count cell (``<k`` for
+    1..k-1); in a row with a masked cell every count it prints reads ``*``, and a note that states
+    a zero count ("no patients", "no events", "all patients censored") or a fact that bounds one
+    reads ``*`` as a whole: beside a masked cell it would give it back or narrow it
+    (docs/privacy.md)."""
+    if off(k) or not isinstance(note, str) or not note:
+        return note
+    if row_hidden and _NOTE_ZERO.search(note):
+        return COMPLEMENTARY_MARKER
+
+    def count(m: re.Match) -> str:
+        n = int(m.group(1))
+        if row_hidden:
+            return COMPLEMENTARY_MARKER
+        return suppression.marker(k) if 1 <= n < k else m.group(1)
+
+    return _NOTE_COUNT.sub(count, note)
+
+
+def mask_notes(table: pd.DataFrame, status: pd.DataFrame, k: int) -> pd.DataFrame:
+    """:func:`mask_note` on every note column, a row's cells hidden as ``status`` says."""
+    notes = [c for c in NOTE_COLUMNS if c in table.columns]
+    if off(k) or not notes:
+        return table
+    out = table.copy()
+    row_hidden = (status != "").any(axis=1)
+    for c in notes:
+        out[c] = [mask_note(v, k, bool(h)) for v, h in zip(out[c], row_hidden, strict=True)]
     return out
 
 
@@ -123,7 +163,9 @@ def _simple(table: pd.DataFrame, k: int, counts: Sequence[str], **kwargs) -> Sha
     if off(k) or table.empty:
         return _unchanged(table, k)
     result = suppression.suppress(table, counts=_present(table, counts), k=k, **kwargs)
-    return Shared(_whole(result.table.copy()), result.status, k, result)
+    return Shared(
+        mask_notes(_whole(result.table.copy()), result.status, k), result.status, k, result
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -142,9 +184,32 @@ def survival(table: pd.DataFrame, k: int, force: Sequence[tuple[Any, str]] = ())
     )  # fmt: skip
 
 
+def coarsen_at_risk(value: Any, k: int | None) -> Any:
+    """A number at risk (or a cumulative count) as shared: 0 as it is, 1..k-1 ``<k``, and a larger
+    number rounded down to a multiple of k (25 reads 22 with k = 11). Two shown numbers of a row
+    then differ by a multiple of k or by an unknown amount, never by a small count, and the number
+    at time 0 does not give an arm's n back where a table hides it (docs/privacy.md)."""
+    if off(k) or value is None:
+        return value
+    v = suppression._num(value)
+    if np.isnan(v) or v == 0:
+        return value
+    if v < k:
+        return suppression.marker(int(k))
+    return int(v // k) * int(k)
+
+
 def landmarks(table: pd.DataFrame, k: int) -> Shared:
-    """landmarks.csv: numbers at risk below k are masked (no additive relation)."""
-    return _simple(table, k, ["n_risk"])
+    """landmarks.csv: numbers at risk coarsened (:func:`coarsen_at_risk`): below k masked, larger
+    numbers rounded down to a multiple of k (the difference of two exact numbers at risk is the
+    small count of patients who left the risk set between them)."""
+    if off(k) or table.empty or "n_risk" not in table.columns:
+        return _unchanged(table, k)
+    status = pd.DataFrame("", index=table.index, columns=table.columns)
+    status["n_risk"] = [PRIMARY if is_small(v, k) else "" for v in table["n_risk"]]
+    out = table.copy()
+    out["n_risk"] = [coarsen_at_risk(v, k) for v in out["n_risk"]]
+    return Shared(_whole(out), status, k)
 
 
 def comparisons(table: pd.DataFrame, k: int) -> Shared:
@@ -343,10 +408,14 @@ def response_comparisons(table: pd.DataFrame, response_shared: Shared, k: int) -
 
 
 def response(table: pd.DataFrame, k: int) -> Shared:
-    """response.csv: ORR within CBR within DCR within n per row; the arms add up to Overall."""
+    """response.csv: ORR within CBR within DCR within n per row, n within ``n_total`` (the arm's
+    patients, of whom n are in the denominator); the arms add up to Overall."""
+    nesting = list(_RATE_NESTING)
+    if "n_total" in table.columns:
+        nesting.insert(0, ("n_total", ["n"]))
     return _simple(
-        table, k, ["n", "orr_n", "cbr_n", "dcr_n"], pcts=_rate_pcts(table.columns),
-        row_totals=_RATE_NESTING, margins=[Margin("arm", "Overall")],
+        table, k, ["n_total", "n", "orr_n", "cbr_n", "dcr_n"], pcts=_rate_pcts(table.columns),
+        row_totals=nesting, margins=[Margin("arm", "Overall")],
     )  # fmt: skip
 
 
@@ -507,12 +576,59 @@ def adjusted_attrition(table: pd.DataFrame, k: int) -> Shared:
 
 
 # ------------------------------------------------------------------------------------------------
+# trial context (analyses.trial_context)
+
+#: a parametric fit's statistics that give counts back: BIC - AIC = p (log n - 2) gives n, and the
+#: exponential model's log-likelihood -d (mu + 1) gives the events d
+PARAMETRIC_DERIVED = ("loglik", "aic", "bic", "delta_aic")
+
+
+def parametric(table: pd.DataFrame, survival_shown: pd.DataFrame, k: int) -> Shared:
+    """trial_context/parametric.csv: a real-world arm's log-likelihood, AIC, BIC and delta AIC read
+    ``*`` where the shareable survival.csv hides the arm's n or events for the endpoint (the
+    reconstructed arms are published data); notes are masked as in every table."""
+    if off(k) or table.empty:
+        return _unchanged(table, k)
+    arms = survival_shown[survival_shown["split"] == "arm"]
+    hidden = {
+        (str(r.endpoint), str(r.group))
+        for r in arms.itertuples(index=False)
+        if is_masked(r.n) or is_masked(r.events)
+    }
+    status = pd.DataFrame("", index=table.index, columns=table.columns)
+    for idx, r in table.iterrows():
+        if r["source"] != "reconstructed" and (str(r["endpoint"]), str(r["arm"])) in hidden:
+            for c in _present(table, PARAMETRIC_DERIVED):
+                status.at[idx, c] = COMPLEMENTARY
+    return Shared(_apply(table, status, k), status, k)
+
+
+# ------------------------------------------------------------------------------------------------
 # figures
 
 
 def mask_risk_rows(values: Mapping[str, list[Any]], k: int | None) -> dict[str, list[Any]]:
-    """Numbers at risk / cumulative events per group as drawn: 1..k-1 read ``<k``."""
-    return {g: [None if v is None else mask_count(v, k) for v in vs] for g, vs in values.items()}
+    """Numbers at risk / cumulative events per group as drawn: :func:`coarsen_at_risk` (1..k-1
+    read ``<k``, larger numbers rounded down to a multiple of k)."""
+    return {g: [coarsen_at_risk(v, k) for v in vs] for g, vs in values.items()}
+
+
+def shown_count(value: Any, k: int | None, shown: Any = None) -> Any:
+    """A count printed in a figure: its marker where the shareable table that holds the same count
+    hides it (``shown``, that table's cell), else :func:`mask_count`."""
+    return shown if is_masked(shown) else mask_count(value, k)
+
+
+def shown_counts(table: pd.DataFrame | None, column: str) -> dict[str, Any]:
+    """Arm -> its ``column`` cell in a shareable table (empty without the table)."""
+    if table is None or table.empty or column not in table.columns:
+        return {}
+    return dict(zip(table["arm"].astype(str), table[column], strict=True))
+
+
+def risk_rows_note(k: int | None) -> str:
+    """What the risk table of a figure says about its numbers when they are coarsened."""
+    return "" if off(k) else f"<{k}: 1-{k - 1}; others rounded down to a multiple of {k}"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -556,11 +672,33 @@ def _underlying_counts(metric: str, value: Any, tables: Mapping[str, pd.DataFram
     return []
 
 
+def _share_of_hidden_cells(metric: str, tables: Mapping[str, pd.DataFrame], k: int) -> bool:
+    """True for an adverse-event category share (``grade34_share.<categories>.<arm>``) made of a
+    cell that the shareable ``adverse_events_by_category.csv`` hides (also as a complementary
+    cell, which may be large): the share with the shown cells would give it back."""
+    from her2rwe.analyses.safety import ANY_AE
+
+    column, _, rest = str(metric).partition(".")
+    if not column.endswith("_share") or "adverse_events_by_category" not in tables:
+        return False
+    ae = tables["adverse_events_by_category"]
+    count = column.removesuffix("_share") + "_n"
+    if ae.empty or count not in ae.columns:
+        return False
+    status = adverse_events(ae, k).status
+    _, _, arm = rest.partition(".")
+    used = (ae["category"].astype(str) != ANY_AE) & (
+        (ae["arm"].astype(str) == arm) if arm else True
+    )
+    return bool((status.loc[used, count] != "").any() or (status.loc[used, "n"] != "").any())
+
+
 def reproduction(table: pd.DataFrame, tables: Mapping[str, pd.DataFrame], k: int) -> pd.DataFrame:
     """reproduction.csv as shared: targets are checked on the unsuppressed values, then a computed
     value made of a count of 1..k-1 reads ``<k``: a count (``orr_n.ADC``, ``events.pfs.ADC``,
     ``count.x.y``), a percentage whose count is small (``orr_pct`` -> ``orr_n``, same keys), a
-    ``share`` or ``grade34_share`` whose count or remainder is small. The published value and the
+    ``share`` or ``grade34_share`` whose count or remainder is small, or a ``grade34_share`` made
+    of a cell that the shareable adverse-event table by category hides. The published value and the
     description beside a masked value are masked too: with a "pass" they would give the hidden
     number back, and a target may be a frozen internal number rather than a published one (the
     paper's numbers stay in its seed document). ``tables``: the unsuppressed tables the targets were
@@ -570,7 +708,10 @@ def reproduction(table: pd.DataFrame, tables: Mapping[str, pd.DataFrame], k: int
     rows = [
         i
         for i, metric in enumerate(table["metric"])
-        if any(is_small(c, k) for c in _underlying_counts(metric, table["computed"].iloc[i], tables))
+        if any(
+            is_small(c, k) for c in _underlying_counts(metric, table["computed"].iloc[i], tables)
+        )
+        or _share_of_hidden_cells(metric, tables, k)
     ]
     out = table.copy()
     if rows:

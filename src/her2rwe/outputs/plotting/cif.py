@@ -147,6 +147,7 @@ def plot_cif(
     xlabel: str,
     competing: bool = True,
     width: str = "double",
+    risk_title: str = "Number at risk",
 ) -> Figure:
     """Draw the cumulative-incidence figure of one endpoint.
 
@@ -208,7 +209,7 @@ def plot_cif(
     for j, line in enumerate(panel.comparisons, start=1 + len(arms)):
         ax_head.text(0.0, j + 0.5, line, va="center", ha="left", fontsize=6.5, gid="comparison")
 
-    count_table(ax_risk, arms, panel.ticks, panel.at_risk, styles, "Number at risk", "at_risk",
+    count_table(ax_risk, arms, panel.ticks, panel.at_risk, styles, risk_title, "at_risk",
                 left, fw - left - right)  # fmt: skip
     return fig
 
@@ -228,10 +229,11 @@ def specs(study: Mapping[str, Any]) -> list[FigureSpec]:
 
 
 def draw(spec: FigureSpec, ctx: FigureContext) -> Figure:
-    """The cumulative-incidence figure of ``spec.endpoint``; numbers at risk 1..k-1 read ``<k``."""
+    """The cumulative-incidence figure of ``spec.endpoint``; numbers at risk coarsened with k
+    (1..k-1 read ``<k``, larger ones rounded down to a multiple of k, said in the table's title)."""
     from her2rwe.derive.endpoints import endpoint_definitions
     from her2rwe.outputs.plotting.km import time_axis_label
-    from her2rwe.outputs.shareable import mask_risk_rows
+    from her2rwe.outputs.shareable import mask_risk_rows, risk_rows_note
 
     tables, study, ep = ctx.tables, ctx.study, spec.endpoint
     fig_cfg = ctx.figure_settings
@@ -251,11 +253,12 @@ def draw(spec: FigureSpec, ctx: FigureContext) -> Figure:
     if not panel.arms:
         return style.placeholder(f"No cumulative incidence of {label}.", label)
     panel.at_risk = mask_risk_rows(panel.at_risk, ctx.min_cell_count)
+    note = risk_rows_note(ctx.min_cell_count)
     colors = style.arm_colors(panel.arms)
     styles = {a: {"color": colors[a], "linestyle": "-"} for a in panel.arms}
     origin = d.origin if d is not None else "index_date"
     return plot_cif(
         panel, styles, event_label=label, competing_label=f"{rival[0].upper()}{rival[1:]} (competing)",
         xlabel=time_axis_label(origin), competing=bool(fig_cfg["competing_curves"]),
-        width=ctx.width,
+        width=ctx.width, risk_title=f"Number at risk ({note})" if note else "Number at risk",
     )  # fmt: skip

@@ -52,6 +52,9 @@ SOURCES = {
     **{key: path.replace("tables/", "internal/", 1) for key, path in TABLES.items()},
     "survival_shown": "tables/survival.csv",
     "subgroup_survival_shown": "tables/subgroup_survival.csv",
+    # the arms' "n =" labels of the response and toxicity figures: hidden where the table hides them
+    "response_shown": "tables/response.csv",
+    "adverse_events_shown": "tables/adverse_events.csv",
 }
 # the reconstructed trial arms' curves (results/{study}/trial_context/curves.parquet) and the
 # parametric models (parametric.csv): inputs of the figures only of studies with a trial_context

@@ -205,11 +205,16 @@ def draw_panel(
     risk_title: str = "Number at risk",
     overlays: Mapping[str, pd.DataFrame] | None = None,
 ) -> Figure:
-    """:func:`plot_km` with the study's figure options, the printed counts masked below k."""
-    from her2rwe.outputs.shareable import mask_risk_rows
+    """:func:`plot_km` with the study's figure options, the printed counts coarsened with k
+    (shareable.mask_risk_rows: 1..k-1 read ``<k``, larger counts rounded down to a multiple of k,
+    said in the risk table's title)."""
+    from her2rwe.outputs.shareable import mask_risk_rows, risk_rows_note
 
     panel.at_risk = mask_risk_rows(panel.at_risk, min_cell_count)
     panel.cum_events = mask_risk_rows(panel.cum_events, min_cell_count)
+    note = risk_rows_note(min_cell_count)
+    if note:
+        risk_title = f"{risk_title} ({note})"
     return plot_km(
         panel,
         styles,

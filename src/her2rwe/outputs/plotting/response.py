@@ -8,7 +8,7 @@ the category percentages of ``best_response.csv``; nothing is recomputed.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from her2rwe.analyses.response import RESPONSE_LABELS as LABELS
 from her2rwe.formatting import fmt_ci, fmt_num, is_missing
@@ -38,14 +38,16 @@ def plot_response(
     conf_level: float = 0.95,
     width: str = "double",
     min_cell_count: int = 0,
+    shown_n: Mapping[str, Any] | None = None,
 ) -> Figure:
     """Stacked bars of best overall response per arm (percent of the arm), ORR and CBR marked.
 
-    With ``min_cell_count`` k > 1, an arm's n of 1..k-1 reads ``<k`` and a category whose count is
-    1..k-1 gets no percentage label."""
+    With ``min_cell_count`` k > 1, an arm's n of 1..k-1 reads ``<k``, an n that the shareable
+    response table hides (``shown_n``: arm -> its cell there) reads as there, and a category whose
+    count is 1..k-1 gets no percentage label."""
     from matplotlib.patches import Patch
 
-    from her2rwe.outputs.shareable import is_small, mask_count
+    from her2rwe.outputs.shareable import is_small, shown_count
 
     cats = [
         c
@@ -146,7 +148,7 @@ def plot_response(
     n_by_arm = {a: rates.loc[rates["arm"] == a, "n"] for a in arms}
     ax.set_xticklabels(
         [
-            f"{a}\n(n = {mask_count(int(n_by_arm[a].iloc[0]), min_cell_count)})"
+            f"{a}\n(n = {shown_count(int(n_by_arm[a].iloc[0]), min_cell_count, (shown_n or {}).get(a))})"
             if len(n_by_arm[a])
             else a
             for a in arms
@@ -182,6 +184,8 @@ def draw(spec: FigureSpec, ctx: FigureContext) -> Figure:
         return style.placeholder("No best overall response recorded.", "Best overall response")
     present = set(best["arm"].astype(str))
     arms = [a for a in ctx.arms if a in present] or list(dict.fromkeys(best["arm"].astype(str)))
+    from her2rwe.outputs.shareable import shown_counts
+
     return plot_response(
         best,
         ctx.tables["response"],
@@ -191,4 +195,5 @@ def draw(spec: FigureSpec, ctx: FigureContext) -> Figure:
         conf_level=ctx.conf_level,
         width=ctx.width,
         min_cell_count=ctx.min_cell_count,
+        shown_n=shown_counts(ctx.tables.get("response_shown"), "n"),
     )

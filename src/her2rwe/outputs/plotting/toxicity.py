@@ -9,7 +9,7 @@ is 1 or 2). The solid part of each bar is grade >= 3, the light part grade 1-2.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from her2rwe.outputs.plotting import style
 
@@ -42,13 +42,14 @@ def select_terms(ae: pd.DataFrame, max_terms: int = 15) -> list[str]:
     return [str(t) for t in top["term"].head(max_terms)]
 
 
-def _arm_label(ae: pd.DataFrame, arm: str, min_cell_count: int) -> str:
-    """``<arm> (n = N)``; N reads ``<k`` when it is 1..k-1."""
-    from her2rwe.outputs.shareable import mask_count
+def _arm_label(ae: pd.DataFrame, arm: str, min_cell_count: int, shown: Any = None) -> str:
+    """``<arm> (n = N)``; N reads ``<k`` when it is 1..k-1, and as the shareable table has it
+    (``shown``) when that hides it."""
+    from her2rwe.outputs.shareable import shown_count
 
     n = ae.loc[ae["arm"] == arm, "n"]
     if len(n) and n.notna().iloc[0]:
-        return f"{arm} (n = {mask_count(int(n.iloc[0]), min_cell_count)})"
+        return f"{arm} (n = {shown_count(int(n.iloc[0]), min_cell_count, shown)})"
     return arm
 
 
@@ -60,10 +61,12 @@ def plot_toxicity(
     max_terms: int = 15,
     width: str = "double",
     min_cell_count: int = 0,
+    shown_n: Mapping[str, Any] | None = None,
 ) -> Figure:
     """Grouped bars per term (most frequent on top), one bar per arm, grade >=3 solid, 1-2 light.
 
-    With ``min_cell_count`` k > 1, an arm's n of 1..k-1 reads ``<k`` in the legend."""
+    With ``min_cell_count`` k > 1, an arm's n of 1..k-1 reads ``<k`` in the legend, and an n that
+    the shareable adverse-event table hides (``shown_n``: arm -> its cell there) reads as there."""
     from matplotlib.patches import Patch
 
     terms = select_terms(ae, max_terms)
@@ -71,7 +74,7 @@ def plot_toxicity(
     band = 0.8 / n_arms
     fw = style.WIDTH_MM[width]
     row_mm = max(4.2, 2.6 * n_arms + 1.4)
-    labels = [_arm_label(ae, arm, min_cell_count) for arm in arms]
+    labels = [_arm_label(ae, arm, min_cell_count, (shown_n or {}).get(arm)) for arm in arms]
     # legend entries "<arm> (n = N), grade 1-2" at 6 pt: about 1.3 mm a character, plus the patch
     entry_mm = max(len(f"{label}, grade 1-2") for label in labels) * 1.3 + 7.0
     side = width == "double"  # legend right of the bars; at single width above them
@@ -156,4 +159,9 @@ def draw(spec: FigureSpec, ctx: FigureContext) -> Figure:
     ae = ae[ae["arm"].astype(str).isin(arms)]  # drops an "Overall" row if present
     if not len(ae) or not (ae["any_grade_n"].fillna(0) > 0).any():
         return style.placeholder("No adverse events recorded.", "Adverse events by grade")
-    return plot_toxicity(ae, arms, ctx.colors, width=ctx.width, min_cell_count=ctx.min_cell_count)
+    from her2rwe.outputs.shareable import shown_counts
+
+    return plot_toxicity(
+        ae, arms, ctx.colors, width=ctx.width, min_cell_count=ctx.min_cell_count,
+        shown_n=shown_counts(ctx.tables.get("adverse_events_shown"), "n"),
+    )  # fmt: skip
