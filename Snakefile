@@ -5,6 +5,9 @@
 configfile: "config.yaml"
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/records.smk"
 include: "workflow/rules/endpoints.smk"
@@ -17,6 +20,7 @@ include: "workflow/rules/response.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/reproduce.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/html_report.smk"
 
 
 rule all:

@@ -398,7 +398,7 @@ def final_outputs(study):
 
 def get_final_output(wildcards):
     paths = [path for study in STUDIES for path in final_outputs(study)]
-    paths += [f"results/{study}/{name}" for study in STUDIES for name in ("summary.md", "tables.docx")]
+    paths += [f"results/{study}/{name}" for study in STUDIES for name in ("summary.md", "tables.docx", "report.html")]
     paths.append("results/MANIFEST.sha256")
     return list(dict.fromkeys(paths))
 

@@ -22,7 +22,7 @@ import pandas as pd
 
 from her2rwe.config import study_settings
 from her2rwe.derive.dataset import arm_levels, reference_arm
-from her2rwe.derive.endpoints import BUILTIN_ENDPOINTS, endpoint_definitions
+from her2rwe.derive.endpoints import endpoint_name
 from her2rwe.formatting import risk_table_interval
 from her2rwe.stats import cox, km, logrank
 
@@ -748,17 +748,6 @@ def _stack_curves(parts: list[tuple[dict[str, str], dict[str, np.ndarray]]]) -> 
 def _footer(study: Mapping[str, Any]) -> list[str]:
     study = study_settings(study)
     return ["Synthetic data." if study.get("synthetic") else ""]
-
-
-def endpoint_name(study: Mapping[str, Any], endpoint: str) -> str:
-    """An endpoint as tables print it: ``PFS`` for a built-in endpoint, else the label of its
-    definition (``Duration of T-DXd``), else its name in capitals."""
-    study = study_settings(study)
-    custom = study["endpoint_definitions"]
-    if endpoint in BUILTIN_ENDPOINTS and endpoint not in custom:
-        return endpoint.upper()
-    definition = endpoint_definitions(study).get(endpoint)
-    return definition.label if definition and definition.label else endpoint.upper()
 
 
 def _note(notes: Mapping[str, str], name: str) -> list[str]:

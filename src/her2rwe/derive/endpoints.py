@@ -368,3 +368,14 @@ def derive_endpoints(
                 f"unknown endpoint {ep!r}: no definition and no {months}/{event} columns"
             )
     return pd.concat(parts, axis=1) if parts else pd.DataFrame(index=frame.index)
+
+
+def endpoint_name(study: Mapping[str, Any], endpoint: str) -> str:
+    """An endpoint as tables print it: ``PFS`` for a built-in endpoint, else the label of its
+    definition (``Duration of T-DXd``), else its name in capitals."""
+    study = study_settings(study)
+    custom = study["endpoint_definitions"]
+    if endpoint in BUILTIN_ENDPOINTS and endpoint not in custom:
+        return endpoint.upper()
+    definition = endpoint_definitions(study).get(endpoint)
+    return definition.label if definition and definition.label else endpoint.upper()

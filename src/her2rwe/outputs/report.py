@@ -12,14 +12,15 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from her2rwe import formatting as fmt
 from her2rwe import io
 from her2rwe.config import study_settings
 from her2rwe.derive.endpoints import BUILTIN_ENDPOINTS, endpoint_definitions
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd  # imported where used: the HTML report job reads no DataFrame
 
 # ------------------------------------------------------------------------------------------------
 # endpoint names
@@ -42,6 +43,8 @@ def endpoint_abbreviation(study: Mapping[str, Any], endpoint: str) -> str:
 
 
 def _rows(table: pd.DataFrame | None, **where: Any) -> pd.DataFrame:
+    import pandas as pd
+
     if table is None or table.empty:
         return pd.DataFrame()
     mask = pd.Series(True, index=table.index)
@@ -163,6 +166,8 @@ def response_sentences(
     """ "The ORR was 51.8% (43/83; 95% CI ...) with ADC and 26.9% (...) with HP+C (p = ...)."""
     if response is None or response.empty:
         return []
+    import pandas as pd
+
     names = {
         "orr": "objective response rate",
         "cbr": "clinical benefit rate",
@@ -542,7 +547,7 @@ def run_summary(studies: Sequence[str], results: str | Path = "results") -> list
             f"({results / 'reproduction_summary.md'})"
         )
     lines.append(
-        f"per study: {results}/<study>/summary.md, tables.docx, tables/, figures/; "
-        f"HTML report: snakemake --report {results}/report.html"
+        f"per study: {results}/<study>/report.html (open in a browser), summary.md, tables.docx, "
+        f"tables/, figures/; all studies: snakemake --report {results}/report.html"
     )
     return lines

@@ -42,6 +42,8 @@ EXCLUDED_DIRS = {"internal", "logs"}
 # the exact curves behind the figures (unsuppressed: not shareable when small cells are masked);
 # frozen only when asked, for checking figures across platforms through the data they draw
 CURVE_DIRS = {"survival"}
+# (the HTML reports, results/report.html and results/{study}/report.html, embed the figures' bytes
+# and are built from files that are frozen themselves)
 EXCLUDED_FILES = {"MANIFEST.sha256", "report.html"}
 TEXT_SUFFIXES = {".md", ".txt", ".html", ".json"}
 TABLE_SUFFIXES = {".csv", ".parquet"}
@@ -65,7 +67,7 @@ def shareable_files(results: str | Path, curves: bool = False) -> list[str]:
         rel = path.relative_to(root)
         if set(rel.parts[:-1]) & skip:
             continue
-        if rel.name in PATIENT_LEVEL or rel.as_posix() in EXCLUDED_FILES:
+        if rel.name in PATIENT_LEVEL or rel.name in EXCLUDED_FILES:
             continue
         if rel.name == FROZEN_INFO:
             continue
