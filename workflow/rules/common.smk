@@ -110,6 +110,7 @@ TABLE_NAMES = [
     "adverse_events",
     "adverse_events_by_category",
     "baseline",
+    "missingness",
 ]
 
 
@@ -398,7 +399,7 @@ def final_outputs(study):
 
 def get_final_output(wildcards):
     paths = [path for study in STUDIES for path in final_outputs(study)]
-    paths += [f"results/{study}/{name}" for study in STUDIES for name in ("summary.md", "tables.docx", "report.html")]
+    paths += [f"results/{study}/{name}" for study in STUDIES for name in ("summary.md", "tables.docx", "report.html", "checklist.md")]
     paths.append("results/MANIFEST.sha256")
     return list(dict.fromkeys(paths))
 

@@ -1,10 +1,11 @@
 """Write every study's standalone HTML report (results/{study}/report.html) from its shareable
-outputs: summary, tables, figures and reproduction status (her2rwe.outputs.html_report)."""
+outputs: summary, tables, figures and reproduction status (her2rwe.outputs.html_report); and its
+reporting checklist (results/{study}/checklist.md, her2rwe.outputs.checklist)."""
 
 import sys
 
 from her2rwe import io
-from her2rwe.outputs import html_report
+from her2rwe.outputs import checklist, html_report
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
 
@@ -19,3 +20,9 @@ for i, (name, study) in enumerate(snakemake.params.studies.items()):
     )
     io.write_text(page, snakemake.output.reports[i])
     print(f"{name}: report with {n_tables} tables and {n_figures} figures", file=sys.stderr)
+    facts = checklist.facts(
+        html_report.records(*html_report.read_csv(f"results/{name}/tables/attrition.csv")),
+        html_report.records(*html_report.read_csv(f"results/{name}/tables/missingness.csv")),
+        snakemake.params.outputs[name],
+    )
+    io.write_text(checklist.checklist_markdown(name, study, facts), snakemake.output.checklists[i])

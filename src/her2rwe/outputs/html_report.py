@@ -407,9 +407,9 @@ def design_items(
     if "records" in study:
         source += " (longitudinal records: patients, treatments, assessments)"
     items.append(("Data", source))
-    analysed = [r["n"] for r in attrition if r["step"] == "analysed"]
-    if analysed and all(n.isdigit() for n in analysed):
-        items.append(("Patients analysed", str(sum(int(n) for n in analysed))))
+    analysed = analysed_patients(attrition)
+    if analysed:
+        items.append(("Patients analysed", analysed))
     if arms:
         reference = study["arms"].get("reference")
         text = ", ".join(arms)
@@ -430,6 +430,12 @@ def design_items(
         )
     items.append(("Confidence intervals", fmt.ci_method_text(study["ci_method"], study["conf_level"])))
     return items
+
+
+def analysed_patients(attrition: Sequence[Mapping[str, str]]) -> str:
+    """The patients analysed, from the Total row of attrition.csv (a masked count as it is)."""
+    total = [r["n"] for r in attrition if r["step"] == "analysed" and r["arm"] == "Total"]
+    return total[0] if total else ""
 
 
 def arms_in_order(survival: Sequence[Mapping[str, str]]) -> list[str]:

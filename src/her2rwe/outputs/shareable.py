@@ -552,6 +552,15 @@ def baseline(
 ESS = ("ess_arm", "ess_reference")  # masked like counts: for matched pairs they are counts
 
 
+def missingness(table: pd.DataFrame, k: int) -> Shared:
+    """missingness.csv: per row, missing_n within n (the patients with a value are the hidden
+    remainder); per variable, the arms add up to the Overall row."""
+    return _simple(
+        table, k, ["n", "missing_n"], pcts={"missing_pct": ("missing_n", "n")},
+        row_totals=[("n", ["missing_n"])], margins=[Margin("arm", "Overall", within=["variable"])],
+    )  # fmt: skip
+
+
 def balance(table: pd.DataFrame, k: int) -> Shared:
     """balance.csv: the arms' numbers of patients and effective sample sizes (no relation)."""
     return _simple(table, k, ["n_arm", "n_reference", *ESS])

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from her2rwe import formatting
-from her2rwe.analyses import baseline, response, safety
+from her2rwe.analyses import baseline, missingness, response, safety
 from her2rwe.config import study_settings
 from her2rwe.derive.dataset import arm_levels, reference_arm
 from her2rwe.outputs import shareable
@@ -28,6 +28,7 @@ TABLES = [
     "adverse_events",
     "adverse_events_by_category",
     "baseline",
+    "missingness",
 ]
 
 
@@ -310,6 +311,24 @@ def format_baseline(table: pd.DataFrame, arms: list[str], study, suppression: st
 # the study
 
 
+def format_missingness(table: pd.DataFrame, study, suppression: str = "") -> str:
+    arms = list(dict.fromkeys(table["arm"]))
+    sizes = table.groupby("arm", sort=False)["n"].first()
+    header = ["Variable", "Role", *(f"{a} (N = {_count(sizes[a])})" for a in arms)]
+    rows = []
+    for variable in dict.fromkeys(table["variable"]):
+        sub = table[table["variable"] == variable].set_index("arm")
+        cells = [_n_pct(sub.loc[a, "missing_n"], sub.loc[a, "missing_pct"]) for a in arms]
+        rows.append([variable, sub["role"].iloc[0], *cells])
+    notes = [
+        "Patients without a value, n (% of the arm); a variable recorded only where it applies "
+        "(sd_weeks: stable disease) is missing for the others by design.",
+        suppression,
+    ]
+    title = _title(study, "Missing data")
+    return formatting.markdown_table(rows, header, title, _footnotes(study, *notes))
+
+
 def summarize_study_tables(
     study: Mapping[str, Any],
     data: pd.DataFrame,
@@ -412,6 +431,9 @@ def summarize_study_tables(
         out["baseline"] = _skipped(
             cols, "Baseline characteristics", "no baseline variables or covariates"
         )
+    m = missingness.summarize_missingness(data, study, arms)
+    sh = shareable.missingness(m, k)
+    out["missingness"] = Table(sh.table, format_missingness(sh.table, study, sh.footnote()), internal=m)
     return out
 
 
