@@ -99,7 +99,7 @@ def has_assessments(study):
 
 # survival tables written by survival.smk
 SURVIVAL_TABLES = ["survival", "landmarks", "comparisons", "cox_models", "subgroup_survival"]
-SURVIVAL_MARKDOWN = ["survival", "comparisons", "cox_models"]
+SURVIVAL_MARKDOWN = ["survival", "comparisons", "cox_models", "landmarks", "subgroup_survival"]
 
 # response, safety and baseline tables written by tables.smk (CSV and Markdown each)
 TABLE_NAMES = [
@@ -290,6 +290,8 @@ DOCX_TABLES = [
     "survival",
     "comparisons",
     "cox_models",
+    "landmarks",
+    "subgroup_survival",
     "response",
     "response_comparisons",
     "best_response",
@@ -297,7 +299,15 @@ DOCX_TABLES = [
     "adverse_events_by_category",
 ]
 # what the results paragraph reads
-SUMMARY_TABLES = ["survival", "comparisons", "response", "response_comparisons", "adverse_events"]
+SUMMARY_TABLES = [
+    "survival",
+    "comparisons",
+    "response",
+    "response_comparisons",
+    "adverse_events",
+    "landmarks",
+    "subgroup_survival",
+]
 
 
 def report_inputs(wildcards):

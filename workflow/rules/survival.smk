@@ -15,6 +15,8 @@ rule summarize_survival:
         survival_md="results/{study}/tables/survival.md",
         comparisons_md="results/{study}/tables/comparisons.md",
         cox_models_md="results/{study}/tables/cox_models.md",
+        landmarks_md="results/{study}/tables/landmarks.md",
+        subgroup_survival_md="results/{study}/tables/subgroup_survival.md",
         km_curves="results/{study}/survival/km_curves.parquet",
         risk_table="results/{study}/survival/risk_table.csv",
         survival_internal="results/{study}/internal/survival.csv",

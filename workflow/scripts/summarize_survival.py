@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 
 from her2rwe import io
 from her2rwe.analyses import survival
-from her2rwe.outputs import shareable
+from her2rwe.outputs import shareable, survival_tables
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
 study = snakemake.params.study
@@ -39,6 +39,12 @@ for name in ("survival", "landmarks", "comparisons", "cox_models", "subgroup_sur
 notes = {name: shared[name].footnote() for name in ("survival", "comparisons", "cox_models")}
 formatted = survival.format_tables(
     dataclasses.replace(results, **{name: s.table for name, s in shared.items()}), study, notes
+)
+formatted["landmarks"] = survival_tables.format_landmarks(
+    shared["landmarks"].table, study, shared["landmarks"].footnote()
+)
+formatted["subgroup_survival"] = survival_tables.format_subgroups(
+    shared["subgroup_survival"].table, study, shared["subgroup_survival"].footnote()
 )
 for name, text in formatted.items():
     io.write_text(text, out[f"{name}_md"])

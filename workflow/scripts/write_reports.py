@@ -6,7 +6,7 @@ from pathlib import Path
 from her2rwe import io
 from her2rwe.config import has_assessments
 from her2rwe.derive.dataset import arm_levels, reference_arm
-from her2rwe.outputs import report
+from her2rwe.outputs import report, survival_tables
 from her2rwe.outputs.response_duration import response_duration_sentences, response_methods_sentence
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
@@ -33,6 +33,12 @@ for i, (name, study) in enumerate(snakemake.params.studies.items()):
         table(name, "adverse_events"),
         arms=arms,
         reference=reference,
+        survival_extra=[
+            *survival_tables.landmark_sentences(
+                study, table(name, "landmarks"), arms, reference
+            ),
+            *survival_tables.subgroup_sentences(study, table(name, "subgroup_survival")),
+        ],
     )
     if f"{name}__response_duration" in snakemake.input.keys():
         extra = response_duration_sentences(table(name, "response_duration"), study)

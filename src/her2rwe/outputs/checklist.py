@@ -166,7 +166,7 @@ def items(study: Mapping[str, Any], f: Facts) -> list[tuple[str, str, str]]:
         ("RECORD 12.1", "Extent of the investigators' access to the database", not_manuscript),
         ("RECORD 12.2", "Data cleaning methods",
          "Input validation (types, codes, dates) stops the run or writes attrition rows; "
-         "the job logs under `logs/` name each check; docs/data_dictionary.md"),
+         "the job logs (logs/) name each check; docs/data_dictionary.md"),
         ("RECORD 12.3", "Linkage methods and their quality",
          "Not applicable: no linkage in the pipeline"),
         ("RECORD 13.1", "Selection of the persons included, with a flow diagram",

@@ -255,9 +255,13 @@ def results_paragraph(
     adverse_events: pd.DataFrame | None = None,
     arms: Sequence[str] = (),
     reference: str | None = None,
+    survival_extra: Sequence[str] = (),
 ) -> str:
+    """The results paragraph; `survival_extra` (landmark and subgroup sentences) follows the
+    survival sentences."""
     sentences = [
         *survival_sentences(study, survival, comparisons, arms, reference),
+        *survival_extra,
         *response_sentences(response, response_comparisons, arms, reference),
         *adverse_event_sentence(adverse_events),
     ]
