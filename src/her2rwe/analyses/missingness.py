@@ -2,8 +2,9 @@
 dataset, how many patients of each arm (and overall) have no value.
 
 The variables are the dataset's columns (data minimisation keeps only the declared ones) but the
-patient identifier, the arm and the endpoint bookkeeping columns (``<endpoint>_event``,
-``<endpoint>_source``); an endpoint is counted by its time (``<endpoint>_months``). Each variable
+patient identifier, the arm and the bookkeeping columns (an endpoint's ``_event`` or ``_status``,
+every ``_source``: which date or assessment decided a value); an endpoint, competing-risks ones
+included, is counted by its time (``<endpoint>_months``). Each variable
 says its role in the analysis (endpoint, covariate, subgroup, adjustment, baseline, response,
 other), from the config. Missing means an empty cell (NaN/None); a variable that is missing by
 design for some patients (the duration of stable disease of a patient without stable disease) is
@@ -32,7 +33,7 @@ def _roles(study: Mapping[str, Any]) -> dict[str, list[str]]:
         if role not in roles[variable]:
             roles[variable].append(role)
 
-    for endpoint in study["endpoints"]:
+    for endpoint in [*study["endpoints"], *study["competing_endpoints"]]:
         add(f"{endpoint}_months", "endpoint")
     for variable in study["covariates"]:
         add(variable, "covariate")
@@ -49,9 +50,10 @@ def _roles(study: Mapping[str, Any]) -> dict[str, list[str]]:
 def analysed_variables(data: pd.DataFrame, study: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(variable, role) for every column counted, in dataset order."""
     study = study_settings(study)
-    endpoints = set(study["endpoints"])
+    endpoints = {*study["endpoints"], *study["competing_endpoints"]}
     skip = {"patient_id", "arm"}
-    skip |= {f"{e}_{part}" for e in endpoints for part in ("event", "source")}
+    skip |= {f"{e}_{part}" for e in endpoints for part in ("event", "status", "source")}
+    skip |= {c for c in data.columns if str(c).endswith("_source")}  # which date decided a value
     roles = _roles(study)
     out = []
     for column in data.columns:
