@@ -24,3 +24,24 @@ def example_project(tmp_path):
         "    endpoints: [pfs, os]\n"
     )
     return tmp_path
+
+
+def bundled_study_data(block, days_per_month: float = 30.4375):
+    """The analysis dataset of a bundled study (a validated config block, paths relative to the
+    repository), as the workflow builds it: from a cohort file, or from longitudinal records."""
+    from her2rwe.derive.dataset import build_study_data
+    from her2rwe.derive.records_pipeline import build_records_study_data, derive_study_lines
+
+    if block.get("records"):
+        files = {k: str(REPO / v) for k, v in block["records"].items() if v}
+        sl = derive_study_lines(block, files, days_per_month)
+        return build_records_study_data(
+            block, sl.lines, sl.patients, sl.assessments, sl.adverse_events, days_per_month
+        )
+    return build_study_data(
+        block,
+        REPO / block["cohort"],
+        REPO / block["adverse_events"] if block.get("adverse_events") else None,
+        days_per_month,
+        assessments_path=REPO / block["assessments"] if block.get("assessments") else None,
+    )

@@ -18,9 +18,9 @@ import pytest
 import yaml
 
 from her2rwe.analyses.survival import summarize_survival
-from her2rwe.config import validate_config
-from her2rwe.derive.dataset import build_study_data
+from her2rwe.config import has_assessments, validate_config
 from her2rwe.outputs.plotting import figures, style
+from tests.conftest import bundled_study_data
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPECTED = ROOT / "tests" / "expected_results"
@@ -94,14 +94,10 @@ def _frozen_tables(study: str, block=None) -> dict[str, pd.DataFrame]:
         {k: res / p.replace("internal/", "tables/") for k, p in sources.items()}
     )
     block = dict(_bundled())[study]
-    if block.get("assessments"):
+    if has_assessments(block):
         # the waterfall and swimmer read the patient-level response table, which is internal and
         # so never frozen: derive it from the bundled synthetic files as the workflow does
-        data = build_study_data(
-            block, ROOT / block["cohort"],
-            assessments_path=ROOT / block["assessments"],
-        )  # fmt: skip
-        tables["tumour_response"] = data.tumour_response
+        tables["tumour_response"] = bundled_study_data(block).tumour_response
     return tables
 
 

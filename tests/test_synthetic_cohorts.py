@@ -37,9 +37,12 @@ def config():
 def data(config):
     out = {}
     for name in STUDIES:
-        study = config["studies"][name]
-        ae = study.get("adverse_events")
-        out[name] = build_study_data(study, ROOT / study["cohort"], ROOT / ae if ae else None)
+        # the calibrated cohort file (tki_after_tdm1's run reads the records built from it)
+        folder = ROOT / "data" / "raw" / name
+        ae = folder / "adverse_events.csv"
+        out[name] = build_study_data(
+            config["studies"][name], folder / "cohort.csv", ae if ae.exists() else None
+        )
     return out
 
 
@@ -57,7 +60,8 @@ def test_regenerated_cohorts_are_byte_identical(tmp_path):
     env = {"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"}
     subprocess.run([sys.executable, str(script), str(tmp_path)], check=True, env=env, timeout=300)
     made = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
-    assert len(made) == 10  # 3 studies: cohort + README; 2 AE files; 2 assessment files
+    # 3 studies: cohort + README; 2 AE files; 2 assessment files; tki_after_tdm1's 4 records files
+    assert len(made) == 14
     for rel in made:
         committed = ROOT / "data" / "raw" / rel
         assert committed.read_bytes() == (tmp_path / rel).read_bytes(), f"{rel} differs"
@@ -66,7 +70,7 @@ def test_regenerated_cohorts_are_byte_identical(tmp_path):
 @pytest.mark.parametrize("name", STUDIES)
 def test_every_file_says_it_is_synthetic(name):
     folder = ROOT / "data" / "raw" / name
-    for csv in folder.glob("*.csv"):
+    for csv in [*folder.glob("*.csv"), *folder.glob("records/*.csv")]:
         assert csv.read_text(encoding="utf-8").startswith("# SYNTHETIC DATA")
     assert (folder / "README.md").read_text(encoding="utf-8").startswith("# SYNTHETIC DATA")
 
@@ -342,3 +346,23 @@ def test_dates_are_consistent(name):
         assert (d["tdxd_start_date"] < d["tdxd_end_date"]).all()
         assert (d["tdxd_end_date"] < d["index_date"]).all()
     assert df["age"].between(18, 90).all()
+
+
+def test_tki_records_give_back_the_cohort_endpoints(config, data):
+    # the records built from the calibrated cohort (synthetic/history.py), run through lines of
+    # therapy, index-line selection and the endpoint rules, give every patient the cohort's PFS
+    # and OS, and the derived covariates agree where the history encodes them
+    from tests.conftest import bundled_study_data
+
+    records = bundled_study_data(config["studies"]["tki_after_tdm1"]).dataset
+    cohort = data["tki_after_tdm1"].dataset
+    r = records.set_index("patient_id").loc[cohort["patient_id"]]
+    c = cohort.set_index("patient_id")
+    for col in ("pfs_months", "os_months"):
+        assert np.allclose(r[col].to_numpy(float), c[col].to_numpy(float), rtol=0, atol=1e-12)
+    for col in ("pfs_event", "os_event", "prior_tdm1_benefit"):
+        assert r[col].astype(str).tolist() == c[col].astype(str).tolist(), col
+    # every patient gets a trastuzumab line and T-DM1, plus a lapatinib line after prior TKI
+    raw = pd.read_csv(ROOT / "data/raw/tki_after_tdm1/cohort.csv", comment="#", index_col="patient_id")
+    least = 2 + (raw.loc[c.index, "prior_tki"] == "yes").to_numpy()
+    assert (r["prior_lines"].to_numpy() == np.maximum(c["prior_lines"].to_numpy(), least)).all()

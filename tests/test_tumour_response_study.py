@@ -13,6 +13,7 @@ import yaml
 
 from her2rwe.analyses.response import ResponseOptions, summarize_response
 from her2rwe.analyses.response_duration import summarize_response_duration
+from her2rwe.config import validate_config
 from her2rwe.derive.dataset import build_study_data
 from her2rwe.outputs.plotting import style
 from her2rwe.outputs.plotting.swimmer import plot_swimmer, select_patients
@@ -23,6 +24,7 @@ from her2rwe.outputs.response_duration import (
 )
 from her2rwe.records.ingest import InputError
 from her2rwe.synthetic.assessments import BUNDLED, bundled_assessments
+from tests.conftest import bundled_study_data
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"
@@ -231,10 +233,16 @@ def test_bundled_assessments_are_reproducible_and_configured(study):
     assert bundled_assessments(study, cohort) == committed
     assert committed.startswith("# SYNTHETIC DATA")
     block = CONFIG["studies"][study]
-    assert block["assessments"] == f"data/raw/{study}/assessments.csv"
     spec = BUNDLED[study]
     assert block["response"]["cbr_min_weeks"] == spec["cbr_min_weeks"]
-    assert block["response"]["stop_at_next_line"] == spec["stop_at_next_line"]
+    if "records" in block:
+        # a records study reads the history built from these assessments (synthetic/history.py),
+        # with the next line moved past the index line's last assessment: the default window holds
+        assert block["records"]["assessments"] == f"data/raw/{study}/records/assessments.csv"
+        assert "stop_at_next_line" not in block["response"]
+    else:
+        assert block["assessments"] == f"data/raw/{study}/assessments.csv"
+        assert block["response"]["stop_at_next_line"] == spec["stop_at_next_line"]
 
 
 # the seed targets (ORR and CBR counts per arm), from config.yaml
@@ -246,12 +254,8 @@ SEED_COUNTS = {
 
 @pytest.mark.parametrize("study", sorted(SEED_COUNTS))
 def test_seed_response_targets_from_the_assessments(study):
-    block = CONFIG["studies"][study]
-    data = build_study_data(
-        block,
-        REPO / block["cohort"],
-        assessments_path=REPO / block["assessments"],
-    )
+    block = validate_config(CONFIG)["studies"][study]
+    data = bundled_study_data(block)
     arms = sorted(SEED_COUNTS[study])
     table = summarize_response(data.dataset, arms, ResponseOptions.from_study(block))
     table = table.set_index("arm")

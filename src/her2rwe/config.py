@@ -194,3 +194,10 @@ def has_assessments(study: Mapping[str, Any]) -> bool:
     file or an ``assessments`` file among its ``records``."""
     records = study.get("records") or {}
     return bool(study.get("assessments") or records.get("assessments"))
+
+
+def has_adverse_events(study: Mapping[str, Any]) -> bool:
+    """True when the study has an adverse-event file: the v1 ``adverse_events`` key or an
+    ``adverse_events`` file among its ``records``."""
+    records = study.get("records") or {}
+    return bool(study.get("adverse_events") or records.get("adverse_events"))

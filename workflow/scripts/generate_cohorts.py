@@ -1,6 +1,6 @@
 """Write the bundled synthetic cohorts (cohort.csv, adverse_events.csv where the paper reports AEs,
-README.md, and assessments.csv for the studies in her2rwe.synthetic.assessments.BUNDLED) under a
-data folder, one subfolder per study.
+README.md, assessments.csv for the studies in her2rwe.synthetic.assessments.BUNDLED, and records/
+for those in her2rwe.synthetic.history.BUNDLED_RECORDS) under a data folder, one subfolder per study.
 
     python workflow/scripts/generate_cohorts.py data/raw
 
@@ -13,6 +13,8 @@ from pathlib import Path
 from her2rwe import io
 from her2rwe.synthetic.assessments import BUNDLED, README_NOTE, bundled_assessments
 from her2rwe.synthetic.cohorts import generate_all
+from her2rwe.synthetic.history import BUNDLED_RECORDS, bundled_records
+from her2rwe.synthetic.history import README_NOTE as RECORDS_NOTE
 
 
 def write_cohorts(root: str | Path) -> list[Path]:
@@ -21,13 +23,23 @@ def write_cohorts(root: str | Path) -> list[Path]:
         for filename, text in study.files().items():
             if filename == "README.md" and name in BUNDLED:
                 text += README_NOTE
+            if filename == "README.md" and name in BUNDLED_RECORDS:
+                text += RECORDS_NOTE
             path = Path(root) / name / filename
             io.write_text(text, path)
             written.append(path)
         if name in BUNDLED:  # serial tumour assessments, derived from the cohort
             path = Path(root) / name / "assessments.csv"
-            io.write_text(bundled_assessments(name, study.files()["cohort.csv"]), path)
+            assessments = bundled_assessments(name, study.files()["cohort.csv"])
+            io.write_text(assessments, path)
             written.append(path)
+        if name in BUNDLED_RECORDS:  # longitudinal records built from the cohort (the run's input)
+            texts = bundled_records(name, study.files()["cohort.csv"], assessments)
+            texts["adverse_events.csv"] = study.files()["adverse_events.csv"]
+            for filename, text in texts.items():
+                path = Path(root) / name / "records" / filename
+                io.write_text(text, path)
+                written.append(path)
     return written
 
 

@@ -7,6 +7,7 @@ masked (min_cell_count) under results/{study}/tables/; the Markdown tables are t
 import sys
 
 from her2rwe import io
+from her2rwe.config import has_adverse_events
 from her2rwe.outputs.study_tables import log_lines, summarize_study_tables
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
@@ -15,7 +16,7 @@ tables = summarize_study_tables(
     study,
     io.read_analysis_dataset(snakemake.input.dataset),
     io.read_analysis_dataset(snakemake.input.adverse_events),
-    has_adverse_event_file=bool(study.get("adverse_events")),
+    has_adverse_event_file=has_adverse_events(study),
     min_cell_count=snakemake.params.min_cell_count,
 )
 for name, table in tables.items():

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from her2rwe.config import has_assessments, study_settings
+from her2rwe.config import has_adverse_events, has_assessments, study_settings
 from her2rwe.outputs.plotting import (
     cif,
     forest,
@@ -101,7 +101,7 @@ def _response_specs(study: Mapping[str, Any]) -> list[FigureSpec]:
 
 
 def _toxicity_specs(study: Mapping[str, Any]) -> list[FigureSpec]:
-    return [FigureSpec("toxicity", "toxicity")] if study.get("adverse_events") else []
+    return [FigureSpec("toxicity", "toxicity")] if has_adverse_events(study) else []
 
 
 def _assessment_specs(kind: str):
