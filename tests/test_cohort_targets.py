@@ -15,9 +15,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from her2rwe.derive.dataset import build_study_data
+from her2rwe.config import has_adverse_events
 from her2rwe.derive.preflight import prepare
 from her2rwe.outputs import reproduce as rp
+from tests.conftest import bundled_study_data
 
 ROOT = Path(__file__).resolve().parents[1]
 FIX = ROOT / "tests" / "fixtures"
@@ -97,8 +98,7 @@ def config():
 
 def study_tables(config, name: str) -> dict[str, pd.DataFrame]:
     study = config["studies"][name]
-    ae_path = study.get("adverse_events")
-    data = build_study_data(study, ROOT / study["cohort"], ROOT / ae_path if ae_path else None)
+    data = bundled_study_data(study)  # as the workflow builds it (cohort or records)
     ds = data.dataset
     split_of = {
         "T-DXd": "regimen",
@@ -153,7 +153,7 @@ def study_tables(config, name: str) -> dict[str, pd.DataFrame]:
     tables["cumulative_incidence"] = pd.DataFrame(
         competing_rows, columns=["endpoint", "arm", "event_type", "time", "crude_pct", "cif"]
     )
-    if ae_path:
+    if has_adverse_events(study):
         ae = data.adverse_events
         tables["adverse_events"] = _adverse_events(ds, ae, "term")
         tables["adverse_events_by_category"] = _adverse_events(ds, ae, "category")
