@@ -245,7 +245,7 @@ def test_methods_paragraph_names_the_competing_risks_estimators():
     }
     text = report.methods_paragraph(study, 30.4375, {"her2rwe": "0"})
     assert (
-        "The cumulative incidence of ILD recurrence (death competing) and time to next treatment "
+        "The cumulative incidence of ILD recurrence (death competing) and next treatment "
         "(death competing) was estimated with the Aalen-Johansen estimator" in text
     )
     assert "Gray's test" in text and "Fine-Gray" in text
@@ -285,6 +285,38 @@ def test_cumulative_incidence_figure_draws_the_results_tables():
     r = pd.read_csv(FIX / "competing_tables_colon.csv").set_index(["key", "column"])["value"]
     shr = f"{r[('Lev+5FU', 'shr')]:.2f}"
     assert any(t.startswith(f"Lev+5FU vs Obs: SHR {shr} (95% CI") and "Gray's p" in t for t in text)
-    assert "REC (competing)" not in text and "Competing event (competing)" in text
+    assert "REC (competing)" not in text and "Competing event" in text
     assert "<400" in text  # numbers at risk 1..k-1 are masked
     assert [t for t in text if t.startswith("REC, Obs (95% CI): 365 mo ")]
+
+
+def test_markdown_tables_and_results_sentence_print_the_r_values():
+    from her2rwe.outputs import report
+
+    data, study = colon_study()
+    res = analysis.summarize_competing(data, study)
+    r = pd.read_csv(FIX / "competing_tables_colon.csv").set_index(["key", "column"])["value"]
+
+    def pct(key):  # "23.9 (21.2-26.7)", R's cif and CI in %
+        return f"{100 * r[(key, 'cif')]:.1f} ({100 * r[(key, 'cif_lower')]:.1f}-{100 * r[(key, 'cif_upper')]:.1f})"
+
+    md = analysis.format_tables(res, study, {"cumulative_incidence": "Masked: none."})
+    (table,) = report.parse_markdown_tables(md["cumulative_incidence"])
+    assert table.header[:4] == ["Event", "Arm", "N", "Events, n (%)"]
+    assert table.header[4:] == [f"{t} months, % (95% CI)" for t in (365, 730, 1825)]
+    assert len(table.rows) == 8  # 3 arms and All, event and competing
+    obs = next(row for row in table.rows if row[:2] == ["REC", "Obs"])
+    assert obs[4:] == [pct(f"Obs event {t}") for t in (365, 730, 1825)]
+    assert "Masked: none." in md["cumulative_incidence"]
+    (comparisons,) = report.parse_markdown_tables(md["competing_comparisons"])
+    lev5 = next(row for row in comparisons.rows if row[1] == "Lev+5FU vs Obs")
+    shr = f"{r[('Lev+5FU', 'shr')]:.2f} ({r[('Lev+5FU', 'shr_lower')]:.2f}-{r[('Lev+5FU', 'shr_upper')]:.2f})"
+    assert lev5[5] == shr
+
+    (sentence,) = report.competing_sentences(
+        study, res.cumulative_incidence, res.competing_comparisons
+    )
+    assert sentence.startswith("With competing events, the cumulative incidence of REC was ")
+    assert f"{pct('Obs event 365').replace(' (', '% (95% CI ', 1)} at 365 months" in sentence
+    assert f"Lev+5FU vs Obs: SHR {r[('Lev+5FU', 'shr')]:.2f}, 95% CI " in sentence
+    assert report.competing_sentences({**study, "competing_endpoints": []}, None, None) == []

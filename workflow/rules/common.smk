@@ -319,6 +319,10 @@ def report_inputs(wildcards):
             inputs[f"{study}__{name}"] = f"results/{study}/tables/{name}.csv"
         for name in DOCX_TABLES:
             inputs[f"{study}__{name}_md"] = f"results/{study}/tables/{name}.md"
+        if study_config(study)["competing_endpoints"]:  # competing risks: sentences, tables
+            for name in COMPETING_TABLES:
+                inputs[f"{study}__{name}"] = f"results/{study}/tables/{name}.csv"
+                inputs[f"{study}__{name}_md"] = f"results/{study}/tables/{name}.md"
         if study in ADJUSTED_STUDIES:  # the adjusted comparison: a sentence, a paragraph, tables
             inputs[f"{study}__adjusted_comparisons"] = f"results/{study}/tables/adjusted_comparisons.csv"
             inputs[f"{study}__adjusted_methods"] = f"results/{study}/adjusted/methods.md"
@@ -354,7 +358,7 @@ COMPETING_TABLES = ["cumulative_incidence", "competing_comparisons"]
 def competing_outputs(study):
     """The competing-risks outputs of a study (competing.smk)."""
     return [
-        *(f"results/{study}/tables/{name}.csv" for name in COMPETING_TABLES),
+        *(f"results/{study}/tables/{name}.{ext}" for name in COMPETING_TABLES for ext in ("csv", "md")),
         f"results/{study}/competing/cif_curves.parquet",
         f"results/{study}/competing/risk_table.csv",
     ]  # the cif_<endpoint> figures: figure_outputs (figures.smk)

@@ -11,6 +11,8 @@ rule summarize_competing:
         competing_comparisons=shareable_table("competing_comparisons", "table_competing"),
         cumulative_incidence_internal="results/{study}/internal/cumulative_incidence.csv",
         competing_comparisons_internal="results/{study}/internal/competing_comparisons.csv",
+        cumulative_incidence_md="results/{study}/tables/cumulative_incidence.md",
+        competing_comparisons_md="results/{study}/tables/competing_comparisons.md",
         cif_curves="results/{study}/competing/cif_curves.parquet",
         risk_table="results/{study}/competing/risk_table.csv",
     params:

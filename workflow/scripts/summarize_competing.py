@@ -2,10 +2,11 @@
 endpoints.
 
 Each table is written unsuppressed under results/{study}/internal/ and with small counts masked
-(min_cell_count) under results/{study}/tables/; the curves and numbers at risk for the figure under
-results/{study}/competing/.
+(min_cell_count) under results/{study}/tables/, with a Markdown copy formatted from the shareable one
+(for tables.docx); the curves and numbers at risk for the figure under results/{study}/competing/.
 """
 
+import dataclasses
 import sys
 
 import pandas as pd
@@ -22,17 +23,20 @@ path = snakemake.input.dataset
 data = pd.read_parquet(path, columns=competing.analysis_columns(study, pq.read_schema(path).names))
 results = competing.summarize_competing(data, study)
 out = snakemake.output
+shared = {}
 for name in ("cumulative_incidence", "competing_comparisons"):
     table = getattr(results, name)
     io.write_table(table, out[f"{name}_internal"])
-    shared = getattr(shareable, name)(table, k)
-    io.write_table(shared.table, out[name])
-    status = shared.status.to_numpy()
-    print(
-        f"{name}: {(status == 'primary').sum()} primary, "
-        f"{(status == 'complementary').sum()} complementary cell(s) masked",
-        file=sys.stderr,
-    )
+    shared[name] = getattr(shareable, name)(table, k)
+    io.write_table(shared[name].table, out[name])
+    print(shared[name].log_line(name), file=sys.stderr)
+formatted = competing.format_tables(
+    dataclasses.replace(results, **{name: s.table for name, s in shared.items()}),
+    study,
+    {name: s.footnote() for name, s in shared.items()},
+)
+for name, text in formatted.items():
+    io.write_text(text, out[f"{name}_md"])
 io.write_parquet(results.cif_curves, out.cif_curves)
 io.write_table(results.risk_table, out.risk_table)
 print(

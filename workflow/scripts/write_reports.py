@@ -45,6 +45,11 @@ for i, (name, study) in enumerate(snakemake.params.studies.items()):
         paragraph = " ".join([paragraph, *extra]) if extra else paragraph
     derivation = [response_methods_sentence(study)] if has_assessments(study) else []
     methods = report.methods_paragraph(study, snakemake.params.days_per_month, versions, derivation)
+    if f"{name}__cumulative_incidence" in snakemake.input.keys():
+        competing = report.competing_sentences(
+            study, table(name, "cumulative_incidence"), table(name, "competing_comparisons")
+        )
+        paragraph = " ".join([paragraph, *competing])
     if f"{name}__adjusted_comparisons" in snakemake.input.keys():
         adjusted = report.adjusted_sentences(study, table(name, "adjusted_comparisons"))
         paragraph = " ".join([paragraph, *adjusted])
@@ -65,6 +70,8 @@ for i, (name, study) in enumerate(snakemake.params.studies.items()):
     names = list(markdown_tables)
     if f"{name}__response_duration_md" in snakemake.input.keys():
         names.insert(names.index("best_response") + 1, "response_duration")
+    if f"{name}__cumulative_incidence_md" in snakemake.input.keys():
+        names += ["cumulative_incidence", "competing_comparisons"]
     if f"{name}__adjusted_md" in snakemake.input.keys():
         names.append("adjusted")
     for md in names:

@@ -191,3 +191,115 @@ def summarize_competing(data: pd.DataFrame, study: Mapping[str, Any]) -> Competi
         cif_curves=concat(curve_parts, CURVE_COLUMNS),
         risk_table=concat(risk_parts, RISK_COLUMNS),
     )
+
+
+def _count_pct(n: Any, pct: Any) -> str:
+    """``21 (3.2%)``; a masked count (``<11``, ``*``) as it is, its percentage with it."""
+    from her2rwe import formatting as fm
+
+    if fm.is_missing(n):
+        return ""
+    if isinstance(n, str) and not n.strip().lstrip("+-").replace(".", "", 1).isdigit():
+        return n
+    return f"{int(float(n))} ({fm.fmt_num(pct, 1, missing='-')}%)"
+
+
+def event_labels(study: Mapping[str, Any], ep: str) -> dict[str, str]:
+    """``{"event": "ILD recurrence", "competing": "Death (competing)", "rival": "death"}`` from the
+    endpoint's definition (``Competing event`` and no rival in the duration form)."""
+    from her2rwe.derive.endpoints import endpoint_definitions
+
+    d = endpoint_definitions(study).get(ep)
+    if d is None or not d.is_competing:
+        return {"event": ep.upper(), "competing": "Competing event", "rival": ""}
+    rival = " or ".join(dict.fromkeys(s.label.replace("_", " ") for s in d.competing))
+    return {
+        "event": d.display,
+        "competing": f"{rival[0].upper()}{rival[1:]} (competing)",
+        "rival": rival,
+    }
+
+
+def format_tables(
+    results: CompetingResults, study: Mapping[str, Any], notes: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Markdown tables for people: cumulative_incidence.md (per endpoint, arm and event type the
+    cumulative incidence in % at each landmark) and competing_comparisons.md (subdistribution
+    hazard ratio and Gray's test). Count cells are printed as they are, so a shareable copy (counts
+    masked as ``<11`` / ``*``) formats as well; ``notes`` adds a footnote per table."""
+    from her2rwe import formatting as fm
+
+    study = study_settings(study)
+    notes = notes or {}
+    conf = f"{float(study['conf_level']) * 100:g}%"
+    title = study.get("title") or ""
+    footer = ["Synthetic data." if study.get("synthetic") else ""]
+    ci = results.cumulative_incidence
+    times = sorted({float(t) for t in ci["time"]})
+    if ci["arm"].astype(str).nunique() <= 2:  # a single arm: its rows are the All rows
+        ci = ci[ci["arm"].astype(str) != "All"]
+    rows = []
+    for (ep, arm, kind), g in ci.groupby(["endpoint", "arm", "event_type"], sort=False):
+        g = g.set_index("time")
+        first = g.iloc[0]
+        cells = [
+            fm.fmt_estimate_ci(*(100 * float(g.at[t, c]) if not fm.is_missing(g.at[t, c])
+                                 else None for c in ("cif", "cif_lower", "cif_upper")),
+                               missing="NE")
+            for t in times
+        ]  # fmt: skip
+        label = event_labels(study, ep)[kind]
+        rows.append(
+            [label, arm, first["n"], _count_pct(first["events_total"], first["crude_pct"]), *cells]
+        )
+    ci_md = fm.markdown_table(
+        rows,
+        [
+            "Event",
+            "Arm",
+            "N",
+            "Events, n (%)",
+            *(f"{fm.fmt_num(t, 0)} months, % ({conf} CI)" for t in times),
+        ],
+        title=f"Cumulative incidence{': ' + title if title else ''}",
+        align=["l", "l", *["r"] * (2 + len(times))],
+        footnotes=[
+            "Aalen-Johansen cumulative incidence with the competing event as such, not censored; "
+            f"variance of Gray (as R cmprsk cuminc), {conf} CI on the log(-log) scale. NE, not "
+            "estimable (after the last follow-up).",
+            "Events: of the type over the whole follow-up (crude %).",
+            *([notes["cumulative_incidence"]] if notes.get("cumulative_incidence") else []),
+            *footer,
+        ],
+    )
+    rows = []
+    for r in results.competing_comparisons.itertuples(index=False):
+        shr = fm.fmt_estimate_ci(r.shr, r.shr_lower, r.shr_upper, 2, "-")
+        rows.append([
+            event_labels(study, r.endpoint)["event"], f"{r.arm} vs {r.reference}", r.n, r.events,
+            r.competing, shr, fm.fmt_p(r.shr_p), fm.fmt_p(r.gray_p),
+            r.note if isinstance(r.note, str) else "",
+        ])  # fmt: skip
+    comparisons_md = fm.markdown_table(
+        rows,
+        [
+            "Event",
+            "Comparison",
+            "N",
+            "Events",
+            "Competing",
+            f"SHR ({conf} CI)",
+            "p (SHR)",
+            "Gray's p",
+            "Note",
+        ],  # fmt: skip
+        title=f"Competing-risks comparisons{': ' + title if title else ''}",
+        align=["l", "l", *["r"] * 6, "l"],
+        footnotes=[
+            "SHR, subdistribution hazard ratio (Fine-Gray, as R cmprsk crr) with Wald CI and p; "
+            "Gray's test (rho = 0) on the two arms.",
+            *([notes["competing_comparisons"]] if notes.get("competing_comparisons") else []),
+            *footer,
+        ],
+    )
+    return {"cumulative_incidence": ci_md, "competing_comparisons": comparisons_md}

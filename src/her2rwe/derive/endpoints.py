@@ -134,7 +134,7 @@ BUILTIN_ENDPOINTS: dict[str, EndpointDefinition] = {
     # incidence of starting a next treatment, where death before it competes instead of counting
     "ttnt_cr": EndpointDefinition(
         name="ttnt_cr",
-        label="Time to next treatment",
+        label="Next treatment",  # the event whose cumulative incidence is estimated
         events=(_S("next_treatment_date", "next_treatment"),),
         competing=(_S("death_date", "death"),),
         censor=(_S("last_contact_date", "last_contact"), _S("index_date", "no_follow_up")),

@@ -359,6 +359,8 @@ def competing_methods(study: Mapping[str, Any]) -> str:
     eps = study["competing_endpoints"]
     if not eps:
         return ""
+    from her2rwe.analyses.competing import event_labels
+
     definitions = endpoint_definitions(study)
     parts = []
     for ep in eps:
@@ -366,11 +368,8 @@ def competing_methods(study: Mapping[str, Any]) -> str:
         if d is None or not d.is_competing:
             parts.append(ep.upper())
             continue
-        rivals = " or ".join(dict.fromkeys(src.label.replace("_", " ") for src in d.competing))
-        label = d.display
-        if len(label) > 1 and label[1].islower():  # "Time to ..." but "ILD ..."
-            label = label[0].lower() + label[1:]
-        parts.append(f"{label} ({rivals} competing)")
+        labels = event_labels(study, ep)
+        parts.append(f"{_sentence_case(labels['event'])} ({labels['rival']} competing)")
     conf = f"{study['conf_level'] * 100:g}%"
     return (
         f"The cumulative incidence of {_join(parts)} was estimated with the Aalen-Johansen estimator, "
@@ -379,6 +378,72 @@ def competing_methods(study: Mapping[str, Any]) -> str:
         f"compared with Gray's test and with subdistribution hazard ratios from the Fine-Gray model "
         f"(robust variance). "
     )
+
+
+
+def _sentence_case(label: str) -> str:
+    """A label inside a sentence: "time to next treatment", but "ILD recurrence"."""
+    if len(label) > 1 and label[1].islower():
+        return label[0].lower() + label[1:]
+    return label
+
+
+def competing_sentences(
+    study: Mapping[str, Any],
+    cumulative_incidence: pd.DataFrame | None,
+    comparisons: pd.DataFrame | None,
+) -> list[str]:
+    """ "With death as a competing event, the cumulative incidence of ILD recurrence was 1.7% (95% CI
+    0.9-3.0) at 6 months, ... (SHR ..., Gray's p = ...)." per competing-risks endpoint, per arm (the
+    whole cohort for a single arm), from the shareable tables."""
+    from her2rwe.analyses.competing import event_labels
+
+    study = study_settings(study)
+    conf = f"{study['conf_level'] * 100:g}%"
+    sentences = []
+    for ep in study["competing_endpoints"]:
+        rows = _rows(cumulative_incidence, endpoint=ep, event_type="event")
+        if rows.empty:
+            continue
+        arms = [a for a in dict.fromkeys(rows["arm"].astype(str)) if a != "All"]
+        groups = arms if len(arms) > 1 else ["All"]
+        labels = event_labels(study, ep)
+        parts = []
+        for group in groups:
+            g = rows[rows["arm"].astype(str) == group]
+            at = []
+            for r in g[~g["cif"].map(fmt.is_missing)].itertuples(index=False):
+                lo, hi = (None if fmt.is_missing(v) else 100 * float(v) for v in (r.cif_lower, r.cif_upper))
+                level = "" if at else f"{conf} CI "
+                at.append(
+                    f"{fmt.fmt_num(100 * float(r.cif))}% ({level}{fmt.fmt_ci(lo, hi, missing='NE')}) "
+                    f"at {fmt.fmt_num(r.time, 0)} months"
+                )  # fmt: skip
+            if at:
+                parts.append(_join(at) + (f" with {group}" if group != "All" else ""))
+        if not parts:
+            continue
+        label = _sentence_case(labels["event"])
+        rival = labels["rival"]
+        lead = f"With {rival} as a competing event" if rival else "With competing events"
+        text = f"{lead}, the cumulative incidence of {label} was "
+        text += "; ".join(parts)
+        extra = []
+        for c in _rows(comparisons, endpoint=ep).to_dict("records"):
+            prefix = f"{c['arm']} vs {c['reference']}: " if len(groups) > 2 else ""
+            if fmt.is_missing(c.get("shr")):
+                extra.append(prefix + "SHR not estimable")
+                continue
+            p = fmt.fmt_p(c.get("gray_p"))
+            gray = f"; Gray's p {'= ' + p if not p.startswith('<') else p}" if p else ""
+            extra.append(
+                f"{prefix}SHR {fmt.fmt_num(c['shr'], 2)}, {conf} CI "
+                f"{fmt.fmt_ci(c['shr_lower'], c['shr_upper'], 2)}{gray}"
+            )
+        if extra:
+            text += " (" + "; ".join(extra) + ")"
+        sentences.append(text + ".")
+    return sentences
 
 
 def _survival_methods(

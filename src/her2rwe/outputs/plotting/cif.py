@@ -231,6 +231,7 @@ def specs(study: Mapping[str, Any]) -> list[FigureSpec]:
 def draw(spec: FigureSpec, ctx: FigureContext) -> Figure:
     """The cumulative-incidence figure of ``spec.endpoint``; numbers at risk coarsened with k
     (1..k-1 read ``<k``, larger ones rounded down to a multiple of k, said in the table's title)."""
+    from her2rwe.analyses.competing import event_labels
     from her2rwe.derive.endpoints import endpoint_definitions
     from her2rwe.outputs.plotting.km import time_axis_label
     from her2rwe.outputs.shareable import mask_risk_rows, risk_rows_note
@@ -240,12 +241,8 @@ def draw(spec: FigureSpec, ctx: FigureContext) -> Figure:
     ci = tables["cumulative_incidence"]
     arms = [a for a in dict.fromkeys(ci["arm"].astype(str)) if a != "All"]
     d = endpoint_definitions(study).get(ep)
-    label = d.display if d is not None else ep.upper()
-    rival = (
-        " or ".join(dict.fromkeys(s.label.replace("_", " ") for s in d.competing))
-        if d is not None and d.is_competing
-        else "competing event"
-    )
+    labels = event_labels(study, ep)
+    label = labels["event"]
     panel = select_panel(
         tables["cif_curves"], tables["cif_risk_table"], ci, tables["competing_comparisons"],
         ep, arms if len(arms) > 1 else ["All"], fig_cfg.get("xmax"), ctx.conf_level,
@@ -258,7 +255,7 @@ def draw(spec: FigureSpec, ctx: FigureContext) -> Figure:
     styles = {a: {"color": colors[a], "linestyle": "-"} for a in panel.arms}
     origin = d.origin if d is not None else "index_date"
     return plot_cif(
-        panel, styles, event_label=label, competing_label=f"{rival[0].upper()}{rival[1:]} (competing)",
+        panel, styles, event_label=label, competing_label=labels["competing"],
         xlabel=time_axis_label(origin), competing=bool(fig_cfg["competing_curves"]),
         width=ctx.width, risk_title=f"Number at risk ({note})" if note else "Number at risk",
     )  # fmt: skip
