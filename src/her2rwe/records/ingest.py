@@ -285,7 +285,7 @@ def cohort_schema(
             TEXT,
             checks=[
                 pa.Check(
-                    lambda s: s.str.fullmatch("[012]").fillna(False).astype(bool),
+                    lambda s: _matches(s, "[012]"),
                     error="expected a competing-risks status 0 (censored), 1 (event) or 2 "
                     "(competing event)",
                 )
