@@ -34,20 +34,13 @@ import io
 import numpy as np
 import pandas as pd
 
+from her2rwe.records.contract import DATE_COLUMNS
+
 DAY = pd.Timedelta(days=1)
 TKI_PARTNER = "capecitabine"
 MIDDLE_CHEMO = ("vinorelbine", "gemcitabine", "eribulin")
 NEXT_LINE = "eribulin"
 PATIENT_COLUMNS = ["age", "ecog", "hr_status", "visceral_mets", "brain_mets"]
-DATES = [
-    "index_date",
-    "progression_date",
-    "death_date",
-    "last_assessment_date",
-    "last_contact_date",
-    "next_treatment_date",
-    "discontinuation_date",
-]
 
 
 def _gap(rng: np.random.Generator) -> pd.Timedelta:
@@ -61,7 +54,7 @@ def tki_after_tdm1_records(
     states every rule). ``cohort`` and ``assessments`` as read from their CSV files."""
     rng = np.random.default_rng(seed)
     c = cohort.copy()
-    for col in DATES:
+    for col in DATE_COLUMNS:
         c[col] = pd.to_datetime(c[col])
     a = assessments.assign(date=pd.to_datetime(assessments["date"]))
     treatments: list[tuple] = []
