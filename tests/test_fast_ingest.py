@@ -12,6 +12,7 @@ from her2rwe.records.ingest import NUMBER, _read_lines, read_raw_csv
 from her2rwe.records.rawtext import FIELD_LIMIT
 
 HEADER = "patient_id,arm,pfs_months,age\n"
+NBSP_B = "B\u00a0"
 SIMPLE = {
     "plain": HEADER + "P1,A,1.5,60\nP2,B,2,61\n",
     "crlf": HEADER.replace("\n", "\r\n") + "P1,A,1.5,60\r\nP2,B,2,61",
@@ -20,6 +21,12 @@ SIMPLE = {
     "rows of empty cells": HEADER + "P1,A,1.5,60\n,,,\n , ,\u00a0,\nP2,B,2,61\n",
     "non-ASCII": HEADER + "P1,Ärm,١٫٥,٦٠\nP2,B,2,61\n",
     "padded header": " patient_id , arm,pfs_months,age \nP1,A,1.5,60\n",
+    # 3000 rows whose values repeat: built from the distinct values
+    "repeating values": HEADER
+    + "".join(
+        f"P{i},{' A' if i % 3 else NBSP_B},{i % 7}.5,{' ' if i % 5 else 60}\n" for i in range(3000)
+    )
+    + ",,,\n",
 }
 FALLBACK = {
     "quotes": HEADER + 'P1,"A",1.5,60\n',

@@ -99,22 +99,10 @@ def read_simple(text: str, field_limit: int, keep=None, raw: bytes | None = None
     empty = np.ones(n, dtype=bool)
     columns = {}
     for g, name in zip(generic, names, strict=True):
-        col = table.column(g)
-        strip = np.flatnonzero(pc.match_substring_regex(col, _MAY_STRIP).to_numpy(False))
-        blank = pc.equal(pc.binary_length(col), 0).to_numpy(False)
         wanted = keep is None or name in keep
         if not wanted and not empty.any():
             continue
-        if wanted:
-            values = col.to_numpy(zero_copy_only=False).astype(object, copy=False)
-        else:
-            values = col.take(pa.array(strip)).to_numpy(zero_copy_only=False)
-            values = np.asarray(values, dtype=object)
-        for k, i in enumerate(strip):
-            cell = (values[i] if wanted else values[k]).strip()
-            if wanted:
-                values[i] = cell
-            blank[i] = cell == ""
+        values, blank = _stripped(table.column(g).combine_chunks(), wanted)
         empty &= blank
         if wanted:
             columns[name] = values
@@ -124,6 +112,36 @@ def read_simple(text: str, field_limit: int, keep=None, raw: bytes | None = None
         columns = {k: v[full] for k, v in columns.items()}
         lines = lines[full]
     return header_line, header, columns, lines
+
+
+def _stripped(col, values: bool):
+    """``(cells, blank)``: the cells of a pyarrow string array stripped with ``str.strip`` (an
+    object array; None unless ``values``) and which of them are empty.
+
+    A column whose values repeat is built from its distinct values, so its rows share one string
+    object per value (a million yes/no flags hold two strings, not a million)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(col)
+    sample = col.take(pa.array(np.arange(0, n, max(1, n // 10_000)))) if n > 1000 else None
+    if sample is not None and len(pc.unique(sample)) < len(sample) // 2:
+        encoded = pc.dictionary_encode(col)
+        uniq = encoded.dictionary.to_numpy(zero_copy_only=False)
+        uniq = np.array([v.strip() for v in uniq], dtype=object)
+        codes = encoded.indices.to_numpy(zero_copy_only=False)
+        return (uniq[codes] if values else None), (uniq == "")[codes]
+    strip = np.flatnonzero(pc.match_substring_regex(col, _MAY_STRIP).to_numpy(False))
+    blank = pc.equal(pc.binary_length(col), 0).to_numpy(False)
+    if not values:
+        for k, cell in enumerate(col.take(pa.array(strip, type=pa.int64())).to_pylist()):
+            blank[strip[k]] = cell.strip() == ""
+        return None, blank
+    cells = col.to_numpy(zero_copy_only=False).astype(object, copy=False)
+    for i in strip:
+        cells[i] = cells[i].strip()
+        blank[i] = cells[i] == ""
+    return cells, blank
 
 
 def _ascii_pattern(pattern: str) -> str:
