@@ -313,6 +313,14 @@ def check_records_study(name: str, study: Mapping[str, Any], workdir: str | Path
         derived |= {
             f"{prefix}_{s}" for s in ("start_date", "end_date", "discontinuation_reason", "line")
         }
+    derived |= {f"{name}_date" for name in study["index"]["adverse_event_dates"]}
+    if study["index"]["adverse_event_dates"] and "onset_date" not in headers.get(
+        "adverse_events", []
+    ):
+        problems.append(
+            f"studies.{name}.index.adverse_event_dates: needs records.adverse_events with an "
+            "onset_date column"
+        )
     columns = set(headers["patients"]) | derived
     where = f"{study['records']['patients']} or the derived columns"
     for field in ("strata", "covariates", "categorical"):

@@ -32,9 +32,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from her2rwe.derive.endpoints import derive_endpoints, endpoint_definitions
+from her2rwe.derive.endpoints import (
+    derive_endpoints,
+    endpoint_definitions,
+    same_day_rows,
+)
 from her2rwe.derive.index_line import IndexSelection
 from her2rwe.records.drugs import CLASSES, DrugDictionary
+from her2rwe.records.rawtext import InputError, Problem
 
 ADEQUATE = ("CR", "PR", "SD", "PD")
 THERAPY_GROUPS = {
@@ -195,7 +200,27 @@ def build_analysis_dataset(
 ) -> pd.DataFrame:
     """The v1 analysis dataset from an index cohort: patient_id, arm, endpoints, covariates."""
     endpoints = list(study["endpoints"])
-    derived = derive_endpoints(cohort, endpoints, endpoint_definitions(study), days_per_month)
+    definitions = endpoint_definitions(study)
+    competing = list(study["competing_endpoints"])
+    for ep in competing:
+        d = definitions.get(ep)
+        if d is not None and d.is_competing and d.same_day == "error":
+            rows, ev_cols, cp_cols = same_day_rows(cohort, d)
+            if rows:
+                raise InputError(
+                    [
+                        Problem(
+                            "records",
+                            None,
+                            ev_cols[0],
+                            f"competing-risks endpoint {ep!r}: for {len(rows)} patient(s) the "
+                            f"event ({ev_cols[0]}) and the competing event ({cp_cols[0]}) fall on "
+                            f"the same day; set endpoint_definitions.{ep}.same_day to event or "
+                            "competing",
+                        )
+                    ]
+                )
+    derived = derive_endpoints(cohort, endpoints, definitions, days_per_month, competing)
     covariates = [
         c for c in cohort.columns if c not in ("patient_id", "arm") and not c.endswith("_date")
     ]

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from her2rwe.config import study_settings
@@ -82,6 +83,28 @@ def derive_study_lines(
     return StudyLines(result.lines, differ, records.patients, assessments, ae, notes)
 
 
+def first_onset(cohort: pd.DataFrame, adverse_events: pd.DataFrame, terms) -> np.ndarray:
+    """Each index patient's earliest adverse-event onset after the index date among ``terms``
+    (case-insensitive), NaT without one (``index.adverse_event_dates``)."""
+    if "onset_date" not in adverse_events.columns:
+        raise InputError(
+            [
+                Problem(
+                    "adverse_events",
+                    None,
+                    "onset_date",
+                    "index.adverse_event_dates needs an onset_date column in the adverse-event file",
+                )
+            ]
+        )
+    wanted = {t.casefold() for t in terms}
+    ae = adverse_events[adverse_events["term"].astype(str).str.casefold().isin(wanted)]
+    ae = ae.merge(cohort[["patient_id", "index_date"]], on="patient_id")
+    ae = ae[ae["onset_date"] > ae["index_date"]]
+    first = ae.groupby("patient_id")["onset_date"].min()
+    return pd.to_datetime(first.reindex(cohort["patient_id"]).to_numpy())
+
+
 def build_records_study_data(
     study: Mapping[str, Any],
     lines: pd.DataFrame,
@@ -103,6 +126,8 @@ def build_records_study_data(
         study["arms"].get("order"),
     )
     cohort = index_cohort(selection, lines, patients, assessments, rule, dictionary, days_per_month)
+    for name, terms in rule["adverse_event_dates"].items():
+        cohort[f"{name}_date"] = first_onset(cohort, adverse_events, terms)
     notes: list[str] = []
     tumour = pd.DataFrame(columns=PATIENT_COLUMNS)
     if study["records"].get("assessments"):

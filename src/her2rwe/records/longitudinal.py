@@ -526,7 +526,8 @@ def read_records(
         )
         notes += ae_notes
         ids = None if patients is None else patients["patient_id"]
-        problems += ingest.redact(flagged + ingest.adverse_event_problems(raw, ids), flagged)
+        found = ingest.adverse_event_problems(raw, ids) + _date_checks(raw, "onset_date", False, {})
+        problems += ingest.redact(flagged + found, flagged)
     if problems:
         problems.sort(key=lambda p: (p.file, p.line or 0, p.column or ""))
         raise InputError(problems)
@@ -537,4 +538,7 @@ def read_records(
         if "adverse_events" in raws
         else None
     )
+    if ae is not None and "onset_date" in ae.columns:
+        onset = ae["onset_date"].where(ae["onset_date"] != "")
+        ae["onset_date"] = pd.to_datetime(onset, format="%Y-%m-%d")
     return Records(patients, treatments, assessments, ae, notes)
