@@ -10,7 +10,7 @@ import pandas as pd
 
 from her2rwe import formatting as fmt
 from her2rwe import io
-from her2rwe.outputs import report
+from her2rwe.outputs import docx_tables, report
 
 STUDY = {"endpoints": ["pfs"], "ci_method": "log-log", "conf_level": 0.95, "response": {}}
 SURVIVAL = pd.DataFrame(
@@ -135,8 +135,8 @@ def test_markdown_tables_round_trip_into_docx_deterministically(tmp_path):
     assert tables[0].footnotes == ["95% CI log-log transformed."]
     assert tables[1].rows == [["a|b", "1"]]
     a, b = tmp_path / "a.docx", tmp_path / "b.docx"
-    report.write_docx(tables, a, heading="Study")
-    report.write_docx(tables, b, heading="Study")
+    docx_tables.write_docx(tables, a, heading="Study", page_size="A4")
+    docx_tables.write_docx(tables, b, heading="Study", page_size="A4")
     assert a.read_bytes() == b.read_bytes()
     with zipfile.ZipFile(a) as z:
         body = z.read("word/document.xml").decode()
@@ -217,3 +217,30 @@ def test_run_summary_counts_reproduced_targets(tmp_path):
     assert lines[0] == "her2rwe: 2 studies (a, b)"
     assert lines[1] == f"published targets reproduced: 1 of 2 ({tmp_path / 'reproduction_summary.md'})"
     assert "snakemake --report" in lines[2]
+
+
+def test_three_arm_response_p_values_name_their_comparison():
+    response = pd.DataFrame(
+        {
+            "arm": ["Obs", "Lev", "Lev+5FU"],
+            "n": [10, 10, 10],
+            "orr_n": [2, 3, 5],
+            "orr_pct": [20.0, 30.0, 50.0],
+            "orr_lower": [2.5, 6.7, 18.7],
+            "orr_upper": [55.6, 65.2, 81.3],
+        }
+    )
+    comparisons = pd.DataFrame(
+        {
+            "rate": ["orr", "orr"],
+            "arm": ["Lev", "Lev+5FU"],
+            "p": [1.0, 0.35],
+            "test": ["fisher", "fisher"],
+        }
+    )
+    (sentence,) = report.response_sentences(response, comparisons, ["Obs", "Lev", "Lev+5FU"], "Obs")
+    assert sentence.endswith(
+        "(Lev vs Obs, Fisher's exact test p = 1.000; Lev+5FU vs Obs, Fisher's exact test p = 0.350)."
+    )
+    (two,) = report.response_sentences(response[:2], comparisons[:1], ["Obs", "Lev"], "Obs")
+    assert two.endswith("(Fisher's exact test p = 1.000).")

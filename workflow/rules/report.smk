@@ -18,6 +18,7 @@ rule write_reports:
         studies=study_blocks,
         days_per_month=config["days_per_month"],
         markdown_tables=DOCX_TABLES,
+        page_size=config["docx_page_size"],
         trial_context_report=TRIAL_CONTEXT_REPORT,
     resources:
         mem_mb=1000,

@@ -6,7 +6,7 @@ from pathlib import Path
 from her2rwe import io
 from her2rwe.config import has_assessments
 from her2rwe.derive.dataset import arm_levels, reference_arm
-from her2rwe.outputs import report, survival_tables
+from her2rwe.outputs import docx_tables, report, survival_tables
 from her2rwe.outputs.response_duration import response_duration_sentences, response_methods_sentence
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
@@ -79,5 +79,12 @@ for i, (name, study) in enumerate(snakemake.params.studies.items()):
         tables += [t for t in report.parse_markdown_tables(text) if t.rows]
     for text in trial_context:
         tables += [t for t in report.parse_markdown_tables(text) if t.rows]
-    report.write_docx(tables, snakemake.output.docx[i], heading=title, intro=study.get("citation"))
+    docx_tables.write_docx(
+        tables,
+        snakemake.output.docx[i],
+        heading=title,
+        intro=study.get("citation"),
+        page_size=snakemake.params.page_size,
+        arms=[*arms, "Overall"],
+    )
     print(f"{name}: summary and {len(tables)} tables", file=sys.stderr)

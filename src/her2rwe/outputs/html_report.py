@@ -178,7 +178,7 @@ def _paragraphs(text: str) -> str:
     return "\n".join(out)
 
 
-def _spanners(header: Sequence[str], arms: Sequence[str]) -> list[tuple[str, list[int], list[str]]]:
+def arm_spanners(header: Sequence[str], arms: Sequence[str]) -> list[tuple[str, list[int], list[str]]]:
     """Arm spanners for columns named '<arm> ...' or '<arm> (N = n) ...': (label, column
     positions, the columns' own labels). Only runs of two or more columns of one arm span."""
     found: dict[str, tuple[str, list[int], list[str]]] = {}
@@ -199,7 +199,7 @@ def table_html(table: ReportTable, number: int, arms: Sequence[str] = ()) -> str
     spanning their columns), body, footnotes in the table foot; every cell escaped."""
     esc = html.escape
     width = len(table.header)
-    spans = _spanners(table.header, arms)
+    spans = arm_spanners(table.header, arms)
     own = list(table.header)
     owner: dict[int, tuple[str, int]] = {}
     for label, positions, labels in spans:

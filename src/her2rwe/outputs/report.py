@@ -1,6 +1,6 @@
 """Report pieces for people: a results paragraph per study in the style of a paper, a methods
-paragraph that names every estimator and the software versions, manuscript tables as DOCX, and a
-checksum manifest of every output.
+paragraph that names every estimator and the software versions, and the parsing of the formatted
+Markdown tables (the DOCX is written by outputs/docx_tables.py).
 
 Everything here reads computed results (docs/outputs.md); nothing recomputes a statistic. Outputs
 are deterministic: the same results give byte-identical files.
@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from her2rwe import formatting as fmt
-from her2rwe import io
 from her2rwe.config import study_settings
 from her2rwe.derive.endpoints import BUILTIN_ENDPOINTS, endpoint_definitions
 
@@ -204,8 +203,10 @@ def response_sentences(
             if not comp.empty and not fmt.is_missing(_number(comp.iloc[0].get("p"))):
                 p = fmt.fmt_p(comp.iloc[0]["p"])
                 test = TEST_NAMES.get(str(comp.iloc[0].get("test", "")), "")
+                # three or more arms: each p names its comparison, as the hazard ratios do
+                who = f"{arm} vs {reference}, " if len(order) > 2 else ""
                 ps.append(
-                    f"{test + ' ' if test else ''}p {'= ' + p if not p.startswith('<') else p}"
+                    f"{who}{test + ' ' if test else ''}p {'= ' + p if not p.startswith('<') else p}"
                 )
         if ps:
             text += " (" + "; ".join(ps) + ")"
@@ -539,53 +540,6 @@ def _split_row(line: str) -> list[str]:
             cur += ch
     cells.append(cur.strip())
     return cells
-
-
-def write_docx(
-    tables: Sequence[MarkdownTable],
-    path: str | Path,
-    heading: str | None = None,
-    intro: str | None = None,
-) -> None:
-    """Manuscript tables as a DOCX, byte-identical for the same content."""
-    import datetime
-
-    import docx
-    from docx.shared import Pt
-
-    document = docx.Document()
-    style = document.styles["Normal"]
-    style.font.name = "Arial"
-    style.font.size = Pt(9)
-    props = document.core_properties
-    fixed = datetime.datetime(2000, 1, 1)
-    props.created = fixed
-    props.modified = fixed
-    props.last_printed = fixed
-    props.revision = 1
-    props.author = "her2rwe"
-    props.last_modified_by = "her2rwe"
-    props.title = heading or ""
-    if heading:
-        document.add_heading(heading, level=1)
-    if intro:
-        document.add_paragraph(intro)
-    for n, table in enumerate(tables, start=1):
-        document.add_paragraph().add_run(f"Table {n}. {table.title or ''}".strip()).bold = True
-        grid = document.add_table(rows=1 + len(table.rows), cols=len(table.header))
-        grid.style = "Table Grid"
-        # fill row by row: grid.cell(i, j) rebuilds the whole cell grid on every call
-        grid_rows = grid.rows
-        for cell, h in zip(grid_rows[0].cells, table.header, strict=True):
-            cell.text = h
-            for run in cell.paragraphs[0].runs:
-                run.bold = True
-        for grid_row, row in zip(grid_rows[1:], table.rows, strict=True):
-            for cell, value in zip(grid_row.cells, row[: len(table.header)], strict=False):
-                cell.text = value
-        for note in table.footnotes:
-            document.add_paragraph(note).runs[0].italic = True
-    io.write_docx(document, path)
 
 
 # ------------------------------------------------------------------------------------------------

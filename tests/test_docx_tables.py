@@ -1,0 +1,92 @@
+"""tables.docx as a production editor expects: page size, landscape sections for wide tables,
+widths from content, titles kept with their tables, numbered tables listed at the top."""
+
+from __future__ import annotations
+
+import zipfile
+
+import docx
+from docx.enum.section import WD_ORIENT
+
+from her2rwe.outputs import docx_tables as dt
+from her2rwe.outputs.report import MarkdownTable
+
+AE_HEADER = [
+    "Adverse event",
+    *(f"{a} (N = {n}) any grade" if k == 0 else f"{a} grade {g}"
+      for a, n in (("Lev", 310), ("Lev+5FU", 304), ("Obs", 315))
+      for k, g in enumerate(("", "3-4", "5"))),
+]  # fmt: skip
+AE_ROWS = [
+    ["Interstitial lung disease", "4 (1.3%)", "1 (0.3%)", "0 (0.0%)", "5 (1.6%)", "0 (0.0%)",
+     "0 (0.0%)", "3 (1.0%)", "1 (0.3%)", "0 (0.0%)"],
+    ["Nausea", "44 (14.2%)", "3 (1.0%)", "0 (0.0%)", "60 (19.7%)", "4 (1.3%)", "0 (0.0%)",
+     "20 (6.3%)", "", "0 (0.0%)"],
+]  # fmt: skip
+
+
+def _tables() -> list[MarkdownTable]:
+    narrow = MarkdownTable("Survival", ["Endpoint", "Group", "N"], [["PFS", "A", "10"]], ["Note."])
+    wide = MarkdownTable("Adverse events", list(AE_HEADER), [list(r) for r in AE_ROWS], [])
+    wider = MarkdownTable(
+        "Eleven columns", [f"Column {i}" for i in range(11)], [[str(i) for i in range(11)]], []
+    )
+    return [narrow, wide, wider]
+
+
+def test_empty_and_all_zero_columns_are_dropped_and_named():
+    wide = _tables()[1]
+    kept, dropped = dt.drop_empty_columns(wide)
+    assert dropped == ["Lev grade 5", "Lev+5FU grade 5", "Obs grade 5"]
+    assert len(kept.header) == 7 and kept.rows[1][-1] == ""  # one empty cell keeps its column
+    notes = MarkdownTable("t", ["Arm", "N", "Note"], [["A", "3", ""], ["B", "4", "-"]])
+    kept, dropped = dt.drop_empty_columns(notes)
+    assert kept.header == ["Arm", "N"] and dropped == []  # an empty column goes unnamed
+
+
+def test_widths_fill_the_text_width_and_never_split_a_word():
+    header = ["Adverse event", "Lev+5FU (N = 304) any grade", "Lev+5FU grade 3-4"]
+    rows = [["Interstitial lung disease", "148 (98.7%)", "70 (46.7%)"]]
+    widths = dt.column_widths(header, rows, 17.0)
+    assert abs(sum(widths) - 17.0) < 1e-9
+    longest = ["Interstitial", "148 (98.7%)", "70 (46.7%)"]
+    for width, word in zip(widths, longest, strict=True):
+        assert width >= len(word) * dt.CHAR_CM + dt.PAD_CM - 1e-9
+    # too little room for every cell in full: still no column under its longest word
+    narrow = dt.column_widths(header, rows, 7.0)
+    assert abs(sum(narrow) - 7.0) < 1e-9
+    assert all(w >= len(x) * dt.CHAR_CM + dt.PAD_CM - 1e-9 for w, x in zip(narrow, longest, strict=True))
+
+
+def test_document_layout(tmp_path):
+    path = tmp_path / "t.docx"
+    dt.write_docx(_tables(), path, heading="Study", page_size="Letter", arms=["Lev", "Lev+5FU", "Obs"])
+    again = tmp_path / "u.docx"
+    dt.write_docx(_tables(), again, heading="Study", page_size="Letter", arms=["Lev", "Lev+5FU", "Obs"])
+    assert path.read_bytes() == again.read_bytes()
+    document = docx.Document(str(path))
+    sections = document.sections
+    # portrait first; the 7-column table (after dropping) stays portrait; 11 columns: landscape
+    assert [s.orientation for s in sections] == [WD_ORIENT.PORTRAIT, WD_ORIENT.LANDSCAPE]
+    assert abs(sections[0].page_width.cm - 21.59) < 0.01 and abs(sections[0].page_height.cm - 27.94) < 0.01
+    assert abs(sections[1].page_width.cm - 27.94) < 0.01
+    texts = [p.text for p in document.paragraphs]
+    listed = texts[texts.index("Tables") + 1 : texts.index("Tables") + 4]
+    assert listed == ["Table 1. Survival", "Table 2. Adverse events", "Table 3. Eleven columns"]
+    titles = [p for p in document.paragraphs if p.text.startswith("Table 2. Adverse")]
+    assert titles[-1].paragraph_format.keep_with_next is True
+    assert "Columns with no value or only zero counts are not shown: Lev grade 5" in "\n".join(texts)
+    ae = document.tables[1]
+    top = [c.text for c in ae.rows[0].cells]
+    assert top[1] == top[2] == "Lev (N = 310)"  # a merged spanning arm header
+    assert [c.text for c in ae.rows[1].cells][:3] == ["Adverse event", "any grade", "grade 3-4"]
+    with zipfile.ZipFile(path) as z:
+        body = z.read("word/document.xml").decode()
+    assert body.count("<w:tblHeader") >= 3 and "Table Grid" not in body
+
+
+def test_a4_page(tmp_path):
+    path = tmp_path / "a4.docx"
+    dt.write_docx(_tables()[:1], path, page_size="A4")
+    section = docx.Document(str(path)).sections[0]
+    assert abs(section.page_width.cm - 21.0) < 0.01 and abs(section.page_height.cm - 29.7) < 0.01
