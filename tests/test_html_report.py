@@ -48,7 +48,7 @@ def _page(study_name: str, tmp_path: Path) -> tuple[Path, int, int]:
     files = _files(root)
     captions = {stem: None for stem in files["figures"]}
     if "km_pfs" in captions:
-        captions["km_pfs"] = str(REPORT_DIR / "km.rst")
+        captions["km_pfs"] = (REPORT_DIR / "km.rst").read_text()
     methods = {
         "title": study["title"],
         "ci": "95% CI",

@@ -36,13 +36,19 @@ def html_report_files(study):
 
 
 def html_report_captions(study):
-    """Per figure the caption template of the Snakemake report (workflow/report/*.rst), or None."""
+    """Per figure the text of its caption template of the Snakemake report (workflow/report/*.rst),
+    or None. The text, not the path: source_path() may name a per-run cache folder, and a param
+    that changes from run to run would rerun the job every time."""
     templates = {spec.name: figure_caption(spec) for spec in figure_specs(study_config(study))}
     if study in ADJUSTED_STUDIES:
         for spec in adjusted_figure_specs(study_config(study)):
             templates[spec.name] = Path(ADJUSTED_CAPTIONS[spec.kind]).name
     return {
-        stem: workflow.source_path(f"../report/{templates[stem]}") if stem in templates else None
+        stem: (
+            Path(workflow.source_path(f"../report/{templates[stem]}")).read_text(encoding="utf-8")
+            if stem in templates
+            else None
+        )
         for stem in html_report_files(study)["figures"]
     }
 

@@ -453,8 +453,8 @@ def build_study_report(
 ) -> tuple[str, int, int]:
     """The report page of one study from its output files (`files`: 'tables' in order, 'figures'
     {stem: png}, 'summary', 'reproduction' or None; paths as given, shown relative to `root`) and
-    the caption template file of each figure (None: a plain caption). Returns the page and how
-    many tables and figures it shows."""
+    the caption template (its text) of each figure (None: a plain caption). Returns the page and
+    how many tables and figures it shows."""
     from her2rwe.derive.endpoints import endpoint_name
 
     root = Path(root)
@@ -477,7 +477,7 @@ def build_study_report(
     for stem, path in files["figures"].items():
         template = captions[stem]
         if template:
-            caption = render_caption(Path(template).read_text(encoding="utf-8"), study, name, methods)
+            caption = render_caption(template, study, name, methods)
         else:
             caption = PLAIN_CAPTIONS[stem] if stem in PLAIN_CAPTIONS else stem
         figures.append(ReportFigure(stem, Path(path).read_bytes(), caption))
