@@ -423,3 +423,67 @@ def get_final_output(wildcards):
 _UNSAFE = unsafe_output_paths(get_final_output(None))
 if _UNSAFE:
     raise WorkflowError("outputs outside results/ refused: " + ", ".join(sorted(_UNSAFE)[:5]))
+
+
+# ---- the standalone study report (html_report.smk) ----------------------------------------------
+
+
+def html_report_files(study):
+    """What the report of a study shows, in order: its tables (the formatted Markdown version where
+    one exists, else the CSV; manuscript tables first), its figures (PNG), the summary and the
+    reproduction table."""
+    outputs = final_outputs(study)
+    base = f"results/{study}/"
+    markdown = [p for p in outputs if p.endswith(".md") and p.startswith(f"{base}tables/")]
+    markdown += [p for p in outputs if p.endswith(".md") and p.startswith(f"{base}trial_context/")]
+    order = {f"{base}tables/{name}.md": i for i, name in enumerate(DOCX_TABLES)}
+    markdown.sort(key=lambda p: order.get(p, len(order)))
+    shown = {p[: -len(".md")] for p in markdown}
+    # tables that a Markdown file of another name formats (adjusted.md: comparisons and balance)
+    shown |= {f"{base}tables/{name}" for name in ("balance", "adjusted_comparisons") if f"{base}tables/adjusted.md" in markdown}
+    csvs = [
+        p
+        for p in outputs
+        if p.startswith(f"{base}tables/") and p.endswith(".csv") and p[: -len(".csv")] not in shown
+    ]
+    reproduction = f"{base}reproduction.csv"
+    figures = {
+        Path(p).stem: p for p in outputs if p.startswith(f"{base}figures/") and p.endswith(".png")
+    }
+    return {
+        "tables": [*dict.fromkeys(markdown + csvs)],
+        "figures": figures,
+        "summary": f"{base}summary.md",
+        "reproduction": reproduction if reproduction in outputs else None,
+    }
+
+
+def html_report_captions(study):
+    """Per figure the text of its caption template of the Snakemake report (workflow/report/*.rst),
+    or None. The text, not the path: source_path() may name a per-run cache folder, and a param
+    that changes from run to run would rerun the job every time."""
+    templates = {spec.name: figure_caption(spec) for spec in figure_specs(study_config(study))}
+    if study in ADJUSTED_STUDIES:
+        for spec in adjusted_figure_specs(study_config(study)):
+            templates[spec.name] = Path(ADJUSTED_CAPTIONS[spec.kind]).name
+    return {
+        stem: (
+            Path(workflow.source_path(f"../report/{templates[stem]}")).read_text(encoding="utf-8")
+            if stem in templates
+            else None
+        )
+        for stem in html_report_files(study)["figures"]
+    }
+
+
+def html_report_inputs(wildcards):
+    inputs = []
+    for study in STUDIES:
+        files = html_report_files(study)
+        inputs += [*files["tables"], *files["figures"].values(), files["summary"]]
+        inputs += [
+            f"results/{study}/tables/{name}.csv" for name in ("survival", "attrition", "missingness")
+        ]
+        if files["reproduction"]:
+            inputs.append(files["reproduction"])
+    return list(dict.fromkeys(inputs))
