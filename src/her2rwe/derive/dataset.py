@@ -16,7 +16,7 @@ from her2rwe.derive.endpoints import (
     EndpointDefinition,
     derive_endpoints,
     endpoint_definitions,
-    same_day_rows,
+    same_day_ties,
 )
 from her2rwe.derive.tumour_response import PATIENT_COLUMNS, cohort_response
 from her2rwe.records import assessments as assessment_file
@@ -285,13 +285,7 @@ def same_day_problems(
     for definitions whose tie rule is ``same_day: error`` (docs/data_dictionary.md); each names the
     file, the line and the event's date column, never a value."""
     problems = []
-    for ep in competing:
-        d = definitions.get(ep)
-        if d is None or not d.is_competing or d.same_day != "error":
-            continue
-        if {f"{ep}_months", f"{ep}_status"} <= set(cohort.columns):
-            continue  # the duration form: no dates to tie
-        rows, event_cols, competing_cols = same_day_rows(cohort, d)
+    for ep, rows, event_cols, competing_cols in same_day_ties(cohort, competing, definitions):
         for i, ev_col, cp_col in zip(rows, event_cols, competing_cols, strict=True):
             problems.append(
                 ingest.Problem(

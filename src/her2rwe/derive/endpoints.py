@@ -18,7 +18,7 @@ This module imports no pandas at import time (the config check imports it while 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -212,6 +212,23 @@ def same_day_rows(
         [ev_col[ev_label.iat[i]] for i in rows],
         [cp_col[cp_label.iat[i]] for i in rows],
     )
+
+
+def same_day_ties(
+    frame: pd.DataFrame, competing: Sequence[str], definitions: Mapping[str, EndpointDefinition]
+) -> Iterator[tuple[str, list[int], list[str], list[str]]]:
+    """For each competing-risks endpoint whose tie rule is ``same_day: error`` and which is derived
+    from dates (not given in the duration form), ``(endpoint, rows, event columns, competing
+    columns)`` of its ties (:func:`same_day_rows`); endpoints without a tie are left out."""
+    for ep in competing:
+        d = definitions.get(ep)
+        if d is None or not d.is_competing or d.same_day != "error":
+            continue
+        if {f"{ep}_months", f"{ep}_status"} <= set(frame.columns):
+            continue  # the duration form: no dates to tie
+        rows, event_cols, competing_cols = same_day_rows(frame, d)
+        if rows:
+            yield ep, rows, event_cols, competing_cols
 
 
 class DerivationError(ValueError):

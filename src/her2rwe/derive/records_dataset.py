@@ -35,7 +35,7 @@ import pandas as pd
 from her2rwe.derive.endpoints import (
     derive_endpoints,
     endpoint_definitions,
-    same_day_rows,
+    same_day_ties,
 )
 from her2rwe.derive.index_line import IndexSelection
 from her2rwe.records.drugs import CLASSES, DrugDictionary
@@ -202,24 +202,19 @@ def build_analysis_dataset(
     endpoints = list(study["endpoints"])
     definitions = endpoint_definitions(study)
     competing = list(study["competing_endpoints"])
-    for ep in competing:
-        d = definitions.get(ep)
-        if d is not None and d.is_competing and d.same_day == "error":
-            rows, ev_cols, cp_cols = same_day_rows(cohort, d)
-            if rows:
-                raise InputError(
-                    [
-                        Problem(
-                            "records",
-                            None,
-                            ev_cols[0],
-                            f"competing-risks endpoint {ep!r}: for {len(rows)} patient(s) the "
-                            f"event ({ev_cols[0]}) and the competing event ({cp_cols[0]}) fall on "
-                            f"the same day; set endpoint_definitions.{ep}.same_day to event or "
-                            "competing",
-                        )
-                    ]
-                )
+    ties = [
+        Problem(
+            "records",
+            None,
+            ev_cols[0],
+            f"competing-risks endpoint {ep!r}: for {len(rows)} patient(s) the event "
+            f"({ev_cols[0]}) and the competing event ({cp_cols[0]}) fall on the same day; set "
+            f"endpoint_definitions.{ep}.same_day to event or competing",
+        )
+        for ep, rows, ev_cols, cp_cols in same_day_ties(cohort, competing, definitions)
+    ]
+    if ties:
+        raise InputError(ties)
     derived = derive_endpoints(cohort, endpoints, definitions, days_per_month, competing)
     covariates = [
         c for c in cohort.columns if c not in ("patient_id", "arm") and not c.endswith("_date")
