@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from her2rwe.config import study_settings
+from her2rwe.config import has_assessments, study_settings
 from her2rwe.derive.dataset import AE_COLUMNS, StudyData, arm_levels
 from her2rwe.derive.index_line import select_index_lines
 from her2rwe.derive.lines import compare_given_lines, derive_lines, line_rules
@@ -130,7 +130,7 @@ def build_records_study_data(
         cohort[f"{name}_date"] = first_onset(cohort, adverse_events, terms)
     notes: list[str] = []
     tumour = pd.DataFrame(columns=PATIENT_COLUMNS)
-    if study["records"].get("assessments"):
+    if has_assessments(study):
         # the index line's best overall response, DoR and TTR by the study's response rules; the
         # window ends at the next line's start (response.stop_at_next_line) or the cut-off
         derived, tumour = cohort_response(cohort, assessments, study["response"], days_per_month)
