@@ -3,12 +3,14 @@ widths from content, titles kept with their tables, numbered tables listed at th
 
 from __future__ import annotations
 
+import re
 import zipfile
 
 import docx
 from docx.enum.section import WD_ORIENT
 
 from her2rwe.outputs import docx_tables as dt
+from her2rwe.outputs.docx_fonts import text_width_cm
 from her2rwe.outputs.report import MarkdownTable
 
 AE_HEADER = [
@@ -44,38 +46,71 @@ def test_empty_and_all_zero_columns_are_dropped_and_named():
     assert kept.header == ["Arm", "N"] and dropped == []  # an empty column goes unnamed
 
 
+def test_text_is_measured_with_arial_advance_widths():
+    # Arial's advance widths in font units of 2048 per em: digits 1139, 'm' 1706 (bold 1821),
+    # 'i' 455 (bold 569), space 569; at 9 pt one em is 9 / 72 * 2.54 cm
+    em = 9 / 72 * 2.54
+    assert abs(text_width_cm("1000", 9) - 4 * 1139 / 2048 * em) < 1e-12
+    assert abs(text_width_cm("mi m", 9) - (1706 + 455 + 569 + 1706) / 2048 * em) < 1e-12
+    assert abs(text_width_cm("mi m", 9, bold=True) - (1821 + 569 + 569 + 1821) / 2048 * em) < 1e-12
+
+
 def test_widths_fill_the_text_width_and_never_split_a_word():
     header = ["Adverse event", "Lev+5FU (N = 304) any grade", "Lev+5FU grade 3-4"]
     rows = [["Interstitial lung disease", "148 (98.7%)", "70 (46.7%)"]]
     widths = dt.column_widths(header, rows, 17.0)
     assert abs(sum(widths) - 17.0) < 1e-9
-    longest = ["Interstitial", "148 (98.7%)", "70 (46.7%)"]
-    for width, word in zip(widths, longest, strict=True):
-        assert width >= len(word) * dt.CHAR_CM + dt.PAD_CM - 1e-9
+    # the longest piece that may not break, per column: a number cell counts whole
+    longest = [("Interstitial", False), ("148 (98.7%)", False), ("70 (46.7%)", False)]
+
+    def least(size):
+        return [text_width_cm(w, size, bold) + dt.PAD_CM for w, bold in longest]
+
+    assert all(w >= m - 1e-9 for w, m in zip(widths, least(9), strict=True))
     # too little room for every cell in full: still no column under its longest word
     narrow = dt.column_widths(header, rows, 7.0)
     assert abs(sum(narrow) - 7.0) < 1e-9
-    assert all(w >= len(x) * dt.CHAR_CM + dt.PAD_CM - 1e-9 for w, x in zip(narrow, longest, strict=True))
+    assert all(w >= m - 1e-9 for w, m in zip(narrow, least(9), strict=True))
+    # narrower still: the number cells may break at their space ("148" / "(98.7%)"), and the
+    # longest words are then the bold arm name of the headers
+    numbers = [("Interstitial", False), ("Lev+5FU", True), ("Lev+5FU", True)]
+    assert dt.column_widths(header, rows, sum(least(9)) - 0.01) is not None
+    room = sum(text_width_cm(w, 9, b) + dt.PAD_CM for w, b in numbers) + 0.01
+    assert dt.column_widths(header, rows, room) is not None
+    # no room for the longest words at 9 pt: the table is set at 8 or 7 pt instead
+    room = sum(text_width_cm(w, 8, b) + dt.PAD_CM for w, b in numbers) + 0.01
+    assert dt.column_widths(header, rows, room) is None
+    size, widths = dt.table_layout(header, rows, room)
+    assert size == 8 and abs(sum(widths) - room) < 1e-9
 
 
 def test_document_layout(tmp_path):
     path = tmp_path / "t.docx"
-    dt.write_docx(_tables(), path, heading="Study", page_size="Letter", arms=["Lev", "Lev+5FU", "Obs"])
+    dt.write_docx(
+        _tables(), path, heading="Study", page_size="Letter", arms=["Lev", "Lev+5FU", "Obs"]
+    )
     again = tmp_path / "u.docx"
-    dt.write_docx(_tables(), again, heading="Study", page_size="Letter", arms=["Lev", "Lev+5FU", "Obs"])
+    dt.write_docx(
+        _tables(), again, heading="Study", page_size="Letter", arms=["Lev", "Lev+5FU", "Obs"]
+    )
     assert path.read_bytes() == again.read_bytes()
     document = docx.Document(str(path))
     sections = document.sections
     # portrait first; the 7-column table (after dropping) stays portrait; 11 columns: landscape
     assert [s.orientation for s in sections] == [WD_ORIENT.PORTRAIT, WD_ORIENT.LANDSCAPE]
-    assert abs(sections[0].page_width.cm - 21.59) < 0.01 and abs(sections[0].page_height.cm - 27.94) < 0.01
+    assert (
+        abs(sections[0].page_width.cm - 21.59) < 0.01
+        and abs(sections[0].page_height.cm - 27.94) < 0.01
+    )
     assert abs(sections[1].page_width.cm - 27.94) < 0.01
     texts = [p.text for p in document.paragraphs]
     listed = texts[texts.index("Tables") + 1 : texts.index("Tables") + 4]
     assert listed == ["Table 1. Survival", "Table 2. Adverse events", "Table 3. Eleven columns"]
     titles = [p for p in document.paragraphs if p.text.startswith("Table 2. Adverse")]
     assert titles[-1].paragraph_format.keep_with_next is True
-    assert "Columns with no value or only zero counts are not shown: Lev grade 5" in "\n".join(texts)
+    assert "Columns with no value or only zero counts are not shown: Lev grade 5" in "\n".join(
+        texts
+    )
     ae = document.tables[1]
     top = [c.text for c in ae.rows[0].cells]
     assert top[1] == top[2] == "Lev (N = 310)"  # a merged spanning arm header
@@ -83,6 +118,14 @@ def test_document_layout(tmp_path):
     with zipfile.ZipFile(path) as z:
         body = z.read("word/document.xml").decode()
     assert body.count("<w:tblHeader") >= 3 and "Table Grid" not in body
+    # the widths are in the grid columns, which LibreOffice lays the table out by
+    grid = [
+        [int(w) for w in re.findall(r'<w:gridCol w:w="(\d+)"', g)]
+        for g in re.findall(r"<w:tblGrid>.*?</w:tblGrid>", body)
+    ]
+    assert len(set(grid[1])) > 1  # not equal columns
+    text_twips = (21.59 - 2 * dt.MARGIN_CM) * dt.TWIPS_PER_CM
+    assert abs(sum(grid[0]) - text_twips) <= len(grid[0])  # the text width, to rounding
 
 
 def test_a4_page(tmp_path):

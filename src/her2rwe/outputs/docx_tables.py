@@ -3,9 +3,12 @@
 - Page size A4 or Letter (`docx_page_size`), portrait; a table with more than 8 columns (after its
   empty columns are dropped) gets a landscape section of its own.
 - Tables numbered, a list of tables at the top; each title above its table and kept with it.
-- Column widths from the content: no column narrower than its longest word (a number cell such as
-  ``65 (97.0%)`` counts as one word), the rest of the width shared by how much longer each
-  column's cells are; the table fills the text width.
+- Column widths from the content, measured with Arial's advance widths (outputs/docx_fonts.py):
+  no column narrower than its longest word (header words in bold; a number cell such as
+  ``65 (97.0%)`` counts as one word while the page allows, else its words), the rest of the width
+  shared by how much longer each column's cells are; the table fills the text width. The widths go
+  into the table grid (LibreOffice lays a table out by its grid alone), with a fixed layout and
+  explicit cell margins. A table whose longest words do not fit at 9 pt is set at 8 or 7 pt.
 - Columns whose every cell is empty, ``-`` or a zero count are dropped (a footnote names those of
   zero counts); columns of one arm (``HP+C (N = 67) any
   grade``, ``HP+C grade 3-4``) sit under a spanning arm header; the header rows repeat on every page;
@@ -21,6 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from her2rwe import io
+from her2rwe.outputs.docx_fonts import text_width_cm
 from her2rwe.outputs.html_report import arm_spanners
 from her2rwe.outputs.report import MarkdownTable
 
@@ -28,8 +32,11 @@ LANDSCAPE_ABOVE = 8  # columns
 PAGE_SIZES_CM = {"A4": (21.0, 29.7), "Letter": (21.59, 27.94)}
 MARGIN_CM = 2.0
 FONT_PT = 9
-CHAR_CM = FONT_PT * 0.55 / 28.35  # average Arial character at 9 pt
-PAD_CM = 0.4  # left and right cell margins together
+FONT_SIZES = (FONT_PT, 8, 7)  # a table too wide for the body size is set smaller, never split
+CELL_MARGIN_DXA = 108  # left and right cell margins, each (0.19 cm, Word's default)
+TWIPS_PER_CM = 1440 / 2.54
+# both cell margins, and 0.1 cm to spare for rounding to twips and renderers' own rounding
+PAD_CM = 2 * CELL_MARGIN_DXA / TWIPS_PER_CM + 0.1
 EMPTY = {"", "-"}
 _ZERO = re.compile(r"^0( \(0(\.0+)?%\))?$")  # 0, or 0 (0.0%)
 _NUMBERISH = re.compile(r"^[^A-Za-z]*$|^(NR|NE)\b")
@@ -62,36 +69,73 @@ def drop_empty_columns(table: MarkdownTable) -> tuple[MarkdownTable, list[str]]:
     )
 
 
-def _words(text: str) -> list[str]:
-    """What may not break: a number-like cell as a whole, else its words."""
+def _words(text: str, whole_numbers: bool = True) -> list[str]:
+    """What may not break: a number-like cell as a whole (`whole_numbers`), else its words."""
     text = text.strip()
     if not text:
         return [""]
-    if _NUMBERISH.match(text):
+    if whole_numbers and _NUMBERISH.match(text):
         return [text]
     return text.split()
 
 
-def column_widths(header: Sequence[str], rows: Sequence[Sequence[str]], available_cm: float) -> list[float]:
-    """Widths in cm from the content, filling `available_cm` (see the module docstring)."""
-    n = len(header)
-    least = []
-    wanted = []
-    for j in range(n):
-        cells = [r[j] for r in rows if j < len(r)]
-        longest_word = max(len(w) for text in [header[j], *cells] for w in _words(text))
-        longest_cell = max([len(c.strip()) for c in cells] + [len(w) for w in _words(header[j])])
-        least.append(longest_word * CHAR_CM + PAD_CM)
-        wanted.append(max(longest_word, longest_cell) * CHAR_CM + PAD_CM)
-    if sum(wanted) <= available_cm:
-        scale = available_cm / sum(wanted)
-        return [w * scale for w in wanted]
-    if sum(least) <= available_cm:
-        extra = available_cm - sum(least)
-        spread = [w - m for w, m in zip(wanted, least, strict=True)]
-        return [m + extra * s / sum(spread) for m, s in zip(least, spread, strict=True)]
-    scale = available_cm / sum(least)
-    return [m * scale for m in least]
+def _least_and_wanted(
+    header: Sequence[str], rows: Sequence[Sequence[str]], size_pt: float, whole_numbers: bool
+) -> tuple[list[float], list[float]]:
+    """Per column: the width of its longest unbreakable piece, and of its longest cell (header in
+    bold), in cm with the cell margins."""
+    least, wanted = [], []
+    for j, head in enumerate(header):
+        cells = [r[j].strip() for r in rows if j < len(r)]
+        pieces = [(w, True) for w in _words(head, whole_numbers)]
+        pieces += [(w, False) for c in cells for w in _words(c, whole_numbers)]
+        longest_piece = max(text_width_cm(w, size_pt, bold) for w, bold in pieces)
+        longest_cell = max(
+            [text_width_cm(c, size_pt) for c in cells] + [text_width_cm(head, size_pt, True)]
+        )
+        least.append(longest_piece + PAD_CM)
+        wanted.append(max(longest_piece, longest_cell) + PAD_CM)
+    return least, wanted
+
+
+def column_widths(
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    available_cm: float,
+    size_pt: float = FONT_PT,
+) -> list[float] | None:
+    """Widths in cm from the content at `size_pt`, filling `available_cm`, or None when even the
+    longest word of every column cannot be given its width (see the module docstring)."""
+    for whole_numbers in (True, False):
+        least, wanted = _least_and_wanted(header, rows, size_pt, whole_numbers)
+        if sum(wanted) <= available_cm:
+            scale = available_cm / sum(wanted)
+            return [w * scale for w in wanted]
+        if sum(least) <= available_cm:
+            extra = available_cm - sum(least)
+            spread = [w - m for w, m in zip(wanted, least, strict=True)]
+            return [m + extra * s / sum(spread) for m, s in zip(least, spread, strict=True)]
+    return None
+
+
+def table_layout(
+    header: Sequence[str], rows: Sequence[Sequence[str]], available_cm: float
+) -> tuple[float, list[float]]:
+    """The font size and column widths of a table: the body size when every column can hold its
+    longest word, else the largest of the smaller sizes that can; at the smallest size a table
+    that still cannot is given widths in proportion to its longest words."""
+    for size in FONT_SIZES:
+        widths = column_widths(header, rows, available_cm, size)
+        if widths is not None:
+            return size, widths
+    least, _ = _least_and_wanted(header, rows, FONT_SIZES[-1], whole_numbers=False)
+    return FONT_SIZES[-1], [m * available_cm / sum(least) for m in least]
+
+
+_AFTER = {  # the elements that follow a border element in its parent (ECMA-376 schema order)
+    "w:tblBorders": ("w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption"),
+    "w:tcBorders": ("w:shd", "w:noWrap", "w:tcMar", "w:textDirection", "w:vAlign", "w:hideMark"),
+}
 
 
 def _border(parent, tag: str, edges: Sequence[str], size: int = 8) -> None:
@@ -106,7 +150,29 @@ def _border(parent, tag: str, edges: Sequence[str], size: int = 8) -> None:
         e.set(qn("w:space"), "0")
         e.set(qn("w:color"), "000000")
         box.append(e)
-    parent.append(box)
+    parent.insert_element_before(box, *_AFTER[tag])
+
+
+def _fixed_grid(grid, twips: Sequence[int]) -> None:
+    """The column widths where every renderer reads them: the grid columns (LibreOffice lays a
+    table out by its grid alone), the table width, a fixed layout and explicit cell margins."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Twips
+
+    for gc, w in zip(grid._tbl.tblGrid.gridCol_lst, twips, strict=True):
+        gc.w = Twips(w)
+    tbl_pr = grid._tbl.tblPr
+    width = tbl_pr.find(qn("w:tblW"))
+    width.set(qn("w:type"), "dxa")
+    width.set(qn("w:w"), str(sum(twips)))
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        m = OxmlElement(f"w:{side}")
+        m.set(qn("w:w"), str(CELL_MARGIN_DXA))
+        m.set(qn("w:type"), "dxa")
+        margins.append(m)
+    tbl_pr.insert_element_before(margins, "w:tblLook", "w:tblCaption", "w:tblDescription")
 
 
 def _header_row(row) -> None:
@@ -133,10 +199,14 @@ def _set_page(section, size: str, landscape: bool) -> None:
         setattr(section, side, Cm(MARGIN_CM))
 
 
-def _cell_text(cell, text: str, bold: bool = False, align=None) -> None:
+def _cell_text(cell, text: str, size_pt: float, bold: bool = False, align=None) -> None:
+    from docx.shared import Pt
+
     paragraph = cell.paragraphs[0]
     run = paragraph.add_run(text)
     run.bold = bold
+    if size_pt != FONT_PT:
+        run.font.size = Pt(size_pt)
     if align is not None:
         paragraph.alignment = align
     paragraph.paragraph_format.space_after = 0
@@ -145,7 +215,7 @@ def _cell_text(cell, text: str, bold: bool = False, align=None) -> None:
 def _add_table(document, table: MarkdownTable, number: int, available_cm: float, arms: Sequence[str]) -> None:
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Cm, Pt
+    from docx.shared import Pt, Twips
 
     title = document.add_paragraph()
     title.add_run(f"Table {number}. ").bold = True
@@ -158,11 +228,13 @@ def _add_table(document, table: MarkdownTable, number: int, available_cm: float,
     for _, positions, labels in spans:
         for i, text in zip(positions, labels, strict=True):
             own[i] = text
-    widths = column_widths(own, table.rows, available_cm)
+    size, widths = table_layout(own, table.rows, available_cm)
+    twips = [round(w * TWIPS_PER_CM) for w in widths]
     n_head = 2 if spans else 1
     grid = document.add_table(rows=n_head + len(table.rows), cols=len(own))
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
     grid.autofit = False
+    _fixed_grid(grid, twips)
     _border(grid._tbl.tblPr, "w:tblBorders", ("top", "bottom"), 8)
     rows = grid.rows
     right = WD_ALIGN_PARAGRAPH.RIGHT
@@ -171,21 +243,23 @@ def _add_table(document, table: MarkdownTable, number: int, available_cm: float,
         top = rows[0].cells
         for label, positions, _ in spans:
             merged = top[positions[0]].merge(top[positions[-1]])
-            _cell_text(merged, label, bold=True, align=center)
+            _cell_text(merged, label, size, bold=True, align=center)
             _border(merged._tc.get_or_add_tcPr(), "w:tcBorders", ("bottom",), 4)
         _header_row(rows[0])
     for j, (cell, text) in enumerate(zip(rows[n_head - 1].cells, own, strict=True)):
-        _cell_text(cell, text, bold=True, align=None if j == 0 else right)
+        _cell_text(cell, text, size, bold=True, align=None if j == 0 else right)
         _border(cell._tc.get_or_add_tcPr(), "w:tcBorders", ("bottom",), 6)
     _header_row(rows[n_head - 1])
     for k, (grid_row, values) in enumerate(zip(rows[n_head:], table.rows, strict=True)):
         for j, (cell, text) in enumerate(zip(grid_row.cells, values, strict=False)):
-            _cell_text(cell, text, align=None if j == 0 else right)
+            _cell_text(cell, text, size, align=None if j == 0 else right)
             if k < 2:  # the title, the header and the first rows stay on one page
                 cell.paragraphs[0].paragraph_format.keep_with_next = True
-    for row in rows:
-        for cell, width in zip(row.cells, widths, strict=True):
-            cell.width = Cm(width)
+    for row in rows:  # a merged cell is as wide as the grid columns it spans
+        start = 0
+        for tc in row._tr.tc_lst:
+            tc.width = Twips(sum(twips[start : start + tc.grid_span]))
+            start += tc.grid_span
     for note in table.footnotes:
         paragraph = document.add_paragraph()
         run = paragraph.add_run(note)
