@@ -13,6 +13,7 @@ installs it).
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -52,17 +53,36 @@ def docx_words(path: Path) -> Counter:
     return words
 
 
-def to_pdf(docx_files: list[Path], out: Path) -> list[Path]:
+def to_pdf(docx_files: list[Path], out: Path, env: dict[str, str] | None = None) -> list[Path]:
     """The DOCX files as PDF, converted by LibreOffice in one call."""
     out.mkdir(parents=True, exist_ok=True)
     subprocess.run(
         [SOFFICE, f"-env:UserInstallation={(out / 'profile').as_uri()}", "--headless",
          "--convert-to", "pdf", "--outdir", str(out), *map(str, docx_files)],
-        check=True, capture_output=True, timeout=300,
+        check=True, capture_output=True, timeout=300, env=env,
     )  # fmt: skip
     pdfs = [out / f"{p.stem}.pdf" for p in docx_files]
     assert all(p.exists() for p in pdfs), [p.name for p in pdfs if not p.exists()]
     return pdfs
+
+
+def pdf_font_names(path: Path) -> set[str]:
+    """The names of the fonts the PDF's characters are set in (without the subset tag)."""
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LTChar
+
+    names = set()
+
+    def walk(obj):
+        if isinstance(obj, LTChar):
+            names.add(obj.fontname.split("+")[-1])
+        elif hasattr(obj, "__iter__"):
+            for child in obj:
+                walk(child)
+
+    for page in extract_pages(str(path), laparams=None):
+        walk(page)
+    return names
 
 
 def pdf_fragments(path: Path) -> list[list[tuple[str, float, float]]]:
@@ -289,3 +309,19 @@ def test_the_check_sees_a_word_split_in_a_narrow_column(tmp_path, monkeypatch):
     problems = split_words(pdf, docx_words(path))
     assert any("'Characteristic'" in p for p in problems), problems
     assert any("'Interstitial'" in p for p in problems), problems
+
+
+def test_without_arial_or_liberation_the_embedded_font_sets_the_tables(converted, tmp_path):
+    """On a machine whose only fonts are DejaVu (no Arial, no Liberation Sans), LibreOffice sets
+    the tables in the DOCX's embedded fallback, with Arial's widths: still no word split."""
+    name, docx, _ = next(c for c in converted if c[0] == "three_arm")
+    conf = tmp_path / "fonts.conf"
+    conf.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
+        "  <dir>/usr/share/fonts/truetype/dejavu</dir>\n"
+        f"  <cachedir>{tmp_path / 'cache'}</cachedir>\n</fontconfig>\n"
+    )
+    env = {**os.environ, "FONTCONFIG_FILE": str(conf)}
+    (pdf,) = to_pdf([docx], tmp_path / "pdf", env)
+    assert pdf_font_names(pdf) <= {"her2rweSans-Regular", "her2rweSans-Bold"}, pdf_font_names(pdf)
+    assert split_words(pdf, docx_words(docx)) == []

@@ -3,12 +3,14 @@ widths from content, titles kept with their tables, numbered tables listed at th
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 
 import docx
 from docx.enum.section import WD_ORIENT
 
+from her2rwe.outputs import docx_fonts
 from her2rwe.outputs import docx_tables as dt
 from her2rwe.outputs.docx_fonts import text_width_cm
 from her2rwe.outputs.report import MarkdownTable
@@ -133,3 +135,50 @@ def test_a4_page(tmp_path):
     dt.write_docx(_tables()[:1], path, page_size="A4")
     section = docx.Document(str(path)).sections[0]
     assert abs(section.page_width.cm - 21.0) < 0.01 and abs(section.page_height.cm - 29.7) < 0.01
+
+
+def test_obfuscation_follows_ecma_376():
+    # 17.8.1: the key's 16 bytes from its last hex pair to its first, XORed into bytes 0-31
+    key = "{00112233-4455-6677-8899-AABBCCDDEEFF}"
+    data = bytes(40)
+    reversed_key = bytes([0xFF, 0xEE, 0xDD, 0xCC, 0xBB, 0xAA, 0x99, 0x88,
+                          0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11, 0x00])  # fmt: skip
+    assert docx_fonts.obfuscate(data, key) == reversed_key * 2 + bytes(8)
+    assert docx_fonts.obfuscate(docx_fonts.obfuscate(b"x" * 50, key), key) == b"x" * 50
+
+
+def test_the_fallback_font_is_embedded_with_arial_widths(tmp_path):
+    from fontTools.ttLib import TTFont
+
+    path = tmp_path / "t.docx"
+    dt.write_docx(_tables(), path, heading="Study \u2265 3", page_size="A4", arms=["Lev"])
+    with zipfile.ZipFile(path) as z:
+        fonts = z.read("word/fontTable.xml").decode()
+        rels = z.read("word/_rels/fontTable.xml.rels").decode()
+        settings = z.read("word/settings.xml").decode()
+        types = z.read("[Content_Types].xml").decode()
+        parts = {n: z.read(n) for n in z.namelist() if n.startswith("word/fonts/")}
+    targets = dict(re.findall(r'Id="([^"]+)"[^>]*Target="([^"]+)"', rels))
+    arial = re.search(r'<w:font w:name="Arial">.*?</w:font>', fonts, flags=re.S).group(0)
+    assert '<w:altName w:val="Liberation Sans"/>' in arial
+    embedded = re.findall(
+        r'<w:(embedRegular|embedBold) r:id="([^"]+)" w:fontKey="([^"]+)"/>', arial
+    )
+    assert sorted(tag for tag, _, _ in embedded) == ["embedBold", "embedRegular"]
+    assert rels.count("relationships/font") == 2 and "<w:embedTrueTypeFonts/>" in settings
+    assert types.count("application/vnd.openxmlformats-officedocument.obfuscatedFont") == 2
+    assert len(parts) == 2
+    for tag, rid, key in embedded:
+        data = parts["word/" + targets[rid]]
+        font = TTFont(io.BytesIO(docx_fonts.obfuscate(data, key)))
+        assert font["name"].getDebugName(1) == "her2rwe Sans"  # not the reserved name
+        bold = tag == "embedBold"
+        original = TTFont(docx_fonts.FONT_DIR / docx_fonts.FONT_FILES[bold])
+        cmap = font.getBestCmap()
+        assert 0x2265 in cmap  # the heading's >= sign, outside the base set
+        for ch in "Characteristic 0123456789%()-+":
+            ours = font["hmtx"][cmap[ord(ch)]][0]
+            theirs = original["hmtx"][original.getBestCmap()[ord(ch)]][0]
+            assert ours == theirs, ch
+        font.close()
+        original.close()

@@ -13,8 +13,9 @@
   zero counts); columns of one arm (``HP+C (N = 67) any
   grade``, ``HP+C grade 3-4``) sit under a spanning arm header; the header rows repeat on every page;
   horizontal rules only (top, below the header, bottom); footnotes under the table.
-- Arial 9 pt (the journal's sans-serif); byte-identical for the same content (fixed core
-  properties).
+- Arial 9 pt (the journal's sans-serif), headings too, with an embedded metric-compatible fallback
+  (outputs/docx_fonts.py); byte-identical for the same content (fixed core properties, font keys
+  from the font bytes).
 """
 
 from __future__ import annotations
@@ -24,13 +25,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from her2rwe import io
-from her2rwe.outputs.docx_fonts import text_width_cm
+from her2rwe.outputs.docx_fonts import embed_fonts, text_width_cm
 from her2rwe.outputs.html_report import arm_spanners
 from her2rwe.outputs.report import MarkdownTable
 
 LANDSCAPE_ABOVE = 8  # columns
 PAGE_SIZES_CM = {"A4": (21.0, 29.7), "Letter": (21.59, 27.94)}
 MARGIN_CM = 2.0
+FONT_NAME = "Arial"  # Liberation Sans as its alternate, embedded (outputs/docx_fonts.py)
 FONT_PT = 9
 FONT_SIZES = (FONT_PT, 8, 7)  # a table too wide for the body size is set smaller, never split
 CELL_MARGIN_DXA = 108  # left and right cell margins, each (0.19 cm, Word's default)
@@ -285,8 +287,9 @@ def write_docx(
 
     document = docx.Document()
     style = document.styles["Normal"]
-    style.font.name = "Arial"
+    style.font.name = FONT_NAME
     style.font.size = Pt(FONT_PT)
+    _journal_font(document.styles["Heading 1"])
     props = document.core_properties
     fixed = datetime.datetime(2000, 1, 1)
     props.created = fixed
@@ -321,4 +324,24 @@ def write_docx(
             landscape_now = wide
         available = (long if wide else short) - 2 * MARGIN_CM
         _add_table(document, table, n, available, arms)
+    embed_fonts(document, _all_text(document), FONT_NAME)
     io.write_docx(document, path)
+
+
+def _journal_font(style) -> None:
+    """Arial in black for a built-in style (the template's headings use the theme's font)."""
+    from docx.oxml.ns import qn
+    from docx.shared import RGBColor
+
+    style.font.name = FONT_NAME
+    style.font.color.rgb = RGBColor(0, 0, 0)
+    fonts = style.element.rPr.rFonts
+    for attribute in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(attribute), None)
+
+
+def _all_text(document) -> str:
+    """Every character of the body (paragraphs and table cells), for the embedded font's subset."""
+    from docx.oxml.ns import qn
+
+    return "".join(t.text or "" for t in document.element.body.iter(qn("w:t")))
