@@ -102,8 +102,8 @@ def study_tables(config, name: str) -> dict[str, pd.DataFrame]:
     ds = data.dataset
     split_of = {
         "T-DXd": "regimen",
-        "anti-HER2 antibody": "next_therapy_class",
-        "anti-HER2 TKI": "next_therapy_class",
+        "anti-HER2 antibody": "index_therapy_class",
+        "anti-HER2 TKI": "index_therapy_class",
         "progression": "tdxd_discontinuation_reason",
         "adverse event": "tdxd_discontinuation_reason",
     }

@@ -37,12 +37,15 @@ def config():
 def data(config):
     out = {}
     for name in STUDIES:
-        # the calibrated cohort file (tki_after_tdm1's run reads the records built from it)
+        # the calibrated cohort file (the records studies' runs read the records built from it)
         folder = ROOT / "data" / "raw" / name
         ae = folder / "adverse_events.csv"
-        out[name] = build_study_data(
-            config["studies"][name], folder / "cohort.csv", ae if ae.exists() else None
-        )
+        block = config["studies"][name]
+        if name == "post_tdxd_ensemble":
+            # the cohort's next_therapy_class is the class of the records' index line
+            first = {**block["subgroups"][0], "variable": "next_therapy_class"}
+            block = {**block, "subgroups": [first, *block["subgroups"][1:]]}
+        out[name] = build_study_data(block, folder / "cohort.csv", ae if ae.exists() else None)
     return out
 
 
@@ -60,8 +63,9 @@ def test_regenerated_cohorts_are_byte_identical(tmp_path):
     env = {"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"}
     subprocess.run([sys.executable, str(script), str(tmp_path)], check=True, env=env, timeout=300)
     made = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
-    # 3 studies: cohort + README; 2 AE files; 2 assessment files; tki_after_tdm1's 4 records files
-    assert len(made) == 14
+    # 3 studies: cohort + README; 2 AE files; 2 assessment files; 4 records files each of
+    # tki_after_tdm1 and post_tdxd_ensemble
+    assert len(made) == 18
     for rel in made:
         committed = ROOT / "data" / "raw" / rel
         assert committed.read_bytes() == (tmp_path / rel).read_bytes(), f"{rel} differs"
@@ -366,3 +370,35 @@ def test_tki_records_give_back_the_cohort_endpoints(config, data):
     raw = pd.read_csv(ROOT / "data/raw/tki_after_tdm1/cohort.csv", comment="#", index_col="patient_id")
     least = 2 + (raw.loc[c.index, "prior_tki"] == "yes").to_numpy()
     assert (r["prior_lines"].to_numpy() == np.maximum(c["prior_lines"].to_numpy(), least)).all()
+
+
+def test_ensemble_records_give_back_the_cohort_endpoints(config, data):
+    # the EN-SEMBLE records (synthetic/history.py): lines before T-DXd, the T-DXd line, the index
+    # line right after it and the next line, run through lines of therapy, index-line selection and
+    # the endpoint rules, give every patient the cohort's T-DXd duration, TTF, TTNT, PFS, OS and
+    # ILD recurrence (death competing), the cohort's T-DXd discontinuation reason, next-therapy
+    # class (the index regimen's) and responders
+    from tests.conftest import bundled_study_data
+
+    records = bundled_study_data(config["studies"]["post_tdxd_ensemble"]).dataset
+    cohort = data["post_tdxd_ensemble"].dataset
+    assert len(records) == len(cohort) == 664
+    r = records.set_index("patient_id").loc[cohort["patient_id"]]
+    c = cohort.set_index("patient_id")
+    for ep in ("tdxd_duration", "ttf", "ttnt", "pfs", "os", "ild", "ttnt_cr"):
+        col = f"{ep}_months"
+        assert np.allclose(r[col].to_numpy(float), c[col].to_numpy(float), rtol=0, atol=1e-12), ep
+        flag = f"{ep}_status" if ep in ("ild", "ttnt_cr") else f"{ep}_event"
+        assert r[flag].astype(str).tolist() == c[flag].astype(str).tolist(), ep
+    for col in ("tdxd_discontinuation_reason", "ild_recurrence"):
+        assert r[col].astype(str).tolist() == c[col].astype(str).tolist(), col
+    raw = pd.read_csv(
+        ROOT / "data/raw/post_tdxd_ensemble/cohort.csv", comment="#", index_col="patient_id"
+    ).loc[c.index]
+    assert r["index_therapy_class"].astype(str).tolist() == raw["next_therapy_class"].tolist()
+    # T-DXd counts as a prior line
+    assert (r["prior_lines"].to_numpy() == raw["prior_lines"].to_numpy() + 1).all()
+    responders = r["best_response"].isin(["CR", "PR"]).to_numpy()
+    assert (responders == c["best_response"].isin(["CR", "PR"]).to_numpy()).all()
+    assert (r["best_response"][responders] == c["best_response"][responders]).all()
+    assert (r["tdxd_discontinuation_reason"] == "ILD").sum() == 146

@@ -14,7 +14,7 @@ from her2rwe import io
 from her2rwe.synthetic.assessments import BUNDLED, README_NOTE, bundled_assessments
 from her2rwe.synthetic.cohorts import generate_all
 from her2rwe.synthetic.history import BUNDLED_RECORDS, bundled_records
-from her2rwe.synthetic.history import README_NOTE as RECORDS_NOTE
+from her2rwe.synthetic.history import README_NOTES as RECORDS_NOTES
 
 
 def write_cohorts(root: str | Path) -> list[Path]:
@@ -24,10 +24,11 @@ def write_cohorts(root: str | Path) -> list[Path]:
             if filename == "README.md" and name in BUNDLED:
                 text += README_NOTE
             if filename == "README.md" and name in BUNDLED_RECORDS:
-                text += RECORDS_NOTE
+                text += RECORDS_NOTES[name]
             path = Path(root) / name / filename
             io.write_text(text, path)
             written.append(path)
+        assessments = None
         if name in BUNDLED:  # serial tumour assessments, derived from the cohort
             path = Path(root) / name / "assessments.csv"
             assessments = bundled_assessments(name, study.files()["cohort.csv"])
@@ -35,7 +36,7 @@ def write_cohorts(root: str | Path) -> list[Path]:
             written.append(path)
         if name in BUNDLED_RECORDS:  # longitudinal records built from the cohort (the run's input)
             texts = bundled_records(name, study.files()["cohort.csv"], assessments)
-            texts["adverse_events.csv"] = study.files()["adverse_events.csv"]
+            texts.setdefault("adverse_events.csv", study.files().get("adverse_events.csv"))
             for filename, text in texts.items():
                 path = Path(root) / name / "records" / filename
                 io.write_text(text, path)

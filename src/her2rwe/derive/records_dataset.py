@@ -2,11 +2,13 @@
 
 From the index line (:mod:`her2rwe.derive.index_line`), the lines of therapy and the assessments:
 index_date = line start; progression_date = the first PD assessment after the index date and not
-after the next line's start (``index.progression`` can take the end of the index line when it
-stopped for progression instead, or the earlier of both); last_assessment_date = the last adequate
-assessment (CR, PR, SD or PD) in the same window; next_treatment_date = the next line's start;
+after the next line's start (``index.stop_at_next_line: false``: at any time, regardless of the next
+line; ``index.progression`` can take the end of the index line when it stopped for progression
+instead, or the earlier of both); last_assessment_date = the last adequate assessment (CR, PR, SD
+or PD) in the same window, not after that PD; next_treatment_date = the next line's start;
 discontinuation_date and discontinuation_reason = the index line's end and reason (empty while the
-line is ongoing); death and last contact from the patients file. These feed the same endpoint
+line is ongoing: the patient's last line, the last contact within the gap rule of its last dose and
+no discontinuation reason recorded); death and last contact from the patients file. These feed the same endpoint
 definitions as a v1 cohort (derive/endpoints.py), so every table and figure downstream is shared.
 
 Derived covariates: prior_lines (lines before the index line, the early therapy counted by the
@@ -87,7 +89,9 @@ def index_cohort(
             "next_treatment_date": idx["next_line_start"].to_numpy(),
         }
     )
-    ongoing = (idx["end_reason"] == "ongoing").to_numpy()
+    # a line whose last exposure records why it stopped has stopped, even with the last contact
+    # within the gap rule of its last dose
+    ongoing = ((idx["end_reason"] == "ongoing") & idx["discontinuation_reason"].isna()).to_numpy()
     out["discontinuation_date"] = idx["end_date"].where(~ongoing).to_numpy()
     out["discontinuation_reason"] = idx["discontinuation_reason"].where(~ongoing).to_numpy()
     for col in ("death_date", "last_contact_date"):
@@ -101,7 +105,9 @@ def index_cohort(
             out[["patient_id", "index_date", "next_treatment_date"]], on="patient_id", how="inner"
         )
         inside = (win["date"] > win["index_date"]) & (
-            win["next_treatment_date"].isna() | (win["date"] <= win["next_treatment_date"])
+            win["next_treatment_date"].isna()
+            | (win["date"] <= win["next_treatment_date"])
+            | (not index_rule["stop_at_next_line"])
         )
         win = win[inside & win["response"].isin(ADEQUATE)]
         first_pd = win[win["response"] == "PD"].groupby("patient_id")["date"].min()

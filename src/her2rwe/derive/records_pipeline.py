@@ -85,7 +85,8 @@ def derive_study_lines(
 
 def first_onset(cohort: pd.DataFrame, adverse_events: pd.DataFrame, terms) -> np.ndarray:
     """Each index patient's earliest adverse-event onset after the index date among ``terms``
-    (case-insensitive), NaT without one (``index.adverse_event_dates``)."""
+    (case-insensitive), NaT without one (``index.adverse_event_dates``: the column ``<name>_date``,
+    and ``<name>`` yes/no beside it)."""
     if "onset_date" not in adverse_events.columns:
         raise InputError(
             [
@@ -128,6 +129,7 @@ def build_records_study_data(
     cohort = index_cohort(selection, lines, patients, assessments, rule, dictionary, days_per_month)
     for name, terms in rule["adverse_event_dates"].items():
         cohort[f"{name}_date"] = first_onset(cohort, adverse_events, terms)
+        cohort[name] = np.where(cohort[f"{name}_date"].notna(), "yes", "no")
     notes: list[str] = []
     tumour = pd.DataFrame(columns=PATIENT_COLUMNS)
     if has_assessments(study):

@@ -869,6 +869,7 @@ ENSEMBLE_CLASSES = {
     "other anti-HER2": 13,
     "other": 179,
 }
+ENSEMBLE_REGIMEN_WINDOW = 28
 ENSEMBLE_REASONS = {"progression": 448, "ILD": 146, "other_AE": 34, "other": 36}
 ENSEMBLE_DURATION_ENDPOINT = EndpointDefinition.from_config(
     "tdxd_duration",
@@ -967,6 +968,13 @@ def generate_post_tdxd_ensemble(seed: int = SEEDS["post_tdxd_ensemble"]) -> Synt
     _snap_endpoint(course, "pfs", pfs_groups, {g: day(v) for g, v in pfs_targets.items()})
     _snap_endpoint(course, "os", os_groups, {g: day(v) for g, v in os_targets.items()})
     _snap_endpoint(course, "ttf", {"all": everyone}, {"all": day(3.8)})
+    # the next line starts after the index line's regimen window (lines.regimen_window_days, 28
+    # days): a drug started within it would join the index regimen in the records
+    early = (course.timeline()["next_treatment"] >= 0) & (
+        course.timeline()["next_treatment"] <= ENSEMBLE_REGIMEN_WINDOW
+    )
+    stop = np.maximum(0, course.P - course.wd)
+    course.G[early] = ENSEMBLE_REGIMEN_WINDOW + 1 - stop[early]
     _snap_endpoint(course, "ttnt", {"all": everyone}, {"all": day(5.0)})
     tl = course.timeline()
 
@@ -1084,10 +1092,14 @@ def _ild_onset_days(seed: int, recurrence: np.ndarray, tl: Mapping[str, np.ndarr
 def _ensemble_responses(
     rng: np.random.Generator, pfs_weeks: np.ndarray, ae_r: np.ndarray
 ) -> np.ndarray:
-    """96 responders of 664 (more among patients who stopped T-DXd for an adverse event)."""
+    """96 responders of 664 (more among patients who stopped T-DXd for an adverse event).
+
+    A response needs a tumour assessment after the index date and before any progression: only
+    patients whose PFS time is at least 2 days can respond (a PFS censored at the index date has
+    no assessment after it; a progression on day 1 leaves no day for one)."""
     n = len(pfs_weeks)
     resp = np.full(n, "PD", dtype=object)
-    w = (pfs_weeks + 6.0) * np.where(ae_r, 2.0, 1.0)
+    w = (pfs_weeks + 6.0) * np.where(ae_r, 2.0, 1.0) * (pfs_weeks * 7.0 > 1.5)
     responders = rng.choice(n, 96, replace=False, p=w / w.sum())
     resp[responders] = "PR"
     resp[responders[:8]] = "CR"

@@ -123,19 +123,168 @@ def tki_after_tdm1_records(
             extra.append((pid, r.last_assessment_date, after["response"].iloc[-1], np.nan))
     t = pd.DataFrame(
         treatments,
-        columns=["patient_id", "drug", "start_date", "end_date", "setting", "discontinuation_reason"],
+        columns=[
+            "patient_id",
+            "drug",
+            "start_date",
+            "end_date",
+            "setting",
+            "discontinuation_reason",
+        ],
     ).sort_values(["patient_id", "start_date", "drug"], kind="stable")
     p = pd.DataFrame(
         patients,
-        columns=["patient_id", "metastatic_date", "death_date", "last_contact_date", *PATIENT_COLUMNS],
+        columns=[
+            "patient_id",
+            "metastatic_date",
+            "death_date",
+            "last_contact_date",
+            *PATIENT_COLUMNS,
+        ],
     )
     more = pd.DataFrame(extra, columns=["patient_id", "date", "response", "sum_diameters"])
-    full = pd.concat([a.drop(index=drop), more.astype({"date": "datetime64[ns]"})], ignore_index=True)
+    full = pd.concat(
+        [a.drop(index=drop), more.astype({"date": "datetime64[ns]"})], ignore_index=True
+    )
     full = full.sort_values(["patient_id", "date"], kind="stable")
     return {
         "patients": p.reset_index(drop=True),
         "treatments": t.reset_index(drop=True),
         "assessments": full.reset_index(drop=True),
+    }
+
+
+# post_tdxd_ensemble: the index line's regimens by next-therapy class, the lines before T-DXd
+ENSEMBLE_INDEX = {
+    "anti-HER2 antibody": (
+        ["trastuzumab", "vinorelbine"],
+        ["trastuzumab", "pertuzumab", "eribulin"],
+        ["trastuzumab", "capecitabine"],
+    ),
+    "anti-HER2 TKI": (["lapatinib", "capecitabine"], ["tucatinib", "trastuzumab", "capecitabine"]),
+    "other anti-HER2": (["T-DM1"],),
+    "other": (["eribulin"], ["vinorelbine"], ["capecitabine"]),
+}
+ENSEMBLE_NEXT = "gemcitabine"
+ENSEMBLE_FILLERS = (["trastuzumab", "vinorelbine"], ["trastuzumab", "eribulin"])
+# sums of target-lesion diameters: % change from baseline by time-point response
+SHIFT = {"CR": (-100.0, -100.0), "PR": (-85.0, -30.0), "SD": (-25.0, 15.0), "PD": (20.0, 60.0)}
+VISIT_DAYS = 42
+
+
+def _ensemble_visits(best: str, prog: float, last: float) -> list[tuple[int, str]]:
+    """(day, response) of one patient's assessments after the index date: visits every 6 weeks
+    of the cohort's best response before progression (CR: PR first), PD on the progression day;
+    without progression, the visits run to the last assessment day (one on that day), of SD when
+    the cohort's best response is PD or NE (an assessed PD would be a progression)."""
+    if not np.isnan(prog):
+        p = int(prog)
+        if best not in ("CR", "PR", "SD"):
+            return [(p, "PD")]
+        days = list(range(VISIT_DAYS, p, VISIT_DAYS)) or [max(1, p // 2)]
+        out = [(d, best) for d in days]
+        if best == "CR" and len(out) > 1:
+            out[0] = (out[0][0], "PR")
+        return out + [(p, "PD")]
+    stop = int(last)
+    if stop < 1:
+        return []
+    code = best if best in ("CR", "PR", "SD") else "SD"
+    days = [d for d in range(VISIT_DAYS, stop, VISIT_DAYS)] + [stop]
+    out = [(d, code) for d in days]
+    if code == "CR" and len(out) > 1:
+        out[0] = (out[0][0], "PR")
+    return out
+
+
+def post_tdxd_ensemble_records(cohort: pd.DataFrame, seed: int) -> dict[str, pd.DataFrame]:
+    """Patients, treatments, assessments and adverse events of the post_tdxd_ensemble cohort
+    (README_NOTES states every rule). ``cohort`` as read from its CSV file."""
+    rng = np.random.default_rng(seed)
+    c = cohort.copy()
+    for col in [*DATE_COLUMNS, "tdxd_start_date", "tdxd_end_date", "ild_recurrence_date"]:
+        c[col] = pd.to_datetime(c[col])
+    treatments: list[tuple] = []
+    patients: list[tuple] = []
+    assessments: list[tuple] = []
+    events: list[tuple] = []
+    for r in c.itertuples(index=False):
+        pid, idx = r.patient_id, r.index_date
+        # the lines before T-DXd: a first line of trastuzumab (+ pertuzumab) + docetaxel, then
+        # fillers, a lapatinib line (prior_tki) and T-DM1 (prior_tdm1), the last prior_lines - 1
+        first = ["trastuzumab", "pertuzumab", "docetaxel"]
+        if r.prior_pertuzumab != "yes":
+            first.remove("pertuzumab")
+        later = [ENSEMBLE_FILLERS[k % 2] for k in range(4)]
+        later += [["lapatinib", "capecitabine"]] if r.prior_tki == "yes" else []
+        later += [["T-DM1"]] if r.prior_tdm1 == "yes" else []
+        regimens = [first] + later[len(later) - (int(r.prior_lines) - 1) :]
+        end = r.tdxd_start_date - _gap(rng)
+        prior: list[tuple[list[str], pd.Timestamp, pd.Timestamp]] = []
+        for drugs in regimens[::-1]:
+            start = end - int(rng.integers(90, 300)) * DAY
+            prior.append((drugs, start, end))
+            end = start - _gap(rng)
+        metastatic = prior[-1][1] - int(rng.integers(7, 40)) * DAY
+        for drugs, s, e in prior[::-1]:
+            treatments += [(pid, d, s, e, "progression") for d in drugs]
+        treatments.append(
+            (pid, "T-DXd", r.tdxd_start_date, r.tdxd_end_date, r.tdxd_discontinuation_reason)
+        )
+        # the index line: to the cohort's discontinuation (reason recorded unless it was death),
+        # else to death or, ongoing, to the last contact (no reason)
+        options = ENSEMBLE_INDEX[r.next_therapy_class]
+        drugs = options[int(rng.integers(len(options)))]
+        stopped = pd.notna(r.discontinuation_date)
+        end = (
+            r.discontinuation_date
+            if stopped
+            else (r.death_date if pd.notna(r.death_date) else r.last_contact_date)
+        )
+        why = r.discontinuation_reason if stopped and r.discontinuation_reason != "death" else ""
+        treatments += [(pid, d, idx, end, why) for d in drugs]
+        if pd.notna(r.next_treatment_date):
+            treatments.append((pid, ENSEMBLE_NEXT, r.next_treatment_date, r.last_contact_date, ""))
+        patients.append(
+            (pid, metastatic, r.death_date, r.last_contact_date)
+            + tuple(getattr(r, col) for col in PATIENT_COLUMNS)
+        )
+        base = float(rng.integers(25, 121))
+        assessments.append((pid, idx - int(rng.integers(1, 22)) * DAY, "", base))
+        prog = (r.progression_date - idx).days if pd.notna(r.progression_date) else np.nan
+        last = (r.last_assessment_date - idx).days
+        for day, resp in _ensemble_visits(r.best_response, prog, last):
+            lo, hi = SHIFT[resp]
+            pct = lo if lo == hi else float(rng.uniform(lo, hi))
+            assessments.append((pid, idx + day * DAY, resp, round(base * (1 + pct / 100), 0)))
+        if r.ild_recurrence == "yes":
+            grade = int(rng.integers(1, 4))
+            events.append(
+                (pid, "Interstitial lung disease", grade, "respiratory", r.ild_recurrence_date)
+            )
+    t = pd.DataFrame(
+        treatments,
+        columns=["patient_id", "drug", "start_date", "end_date", "discontinuation_reason"],
+    )
+    t.insert(4, "setting", "metastatic")
+    t = t.sort_values(["patient_id", "start_date", "drug"], kind="stable")
+    p = pd.DataFrame(
+        patients,
+        columns=[
+            "patient_id",
+            "metastatic_date",
+            "death_date",
+            "last_contact_date",
+            *PATIENT_COLUMNS,
+        ],
+    )
+    a = pd.DataFrame(assessments, columns=["patient_id", "date", "response", "sum_diameters"])
+    ae = pd.DataFrame(events, columns=["patient_id", "term", "grade", "category", "onset_date"])
+    return {
+        "patients": p.reset_index(drop=True),
+        "treatments": t.reset_index(drop=True),
+        "assessments": a,
+        "adverse_events": ae,
     }
 
 
@@ -154,9 +303,10 @@ def render(frame: pd.DataFrame, header: str) -> str:
 
 
 # the bundled studies whose run starts from records: numpy seed of the history
-BUNDLED_RECORDS = {"tki_after_tdm1": {"seed": 20230101}}
+BUNDLED_RECORDS = {"tki_after_tdm1": {"seed": 20230101}, "post_tdxd_ensemble": {"seed": 20250102}}
 
-README_NOTE = """
+README_NOTES = {
+    "tki_after_tdm1": """
 `records/` (synthetic, input contract v2) is what the bundled run reads: `patients.csv`,
 `treatments.csv` (a treatment history with the lines before the index line), `assessments.csv` and
 `adverse_events.csv`, generated by `her2rwe.synthetic.history` from `cohort.csv` and
@@ -165,12 +315,48 @@ anti-HER2 TKI line after a T-DM1 line as the index line (config.yaml, `index`), 
 endpoints, the response and the covariates again; `cohort.csv` is the calibrated intermediate the
 history is built from. Every patient has at least two prior lines (a trastuzumab line and T-DM1;
 three after a prior TKI), so `prior_lines` can exceed the cohort's.
-"""
+""",
+    "post_tdxd_ensemble": """
+`records/` (synthetic, input contract v2) is what the bundled run reads, generated by
+`her2rwe.synthetic.history` from `cohort.csv` above (the calibrated intermediate):
+
+- `treatments.csv`: per patient `prior_lines` lines before T-DXd (a first line of trastuzumab,
+  pertuzumab when `prior_pertuzumab` is yes, and docetaxel; then trastuzumab with vinorelbine or
+  eribulin, a lapatinib + capecitabine line when `prior_tki` is yes and a T-DM1 line when
+  `prior_tdm1` is yes, as many as fit; 90-299 days each, 10-27 days apart); the T-DXd course on
+  `tdxd_start_date`-`tdxd_end_date` with `tdxd_discontinuation_reason`; the index line on the
+  index date, a regimen of `next_therapy_class` (antibody: trastuzumab with vinorelbine,
+  pertuzumab + eribulin, or capecitabine; TKI: lapatinib + capecitabine or tucatinib +
+  trastuzumab + capecitabine; other anti-HER2: T-DM1; other: eribulin, vinorelbine or
+  capecitabine) to the cohort's discontinuation date and reason (no reason when it stopped at
+  death; to the last contact and ongoing when it did not stop); gemcitabine from the next-treatment
+  date to the last contact;
+- `patients.csv`: the metastatic diagnosis 7-39 days before the first line, death, last contact and
+  the baseline covariates from the cohort;
+- `assessments.csv`: a baseline 1-21 days before the index date, then a time-point response every 6
+  weeks of the cohort's best response (a CR patient: PR first) up to the day before progression
+  and PD on the progression date, or, without progression, up to a last one on the cohort's last
+  assessment date, with sums of target-lesion diameters; a patient the cohort records as PD or NE
+  gets a single PD on the progression date, or SD visits without progression (an assessed PD would
+  be a progression), so the derived best response can be PD instead of NE and SD or NE instead of
+  PD: the responders (CR, PR) are the cohort's;
+- `adverse_events.csv`: the 21 ILD recurrences on `ild_recurrence_date` (grades 1-3 drawn at
+  random; the paper gives none).
+
+The pipeline numbers the lines, selects each patient's line right after the T-DXd line as the
+index line (config.yaml, `index`), and derives every endpoint again: PFS counts a progression
+after the next line started (`index.stop_at_next_line: false`), as the cohort does; T-DXd duration
+and reason come from the T-DXd line (`tdxd_*` columns), the next-therapy classes from the index
+line's regimen (`index_therapy_class`), ILD recurrence from the adverse events. `prior_lines`
+counts T-DXd: it is the cohort's plus one.
+""",
+}
 
 
-def bundled_records(study: str, cohort_csv: str, assessments_csv: str) -> dict[str, str]:
-    """The records/*.csv texts of a bundled study (file name -> text), from its cohort.csv and
-    assessments.csv texts; adverse_events.csv is copied by the caller."""
+def bundled_records(study: str, cohort_csv: str, assessments_csv: str | None) -> dict[str, str]:
+    """The records/*.csv texts of a bundled study (file name -> text), from its cohort.csv text and
+    (tki_after_tdm1) its assessments.csv text; tki_after_tdm1's adverse_events.csv is copied by the
+    caller."""
 
     def read(text: str) -> pd.DataFrame:
         return pd.read_csv(
@@ -178,9 +364,12 @@ def bundled_records(study: str, cohort_csv: str, assessments_csv: str) -> dict[s
         ).replace("", None)
 
     seed = BUNDLED_RECORDS[study]["seed"]
-    assessments = read(assessments_csv)
-    assessments["sum_diameters"] = pd.to_numeric(assessments["sum_diameters"])
-    assessments["response"] = assessments["response"].fillna("")
-    frames = tki_after_tdm1_records(read(cohort_csv), assessments, seed)
+    if study == "post_tdxd_ensemble":
+        frames = post_tdxd_ensemble_records(read(cohort_csv), seed)
+    else:
+        assessments = read(assessments_csv)
+        assessments["sum_diameters"] = pd.to_numeric(assessments["sum_diameters"])
+        assessments["response"] = assessments["response"].fillna("")
+        frames = tki_after_tdm1_records(read(cohort_csv), assessments, seed)
     source = f"{study} records generated by `her2rwe.synthetic.history` (seed {seed})"
     return {f"{name}.csv": render(frame, source) for name, frame in frames.items()}
