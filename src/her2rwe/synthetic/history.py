@@ -35,12 +35,21 @@ import numpy as np
 import pandas as pd
 
 from her2rwe.records.contract import DATE_COLUMNS
+from her2rwe.records.longitudinal import PATIENT_COLUMNS as RECORD_PATIENT_COLUMNS
+from her2rwe.records.longitudinal import TREATMENT_COLUMNS
 
 DAY = pd.Timedelta(days=1)
 TKI_PARTNER = "capecitabine"
 MIDDLE_CHEMO = ("vinorelbine", "gemcitabine", "eribulin")
 NEXT_LINE = "eribulin"
 PATIENT_COLUMNS = ["age", "ecog", "hr_status", "visceral_mets", "brain_mets"]
+
+
+def _frames(treatments: list[tuple], patients: list[tuple]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The treatments (sorted by patient, start and drug) and patients frames of the records."""
+    t = pd.DataFrame(treatments, columns=[c for c in TREATMENT_COLUMNS if c != "line"])
+    t = t.sort_values(["patient_id", "start_date", "drug"], kind="stable")
+    return t, pd.DataFrame(patients, columns=[*RECORD_PATIENT_COLUMNS, *PATIENT_COLUMNS])
 
 
 def _gap(rng: np.random.Generator) -> pd.Timedelta:
@@ -121,27 +130,7 @@ def tki_after_tdm1_records(
             and after["response"].iloc[-1] in ("CR", "PR", "SD")
         ):
             extra.append((pid, r.last_assessment_date, after["response"].iloc[-1], np.nan))
-    t = pd.DataFrame(
-        treatments,
-        columns=[
-            "patient_id",
-            "drug",
-            "start_date",
-            "end_date",
-            "setting",
-            "discontinuation_reason",
-        ],
-    ).sort_values(["patient_id", "start_date", "drug"], kind="stable")
-    p = pd.DataFrame(
-        patients,
-        columns=[
-            "patient_id",
-            "metastatic_date",
-            "death_date",
-            "last_contact_date",
-            *PATIENT_COLUMNS,
-        ],
-    )
+    t, p = _frames(treatments, patients)
     more = pd.DataFrame(extra, columns=["patient_id", "date", "response", "sum_diameters"])
     full = pd.concat(
         [a.drop(index=drop), more.astype({"date": "datetime64[ns]"})], ignore_index=True
@@ -227,9 +216,16 @@ def post_tdxd_ensemble_records(cohort: pd.DataFrame, seed: int) -> dict[str, pd.
             end = start - _gap(rng)
         metastatic = prior[-1][1] - int(rng.integers(7, 40)) * DAY
         for drugs, s, e in prior[::-1]:
-            treatments += [(pid, d, s, e, "progression") for d in drugs]
+            treatments += [(pid, d, s, e, "metastatic", "progression") for d in drugs]
         treatments.append(
-            (pid, "T-DXd", r.tdxd_start_date, r.tdxd_end_date, r.tdxd_discontinuation_reason)
+            (
+                pid,
+                "T-DXd",
+                r.tdxd_start_date,
+                r.tdxd_end_date,
+                "metastatic",
+                r.tdxd_discontinuation_reason,
+            )
         )
         # the index line: to the cohort's discontinuation (reason recorded unless it was death),
         # else to death or, ongoing, to the last contact (no reason)
@@ -242,9 +238,11 @@ def post_tdxd_ensemble_records(cohort: pd.DataFrame, seed: int) -> dict[str, pd.
             else (r.death_date if pd.notna(r.death_date) else r.last_contact_date)
         )
         why = r.discontinuation_reason if stopped and r.discontinuation_reason != "death" else ""
-        treatments += [(pid, d, idx, end, why) for d in drugs]
+        treatments += [(pid, d, idx, end, "metastatic", why) for d in drugs]
         if pd.notna(r.next_treatment_date):
-            treatments.append((pid, ENSEMBLE_NEXT, r.next_treatment_date, r.last_contact_date, ""))
+            treatments.append(
+                (pid, ENSEMBLE_NEXT, r.next_treatment_date, r.last_contact_date, "metastatic", "")
+            )
         patients.append(
             (pid, metastatic, r.death_date, r.last_contact_date)
             + tuple(getattr(r, col) for col in PATIENT_COLUMNS)
@@ -262,22 +260,7 @@ def post_tdxd_ensemble_records(cohort: pd.DataFrame, seed: int) -> dict[str, pd.
             events.append(
                 (pid, "Interstitial lung disease", grade, "respiratory", r.ild_recurrence_date)
             )
-    t = pd.DataFrame(
-        treatments,
-        columns=["patient_id", "drug", "start_date", "end_date", "discontinuation_reason"],
-    )
-    t.insert(4, "setting", "metastatic")
-    t = t.sort_values(["patient_id", "start_date", "drug"], kind="stable")
-    p = pd.DataFrame(
-        patients,
-        columns=[
-            "patient_id",
-            "metastatic_date",
-            "death_date",
-            "last_contact_date",
-            *PATIENT_COLUMNS,
-        ],
-    )
+    t, p = _frames(treatments, patients)
     a = pd.DataFrame(assessments, columns=["patient_id", "date", "response", "sum_diameters"])
     ae = pd.DataFrame(events, columns=["patient_id", "term", "grade", "category", "onset_date"])
     return {
