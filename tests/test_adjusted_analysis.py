@@ -185,16 +185,25 @@ def test_shareable_copies_mask_small_counts():
 
 
 def test_adjusted_figures_say_the_numbers_at_risk_are_unweighted(tmp_path):
+    from her2rwe.config import study_settings
     from her2rwe.outputs.plotting import adjusted as plots
-    from her2rwe.outputs.plotting import style
+    from her2rwe.outputs.plotting import figures, style
+    from her2rwe.outputs.plotting.spec import FigureContext
 
     study = make_study()
     res = adjusted.summarize_adjusted(make_data(), study)
     tables = {"balance": res.balance, "adjusted_comparisons": res.comparisons,
-              "adjusted_survival": res.survival, "km_curves": res.km_curves,
-              "risk_table": res.risk_table, "scores": res.scores}  # fmt: skip
-    figs = dict(plots.draw_adjusted_figures(tables, study, ["B", "A"], min_cell_count=0))
-    assert list(figs) == ["adjusted_love", "adjusted_ps_overlap", "adjusted_km_pfs"]
+              "adjusted_survival": res.survival, "adjusted_km_curves": res.km_curves,
+              "adjusted_risk_table": res.risk_table, "propensity_scores": res.scores}  # fmt: skip
+    # registered figure kinds, listed from the config like the others, reading their own tables
+    specs = [s for s in figures.figure_specs(study) if s.kind.startswith("adjusted")]
+    assert [s.name for s in specs] == ["adjusted_love", "adjusted_ps_overlap", "adjusted_km_pfs"]
+    assert set(plots.SOURCES) <= set(figures.figure_sources(study))
+    no_adjustment = {k: v for k, v in study.items() if k != "adjustment"}
+    assert not [s for s in figures.figure_specs(no_adjustment) if s.kind.startswith("adjusted")]
+    assert not set(plots.SOURCES) & set(figures.figure_sources(no_adjustment))
+    ctx = FigureContext(tables, study_settings(study), ["B", "A"], style.arm_colors(["B", "A"]))
+    figs = {s.name: figures.kinds()[s.kind].draw(s, ctx) for s in specs}
     km_text = style.drawn_text(figs["adjusted_km_pfs"])
     assert "Number at risk (unweighted)" in km_text
     n_b = int((res.scores["arm"] == "B").sum())

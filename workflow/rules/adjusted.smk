@@ -1,5 +1,6 @@
 # Adjusted comparison (studies with an `adjustment:` block): propensity score, weights, balance,
-# weighted survival in one job per study; its figures in another. Tables: unsuppressed under
+# weighted survival in one job per study; its figures (love plot, propensity-score overlap, weighted
+# Kaplan-Meier) are figure kinds of plot_figures_<study> (figures.smk). Tables: unsuppressed under
 # internal/, shareable (min_cell_count) under tables/.
 
 
@@ -27,21 +28,3 @@ rule summarize_adjusted:
         "results/{study}/logs/summarize_adjusted.log",
     script:
         "../scripts/summarize_adjusted.py"
-
-
-for _study in ADJUSTED_STUDIES:
-
-    rule:
-        name:
-            f"plot_adjusted_{_study}"
-        input:
-            **adjusted_figure_inputs(_study),
-        output:
-            **adjusted_figure_report_outputs(_study),
-        params:
-            study=study_config(_study),
-            min_cell_count=config["min_cell_count"],
-        log:
-            f"results/{_study}/logs/plot_adjusted.log",
-        script:
-            "../scripts/plot_adjusted.py"

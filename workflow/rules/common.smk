@@ -10,8 +10,6 @@ from her2rwe.formatting import ci_method_text
 from her2rwe.outputs.plotting.figures import caption as figure_caption
 from her2rwe.outputs.plotting.figures import TRIAL_CONTEXT_TABLES, figure_names, figure_sources
 from her2rwe.outputs.plotting.figures import figure_specs
-from her2rwe.outputs.plotting.adjusted import TABLES as ADJUSTED_FIGURE_SOURCES
-from her2rwe.outputs.plotting.adjusted import adjusted_figure_names, adjusted_figure_specs
 from her2rwe.outputs.reproduce import TABLE_FILES, required_tables
 
 # the schema beside this file, also when the workflow is used as a module from another project
@@ -140,41 +138,8 @@ def figure_outputs(study):
     return outputs
 
 
-# the adjusted comparison's tables (adjusted.smk) and figures
+# the adjusted comparison's tables (adjusted.smk); its figures are figure kinds of plot_figures
 ADJUSTED_TABLES = ["balance", "adjusted_comparisons", "adjusted_survival", "adjusted_attrition"]
-ADJUSTED_CAPTIONS = {
-    "adjusted_love": "../report/adjusted_love.rst",
-    "adjusted_ps_overlap": "../report/adjusted_ps_overlap.rst",
-    "adjusted_km": "../report/adjusted_km.rst",
-}
-
-
-def adjusted_figure_inputs(study):
-    return {key: f"results/{study}/{path}" for key, path in ADJUSTED_FIGURE_SOURCES.items()}
-
-
-def adjusted_figure_outputs(study):
-    """{name_pdf, name_png, name_txt: path} for the adjusted figures of a study."""
-    outputs = {}
-    for name in adjusted_figure_names(study_config(study)):
-        for ext in ("pdf", "png"):
-            outputs[f"{name}_{ext}"] = f"results/{study}/figures/{name}.{ext}"
-        outputs[f"{name}_txt"] = f"results/{study}/figures/text/{name}.txt"
-    return outputs
-
-
-def adjusted_figure_report_outputs(study):
-    outputs = adjusted_figure_outputs(study)
-    for spec in adjusted_figure_specs(study_config(study)):
-        key = f"{spec.name}_png"
-        outputs[key] = report(
-            outputs[key],
-            caption=ADJUSTED_CAPTIONS[spec.kind],
-            category="Figures",
-            subcategory=study,
-            labels={"study": study, "figure": spec.name},
-        )
-    return outputs
 
 
 def figure_report_outputs(study):
@@ -395,7 +360,6 @@ def final_outputs(study):
                 *(f"results/{study}/tables/{name}.csv" for name in ADJUSTED_TABLES),
                 f"results/{study}/tables/adjusted.md",
                 f"results/{study}/adjusted/methods.md",
-                *adjusted_figure_outputs(study).values(),
             ]
             if study in ADJUSTED_STUDIES
             else []
@@ -463,9 +427,6 @@ def html_report_captions(study):
     or None. The text, not the path: source_path() may name a per-run cache folder, and a param
     that changes from run to run would rerun the job every time."""
     templates = {spec.name: figure_caption(spec) for spec in figure_specs(study_config(study))}
-    if study in ADJUSTED_STUDIES:
-        for spec in adjusted_figure_specs(study_config(study)):
-            templates[spec.name] = Path(ADJUSTED_CAPTIONS[spec.kind]).name
     return {
         stem: (
             Path(workflow.source_path(f"../report/{templates[stem]}")).read_text(encoding="utf-8")

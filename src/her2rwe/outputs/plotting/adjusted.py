@@ -15,7 +15,7 @@ Drawn from the adjusted stage's results (docs/outputs.md), nothing re-estimated:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from her2rwe.config import study_settings
@@ -29,30 +29,37 @@ if TYPE_CHECKING:  # pragma: no cover
 
 BINS = 20
 RISK_TITLE = "Number at risk (unweighted)"
-TABLES = {
+# what the adjusted kinds read (key -> path under results/{study}/; FigureKind.sources)
+SOURCES = {
     "balance": "internal/balance.csv",
     "adjusted_comparisons": "internal/adjusted_comparisons.csv",
     "adjusted_survival": "internal/adjusted_survival.csv",
-    "km_curves": "adjusted/km_curves.parquet",
-    "risk_table": "adjusted/risk_table.csv",
-    "scores": "adjusted/propensity_scores.parquet",
+    "adjusted_km_curves": "adjusted/km_curves.parquet",
+    "adjusted_risk_table": "adjusted/risk_table.csv",
+    "propensity_scores": "adjusted/propensity_scores.parquet",
 }
 
 
-def adjusted_figure_specs(study: Mapping[str, Any]) -> list[FigureSpec]:
-    """The adjusted figures of a study, from its config (none without an adjustment block)."""
-    if not study_settings(study).get("adjustment"):
+def _adjusted(study: Mapping[str, Any]) -> bool:
+    return bool(study_settings(study).get("adjustment"))
+
+
+def love_specs(study: Mapping[str, Any]) -> list[FigureSpec]:
+    """The love plot of a study with an adjustment block."""
+    return [FigureSpec("adjusted_love", "adjusted_love")] if _adjusted(study) else []
+
+
+def overlap_specs(study: Mapping[str, Any]) -> list[FigureSpec]:
+    """The propensity-score overlap figure of a study with an adjustment block."""
+    return [FigureSpec("adjusted_ps_overlap", "adjusted_ps_overlap")] if _adjusted(study) else []
+
+
+def km_specs(study: Mapping[str, Any]) -> list[FigureSpec]:
+    """One weighted Kaplan-Meier figure per endpoint of a study with an adjustment block."""
+    if not _adjusted(study):
         return []
-    return [
-        FigureSpec("adjusted_love", "adjusted_love"),
-        FigureSpec("adjusted_ps_overlap", "adjusted_ps_overlap"),
-        *(FigureSpec(f"adjusted_km_{ep}", "adjusted_km", ep, "arm") for ep in study["endpoints"]),
-    ]
-
-
-def adjusted_figure_names(study: Mapping[str, Any]) -> list[str]:
-    """File stems of the adjusted figures (each written as .pdf, .png and text/.txt)."""
-    return [spec.name for spec in adjusted_figure_specs(study)]
+    endpoints = study_settings(study)["endpoints"]
+    return [FigureSpec(f"adjusted_km_{ep}", "adjusted_km", ep, "arm") for ep in endpoints]
 
 
 def _label(var: str, level: Any) -> str:
@@ -181,44 +188,36 @@ def weighted_km_lines(comparisons: pd.DataFrame, endpoint: str, conf_level: floa
     return lines
 
 
-def draw_adjusted_figures(
-    tables: Mapping[str, pd.DataFrame],
-    study: Mapping[str, Any],
-    arms: list[str],
-    min_cell_count: int = 0,
-) -> Iterator[tuple[str, Figure]]:
-    """Yield (name, figure) for every figure of :func:`adjusted_figure_specs`."""
-    study = study_settings(study)
-    spec = study["adjustment"]
-    # the number-at-risk table only: cumulative events would read as weighted
-    fig_cfg = {**study["figures"], "cumulative_events": False}
-    conf = float(study["conf_level"])
-    k = int(min_cell_count or 0)
-    ctx = FigureContext(tables, study, arms, style.arm_colors(arms), k)
-    for fs in adjusted_figure_specs(study):
-        if fs.kind == "adjusted_love":
-            yield fs.name, plot_love(tables["balance"], float(spec["smd_threshold"]))
-        elif fs.kind == "adjusted_ps_overlap":
-            yield fs.name, plot_overlap(tables["scores"], arms, k)
-        else:
-            label, origin = ctx.endpoint_text(fs.endpoint)
-            surv = _median_rows(tables["adjusted_survival"], fs.endpoint)
-            panel = km.select_panel(
-                tables["km_curves"], tables["risk_table"], surv, fs.endpoint, "arm",
-                weighted_km_lines(tables["adjusted_comparisons"], fs.endpoint, conf),
-                fig_cfg.get("xmax"), f"{label}, weighted ({spec['estimand']})",
-                fig_cfg.get("risk_table_interval"),
-            )  # fmt: skip
-            if not panel.groups:
-                yield fs.name, style.placeholder(f"No weighted estimates of {label}.", label)
-                continue
-            yield (
-                fs.name,
-                km.draw_panel(
-                    panel, style.group_styles(panel.groups, arms), fig_cfg, ylabel=label,
-                    origin=origin, conf_level=conf, min_cell_count=k, risk_title=RISK_TITLE,
-                ),
-            )  # fmt: skip
+def draw_love(spec: FigureSpec, ctx: FigureContext) -> Figure:
+    """The love plot, one column wide (as before these kinds joined the registry)."""
+    threshold = float(ctx.study["adjustment"]["smd_threshold"])
+    return plot_love(ctx.tables["balance"], threshold)
+
+
+def draw_overlap(spec: FigureSpec, ctx: FigureContext) -> Figure:
+    """The overlap histograms, one column wide."""
+    return plot_overlap(ctx.tables["propensity_scores"], ctx.arms, ctx.min_cell_count)
+
+
+def draw_km(spec: FigureSpec, ctx: FigureContext) -> Figure:
+    """The weighted curves of one endpoint; the numbers at risk are unweighted (RISK_TITLE) and the
+    cumulative events are not shown (they would read as weighted)."""
+    fig_cfg = {**ctx.figure_settings, "cumulative_events": False}
+    estimand = ctx.study["adjustment"]["estimand"]
+    label, origin = ctx.endpoint_text(spec.endpoint)
+    surv = _median_rows(ctx.tables["adjusted_survival"], spec.endpoint)
+    lines = weighted_km_lines(ctx.tables["adjusted_comparisons"], spec.endpoint, ctx.conf_level)
+    panel = km.select_panel(
+        ctx.tables["adjusted_km_curves"], ctx.tables["adjusted_risk_table"], surv, spec.endpoint,
+        "arm", lines, fig_cfg.get("xmax"), f"{label}, weighted ({estimand})",
+        fig_cfg.get("risk_table_interval"),
+    )  # fmt: skip
+    if not panel.groups:
+        return style.placeholder(f"No weighted estimates of {label}.", label)
+    return km.draw_panel(
+        panel, style.group_styles(panel.groups, ctx.arms), fig_cfg, ylabel=label, origin=origin,
+        conf_level=ctx.conf_level, min_cell_count=ctx.min_cell_count, risk_title=RISK_TITLE,
+    )  # fmt: skip
 
 
 def _median_rows(adjusted_survival: pd.DataFrame, endpoint: str) -> pd.DataFrame:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from her2rwe.config import has_adverse_events, has_assessments, study_settings
 from her2rwe.outputs.plotting import (
+    adjusted,
     cif,
     forest,
     km,
@@ -129,6 +130,18 @@ FIGURE_KINDS: list[FigureKind] = [
     ),
     FigureKind("swimmer", _assessment_specs("swimmer"), swimmer.draw, "swimmer.rst", TUMOUR_RESPONSE),
     FigureKind("parametric", parametric.specs, parametric.draw, "parametric.rst"),
+    # the adjusted comparison (studies with an adjustment block; outputs/plotting/adjusted.py)
+    FigureKind(
+        "adjusted_love", adjusted.love_specs, adjusted.draw_love, "adjusted_love.rst", adjusted.SOURCES
+    ),
+    FigureKind(
+        "adjusted_ps_overlap",
+        adjusted.overlap_specs,
+        adjusted.draw_overlap,
+        "adjusted_ps_overlap.rst",
+        adjusted.SOURCES,
+    ),
+    FigureKind("adjusted_km", adjusted.km_specs, adjusted.draw_km, "adjusted_km.rst", adjusted.SOURCES),
 ]
 
 
@@ -174,6 +187,10 @@ def caption(spec: FigureSpec) -> str:
     return kinds()[spec.kind].caption
 
 
+# columns read as text, never as numbers (arm names such as "1", covariate levels)
+TEXT_COLUMNS = {"group": str, "arm": str, "reference": str, "level": str}
+
+
 def read_tables(paths: Mapping[str, str]) -> dict[str, pd.DataFrame]:
     """Read the results tables named in `figure_sources()` (keys) from `paths`."""
     import pandas as pd
@@ -188,7 +205,7 @@ def read_tables(paths: Mapping[str, str]) -> dict[str, pd.DataFrame]:
         if str(path).endswith(".parquet"):
             out[key] = pd.read_parquet(path)
         else:
-            out[key] = io.read_table(path, dtype={"group": str, "arm": str})
+            out[key] = io.read_table(path, dtype=TEXT_COLUMNS)
     return out
 
 
