@@ -94,9 +94,9 @@ def font_subset(bold: bool, extra: frozenset[int]) -> bytes:
         for record in font["name"].names:
             if record.nameID in names:
                 record.string = names[record.nameID]
-        out = io.BytesIO()
-        font.save(out)
-    return out.getvalue()
+        buffer = io.BytesIO()
+        font.save(buffer)
+    return buffer.getvalue()
 
 
 def embed_fonts(
