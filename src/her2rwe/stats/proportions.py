@@ -303,115 +303,92 @@ def _log_factorial(n) -> np.ndarray:
     return gammaln(np.asarray(n, dtype=float) + 1)
 
 
-def _column_bounds(total: int, caps: np.ndarray, lf: np.ndarray) -> tuple[float, float]:
-    """Largest and smallest -sum(log x_i!) over x with sum(x) = total and 0 <= x_i <= caps.
-
-    The largest spreads the total as evenly as the caps allow (water filling); the smallest puts as
-    much as possible into the largest caps. -sum(log x!) is Schur-concave, so these are the extremes.
-    """
-    caps = np.sort(caps)
-    # water filling for the most even split
-    even = np.zeros_like(caps)
-    left = total
-    k = len(caps)
-    for i, cap in enumerate(caps):
-        share = left // (k - i)
-        take = min(cap, share)
-        even[i] = take
-        left -= take
-    # distribute any remainder one by one to cells with room (largest caps last filled first)
-    i = len(caps) - 1
-    while left > 0 and i >= 0:
-        room = caps[i] - even[i]
-        add = min(room, left)
-        even[i] += add
-        left -= add
-        i -= 1
-    concentrated = np.zeros_like(caps)
-    left = total
-    for i in range(k - 1, -1, -1):
-        take = min(caps[i], left)
-        concentrated[i] = take
-        left -= take
-    return -float(lf[even].sum()), -float(lf[concentrated].sum())
-
-
-@functools.lru_cache(maxsize=65536)
-def _composition_array(total: int, caps: tuple[int, ...]) -> np.ndarray:
-    """Every vector x with sum(x) = total and 0 <= x_i <= caps[i], one per row."""
-    if len(caps) == 1:
-        return np.array([[total]] if 0 <= total <= caps[0] else [], dtype=np.int64).reshape(-1, 1)
-    dims = [min(c, total) + 1 for c in caps[:-1]]
-    if math.prod(dims) <= 1_000_000:
-        # every choice of the first k - 1 cells at once; the last cell is what is left
-        grid = np.indices(dims, dtype=np.int64).reshape(len(dims), -1).T
-        last = total - grid.sum(axis=1)
-        keep = (last >= 0) & (last <= caps[-1])
-        return np.column_stack([grid[keep], last[keep]])
-    rest = sum(caps[1:])
-    blocks = []
-    for first in range(max(0, total - rest), min(caps[0], total) + 1):
-        tail = _composition_array(total - first, caps[1:])
-        blocks.append(np.column_stack([np.full(len(tail), first, dtype=np.int64), tail]))
-    if not blocks:
-        return np.zeros((0, len(caps)), dtype=np.int64)
-    return np.concatenate(blocks)
-
-
 class FisherTooLarge(ValueError):
     """The exact enumeration would visit more partial tables than the budget allows."""
 
 
-def _exact_path_bounds(rows: np.ndarray, cols: np.ndarray, lf: np.ndarray, col_lf: np.ndarray):
-    """Largest and smallest sum over columns l >= j of (log c_l! - sum_i log x_il!) over all
-    completions, for every level j and every node (remaining row margins) - the longest and shortest
-    paths of the network algorithm - computed backwards by dynamic programming over dense arrays
-    indexed by the mixed-radix code of the remaining margins. None when the state space is too large
-    (the callers then use per-column bounds)."""
-    radix = rows + 1
-    size = int(np.prod(radix))
-    ncol = len(cols)
-    if size > 1_000_000 or ncol < 3:
-        return None
-    strides = np.concatenate([np.cumprod(radix[::-1])[::-1][1:], [1]]).astype(np.int64)
-    hi = [None] * ncol
-    lo = [None] * ncol
-    # level ncol - 2: the last two columns, every node with the right total
-    for j in range(ncol - 2, -1, -1):
-        states = _composition_array(int(cols[j:].sum()), tuple(int(v) for v in rows))
-        best = np.full(len(states), -np.inf)
-        worst = np.full(len(states), np.inf)
-        for x in _composition_array(int(cols[j]), tuple(int(v) for v in rows)):
-            child = states - x
-            ok = (child >= 0).all(axis=1)
-            if not ok.any():
-                continue
-            term = float(col_lf[j] - lf[x].sum())
-            if j == ncol - 2:
-                val = term + float(col_lf[j + 1]) - lf[child[ok]].sum(axis=1)
-            else:
-                codes = child[ok] @ strides
-                val_hi = term + hi[j + 1][codes]
-                val_lo = term + lo[j + 1][codes]
-                best[ok] = np.maximum(best[ok], val_hi)
-                worst[ok] = np.minimum(worst[ok], val_lo)
-                continue
-            best[ok] = np.maximum(best[ok], val)
-            worst[ok] = np.minimum(worst[ok], val)
-        hi[j] = np.full(size, -np.inf)
-        lo[j] = np.full(size, np.inf)
-        codes = states @ strides
-        hi[j][codes] = best
-        lo[j][codes] = worst
-    return strides, hi, lo
+@functools.lru_cache(maxsize=64)
+def _compositions(total: int, caps: tuple[int, ...]) -> np.ndarray:
+    """Every vector x with sum(x) = total and 0 <= x_i <= caps[i], one per row."""
+    dims = [min(c, total) + 1 for c in caps[:-1]]
+    grid = np.indices(dims, dtype=np.int64).reshape(len(dims), -1).T
+    last = total - grid.sum(axis=1)
+    keep = (last >= 0) & (last <= caps[-1])
+    return np.ascontiguousarray(np.column_stack([grid[keep], last[keep]]))
 
 
-FISHER_MAX_WORK = 10_000_000
-# work units charged per node visited, for the Python overhead of a node (about 100 cells' worth)
-_NODE_COST = 100
+def _even_split(total: int, caps: np.ndarray, lf: np.ndarray) -> np.ndarray:
+    """Per row of caps: the largest -sum(log x_i!) over sum(x) = total, 0 <= x <= caps, reached by
+    the most even split the caps allow (water filling; -sum(log x!) is Schur-concave)."""
+    s = np.sort(caps, axis=1)
+    left = np.full(len(s), total, dtype=np.int64)
+    out = np.zeros(len(s))
+    k = s.shape[1]
+    for i in range(k):
+        take = np.minimum(s[:, i], left // (k - i))
+        out -= lf[take]
+        left -= take
+    return out
+
+
+def _concentrated(total: int, caps: np.ndarray, lf: np.ndarray) -> np.ndarray:
+    """Per row of caps: the smallest -sum(log x_i!) over the same set, reached by filling the
+    largest caps first."""
+    s = -np.sort(-caps, axis=1)
+    left = np.full(len(s), total, dtype=np.int64)
+    out = np.zeros(len(s))
+    for i in range(s.shape[1]):
+        take = np.minimum(s[:, i], left)
+        out -= lf[take]
+        left -= take
+    return out
+
+
+def _two_column_max(total: int, m: np.ndarray, lf: np.ndarray) -> np.ndarray:
+    """Per row of m: the largest -sum(log x_i! + log (m_i - x_i)!) over sum(x) = total,
+    0 <= x <= m - the most probable split of two columns (the multivariate hypergeometric mode).
+
+    The objective is separable and concave, so the maximum takes the ``total`` largest marginal
+    gains log((m_i - x) / (x + 1)); the level of the last one taken is found by bisection."""
+    mf = m.astype(float)
+    hi = np.full(len(m), math.log(float(m.sum(axis=1).max()) + 2.0) + 1.0)
+    lo = -hi
+
+    def taken(level: np.ndarray) -> np.ndarray:
+        mu = np.exp(level)[:, None]
+        return np.clip(np.ceil((mf - mu) / (1 + mu)), 0, mf).astype(np.int64)
+
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        over = taken(mid).sum(axis=1) > total
+        lo = np.where(over, mid, lo)
+        hi = np.where(over, hi, mid)
+    x = taken(hi)
+    # the gains still to take equal the level (up to the bisection's precision)
+    return -(lf[x] + lf[m - x]).sum(axis=1) + (total - x.sum(axis=1)) * hi
+
+
+def _node_ids(m: np.ndarray, radix: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of m (sorted remaining row margins with a common sum) and, per row, the
+    index of its node."""
+    k = m.shape[1] - 1
+    if k * math.log(radix) < 62 * math.log(2):
+        codes = m[:, :k] @ (radix ** np.arange(k - 1, -1, -1, dtype=np.int64))
+        _, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+        return m[first], inverse.ravel()
+    nodes, inverse = np.unique(m, axis=0, return_inverse=True)
+    return nodes, inverse.ravel()
+
+
+FISHER_MAX_WORK = 30_000_000
 # partial tables whose log-probabilities differ by less than this are merged (their weights added);
 # far below R's relative tolerance of 1e-7 on the probability
 _MERGE_DIGITS = 10
+# bounds decide a partial table only with this margin (log scale), so that a rounding error in a
+# bound never decides one; the undecided are enumerated exactly
+_BOUND_MARGIN = 1e-9
+# cells evaluated per vectorised block
+_BLOCK = 1 << 21
 
 
 def fisher_exact_p(table, max_work: int = FISHER_MAX_WORK) -> float:
@@ -420,21 +397,22 @@ def fisher_exact_p(table, max_work: int = FISHER_MAX_WORK) -> float:
     The p-value is the total probability, under independence with both margins fixed, of the tables
     whose probability is at most that of the observed table (times 1 + 1e-7, R's tolerance). Every
     table with the observed margins is accounted for, column by column (a network algorithm in the
-    spirit of Mehta & Patel, the method behind R's FEXACT):
-    - partial tables are grouped by the row margins they leave (the nodes); partial tables with the
-      same node and the same probability are merged, their multiplicities added;
+    spirit of Mehta & Patel, the method behind R's FEXACT), in log space:
+    - partial tables are grouped by the row margins they leave (the node, sorted); partial tables
+      with the same node and the same probability are merged, their multiplicities added;
     - a partial table whose completions are all at most (or all above) the observed probability is
-      counted (or discarded) in one step, using bounds from each remaining column on its own and the
-      closed form N'!/prod r'_i! of the total weight of its completions;
-    - the last two columns are enumerated at once, and their sorted log-weights with cumulative sums
-      are cached per node, so each partial table costs one binary search.
-    Raises FisherTooLarge when the work (partial tables and cells enumerated) would exceed
-    ``max_work`` (R's ``fisher.test`` runs out of its default workspace on such tables too).
+      counted (or discarded) in one step, with the closed form N'!/prod r'_i! of the total weight of
+      its completions. The bounds: each remaining column on its own (most even and most
+      concentrated split), and for the last two columns the exact most probable split;
+    - the last two columns are enumerated once per node: their log-weights are sorted with
+      cumulative sums, so each partial table of that node costs one binary search.
+    All nodes of a level are processed in vectorised blocks. Raises FisherTooLarge when the work
+    (cells enumerated) would exceed ``max_work``. P-values below about 1e-300 underflow to 0.
     """
     t = _as_table(table)
     if t.shape[0] < 2 or t.shape[1] < 2:
         return 1.0
-    # compositions over the shorter dimension; smallest columns first (their order is immaterial)
+    # compositions over the shorter dimension; largest columns last (their order is immaterial)
     if t.shape[0] > t.shape[1]:
         t = t.T
     t = t[:, np.argsort(t.sum(axis=0), kind="stable")]
@@ -459,77 +437,101 @@ def fisher_exact_p(table, max_work: int = FISHER_MAX_WORK) -> float:
                 f"work than the budget ({max_work}); use the chi-square test"
             )
 
-    exact = _exact_path_bounds(rows, cols, lf, col_lf)
+    total = 0.0
+    radix = int(rows.max()) + 1
 
-    def bounds(j: int, remaining: np.ndarray) -> tuple[float, float]:
-        if exact is not None:
-            code = int(remaining @ exact[0])
-            return float(exact[1][j][code]), float(exact[2][j][code])
-        hi = lo = 0.0
+    def bounds(j: int, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Largest and smallest log-weight of the completions of each node from column j on."""
+        if j == ncol - 2:
+            both = float(col_lf[-2] + col_lf[-1])
+            hi = both + _two_column_max(int(cols[-2]), nodes, lf)
+            lo = both + _concentrated(int(cols[-2]), nodes, lf)
+            return hi, lo + _concentrated(int(cols[-1]), nodes, lf)
+        hi = np.zeros(len(nodes))
+        lo = np.zeros(len(nodes))
         for col in range(j, ncol):
-            hi_c, lo_c = _column_bounds(int(cols[col]), remaining, lf)
-            hi += float(col_lf[col]) + hi_c
-            lo += float(col_lf[col]) + lo_c
+            hi += col_lf[col] + _even_split(int(cols[col]), nodes, lf)
+            lo += col_lf[col] + _concentrated(int(cols[col]), nodes, lf)
         return hi, lo
 
-    total = 0.0
-    # node (remaining row margins) -> (log-weights of its partial tables, multiplicities)
-    nodes: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray]] = {
-        tuple(int(v) for v in rows): (np.array([const]), np.array([1.0]))
-    }
-    for j in range(ncol - 2):
-        new_keys, new_vals, new_mult = [], [], []
-        for key, (vals, mult) in nodes.items():
-            remaining = np.asarray(key, dtype=np.int64)
-            hi, lo = bounds(j, remaining)
-            done = vals + hi <= threshold
-            if done.any():
-                rest = float(lf[int(remaining.sum())] - lf[remaining].sum())
-                total += float((mult[done] * np.exp(vals[done] + rest)).sum())
-            keep = ~done & (vals + lo <= threshold)
-            if not keep.any():
-                continue
-            vals, mult = vals[keep], mult[keep]
-            comps = _composition_array(int(cols[j]), key)
-            spend(len(comps) * len(vals) + len(comps) + _NODE_COST)
-            terms = float(col_lf[j]) - lf[comps].sum(axis=1)
-            children = remaining - comps
-            new_keys.append(np.repeat(children, len(vals), axis=0))
-            new_vals.append((terms[:, None] + vals[None, :]).ravel())
-            new_mult.append(np.tile(mult, len(comps)))
-        if not new_keys:
-            return min(1.0, total)
-        keys = np.concatenate(new_keys)
-        vals = np.concatenate(new_vals)
-        mult = np.concatenate(new_mult)
-        rounded = np.round(vals, _MERGE_DIGITS)
-        order = np.lexsort((rounded, *keys.T[::-1]))
-        keys, rounded, mult = keys[order], rounded[order], mult[order]
-        change = np.ones(len(order), dtype=bool)
-        change[1:] = (keys[1:] != keys[:-1]).any(axis=1) | (rounded[1:] != rounded[:-1])
-        starts = np.flatnonzero(change)
-        keys, rounded = keys[starts], rounded[starts]
-        mult = np.add.reduceat(mult, starts)
-        node_change = np.ones(len(starts), dtype=bool)
-        node_change[1:] = (keys[1:] != keys[:-1]).any(axis=1)
-        bounds_at = [*np.flatnonzero(node_change), len(starts)]
-        nodes = {
-            tuple(int(v) for v in keys[a]): (rounded[a:b], mult[a:b])
-            for a, b in zip(bounds_at[:-1], bounds_at[1:], strict=True)
-        }
+    def settle(j: int, m: np.ndarray, v: np.ndarray, w: np.ndarray):
+        """Count the partial tables whose completions (from column j on) all count, drop those
+        none of whose completions count, return the undecided."""
+        nonlocal total
+        nodes, inverse = _node_ids(m, radix)
+        hi, lo = bounds(j, nodes)
+        hi, lo = hi[inverse], lo[inverse]
+        done = v + hi <= threshold - _BOUND_MARGIN
+        if done.any():
+            md = m[done]
+            rest = lf[md.sum(axis=1)] - lf[md].sum(axis=1)
+            total += float((w[done] * np.exp(v[done] + rest)).sum())
+        keep = ~done & (v + lo <= threshold + _BOUND_MARGIN)
+        return m[keep], v[keep], w[keep]
 
-    # the last two columns: enumerated per node, sorted, one binary search per partial table
-    for key, (vals, mult) in nodes.items():
-        remaining = np.asarray(key, dtype=np.int64)
-        x = _composition_array(int(cols[-2]), key)
-        spend(len(x) + len(vals) + _NODE_COST)
-        tail = float(col_lf[-2] + col_lf[-1]) - lf[x].sum(axis=1) - lf[remaining - x].sum(axis=1)
-        tail.sort()
-        top = float(tail[-1])
-        cums = np.cumsum(np.exp(tail - top))
-        k = np.searchsorted(tail, threshold - vals, side="right")
-        hit = k > 0
-        total += float((mult[hit] * np.exp(vals[hit] + top) * cums[k[hit] - 1]).sum())
+    m, v, w = settle(0, np.sort(rows)[None, :], np.array([const]), np.array([1.0]))
+    for j in range(ncol - 2):
+        if not len(m):
+            return min(1.0, total)
+        comps = _compositions(int(cols[j]), tuple(int(c) for c in m.max(axis=0)))
+        terms = float(col_lf[j]) - lf[comps].sum(axis=1)
+        spend(len(m) * len(comps))
+        step = max(1, _BLOCK // len(comps))
+        kept = []
+        for a in range(0, len(m), step):
+            child = m[a : a + step, None, :] - comps[None, :, :]
+            pi, ci = np.nonzero((child >= 0).all(axis=2))
+            kept.append(
+                settle(
+                    j + 1,
+                    np.sort(child[pi, ci], axis=1),
+                    v[a : a + step][pi] + terms[ci],
+                    w[a : a + step][pi],
+                )
+            )
+        m, v, w = (np.concatenate(parts) for parts in zip(*kept, strict=True))
+        # partial tables with the same node and probability are merged, their weights added
+        nodes, inverse = _node_ids(m, radix)
+        rounded = np.round(v, _MERGE_DIGITS)
+        order = np.lexsort((rounded, inverse))
+        inverse, rounded, w = inverse[order], rounded[order], w[order]
+        change = np.ones(len(order), dtype=bool)
+        change[1:] = (inverse[1:] != inverse[:-1]) | (rounded[1:] != rounded[:-1])
+        first = np.flatnonzero(change)
+        m, v, w = nodes[inverse[first]], rounded[first], np.add.reduceat(w, first)
+    if not len(m):
+        return min(1.0, total)
+
+    # the last two columns, enumerated once per node: sorted log-weights and cumulative sums, one
+    # binary search per partial table
+    nodes, inverse = _node_ids(m, radix)
+    order = np.argsort(inverse, kind="stable")
+    v, w = v[order], w[order]
+    ends = np.cumsum(np.bincount(inverse, minlength=len(nodes)))
+    starts = ends - np.bincount(inverse, minlength=len(nodes))
+    comps = _compositions(int(cols[-2]), tuple(int(c) for c in nodes.max(axis=0)))
+    base = float(col_lf[-2] + col_lf[-1]) - lf[comps].sum(axis=1)
+    spend(len(nodes) * len(comps) + len(v))
+    step = max(1, _BLOCK // len(comps))
+    for a in range(0, len(nodes), step):
+        block = nodes[a : a + step]
+        val = np.broadcast_to(base, (len(block), len(base))).copy()
+        ok = np.ones(val.shape, dtype=bool)
+        for i in range(block.shape[1]):
+            rest = block[:, i, None] - comps[None, :, i]
+            ok &= rest >= 0
+            val -= lf[np.maximum(rest, 0)]
+        val[~ok] = np.inf
+        val.sort(axis=1)
+        top = np.where(np.isfinite(val), val, -np.inf).max(axis=1)
+        cum = np.cumsum(np.exp(val - top[:, None]), axis=1)
+        for q in range(len(val)):
+            s0, s1 = starts[a + q], ends[a + q]
+            k = np.searchsorted(val[q], threshold - v[s0:s1], side="right")
+            hit = k > 0
+            total += float(
+                (w[s0:s1][hit] * np.exp(v[s0:s1][hit] + top[q]) * cum[q, k[hit] - 1]).sum()
+            )
     return min(1.0, total)
 
 
