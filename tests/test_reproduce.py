@@ -259,6 +259,8 @@ def _project(tmp_path: Path, targets: list[dict]) -> Path:
     shutil.copy(ROOT / "data" / "raw" / "example" / "cohort.csv", tmp_path / "data" / "cohort.csv")
     # the checks read the unsuppressed tables (results/<study>/internal/)
     shutil.copytree(TABLES, tmp_path / "results" / "demo" / "internal")
+    # and the shareable copies (min_cell_count 0: the same tables)
+    shutil.copytree(TABLES, tmp_path / "results" / "demo" / "tables")
     config = {
         "studies": {
             "demo": {
@@ -304,3 +306,12 @@ def test_rule_writes_reproduction_and_strict_mode_names_missed_targets(tmp_path)
     assert "demo: median.pfs.HP+C (published 9.9, computed 8.90349)" in strict.stderr
     assert "median.pfs.ADC (" not in strict.stderr
     assert (project / "results" / "demo" / "reproduction.csv").is_file()  # kept for inspection
+
+
+def test_missed_targets_print_a_masked_target_as_its_marker():
+    # a failed target beside a masked count (min_cell_count) reads as the marker, not a number
+    out = pd.DataFrame(
+        {"metric": ["events.pfs.A"], "published": ["<11"], "computed": ["<11"],
+         "status": ["fail"], "direction": [""]}
+    )  # fmt: skip
+    assert rp.missed_targets({"demo": out}) == ["demo: events.pfs.A (published <11, computed <11)"]

@@ -101,6 +101,13 @@ def project(tmp_path_factory) -> Path:
             {"metric": "orr_pct.B", "value": round(100 * orr_b / 12, 1)},
             {"metric": "count.hr_status.negative", "value": 10},
             {"metric": "share.hr_status.negative", "value": round(100 * 10 / 28, 1)},
+            # survival counts of either arm: printed only where survival.csv shows them
+            *(
+                {"metric": f"{c}.{ep}.{arm}", "value": 0}
+                for c in ("n", "events")
+                for ep in ("pfs", "os")
+                for arm in ARMS
+            ),
         ],
     }
     (root / "config.yaml").write_text(
@@ -351,6 +358,9 @@ def shown_facts(out: Path) -> Facts:
             if metric.startswith("count."):
                 _, col, level = metric.split(".", 2)
                 facts.add(("N", col, level), value)
+            if metric.startswith(("n.", "events.")):
+                col, endpoint, arm = metric.split(".", 2)
+                facts.add(("N", arm) if col == "n" else ("events", endpoint, arm), value)
     # arms add up to Overall
     for key in list(facts.values):
         if key[0] == "N" and len(key) == 2 and key[1] != "Overall":
@@ -458,3 +468,130 @@ def test_no_masked_count_is_recovered_from_the_shareable_outputs(project):
         if value in facts.values.get(key, set()):
             leaks.append(f"{where}: {key} = {value:g} is shown or derivable elsewhere")
     assert leaks == []
+
+
+# ------------------------------------------------------------------------------------------------
+# one decision on the arm sizes across survival.csv, comparisons.csv, the baseline header and
+# reproduction.csv: a three-arm study (A 30, B 5, C 40) whose B is small. survival.csv hides B
+# (primary) and A (so that B is not Overall - A - C); the attacks below are what a reader would do
+# with the other outputs if they printed A.
+
+SIZES = {"A": 30, "B": 5, "C": 40}
+
+
+def _three_arm_survival() -> tuple[pd.DataFrame, pd.DataFrame]:
+    events = {"A": 18, "B": 3, "C": 25}
+    rows = [
+        {"endpoint": "pfs", "split": "arm", "group": a, "arm": a, "n": n, "events": events[a],
+         "censored": n - events[a], "note": ""}
+        for a, n in SIZES.items()
+    ]  # fmt: skip
+    total, ev = sum(SIZES.values()), sum(events.values())
+    rows.append({"endpoint": "pfs", "split": "overall", "group": "All", "arm": "", "n": total,
+                 "events": ev, "censored": total - ev, "note": ""})  # fmt: skip
+    comparisons = pd.DataFrame(
+        [{"endpoint": "pfs", "arm": a, "reference": "A", "n": SIZES[a] + SIZES["A"],
+          "events": events[a] + events["A"], "hr": 1.0, "note": ""} for a in ("B", "C")]
+    )  # fmt: skip
+    return pd.DataFrame(rows), comparisons
+
+
+def _derive_sizes(known: dict[str, float], sums: list[tuple[list[str], float]]) -> dict:
+    """Arm sizes a reader derives from shown sizes and shown sums of sizes (one unknown left)."""
+    known = dict(known)
+    for _ in range(5):
+        for parts, total in sums:
+            unknown = [p for p in parts if p not in known]
+            if len(unknown) == 1:
+                known[unknown[0]] = total - sum(known[p] for p in parts if p in known)
+    return known
+
+
+def _shown(value) -> float | None:
+    return None if shareable.is_masked(value) else _num(value)
+
+
+def test_arm_sizes_decision_hides_a_second_arm_beside_a_small_one():
+    decided = shareable.arm_sizes(SIZES, K)
+    assert decided == {"A": "complementary", "B": "primary", "C": "", "Overall": ""}
+    assert shareable.arm_sizes({"A": 30, "B": 20}, K) == {"A": "", "B": "", "Overall": ""}
+    assert set(shareable.arm_sizes(SIZES, 0).values()) == {""}
+
+
+def test_comparisons_csv_gives_no_masked_arm_size_back():
+    survival_t, comparisons = _three_arm_survival()
+    sv, _ = shareable.survival_tables(survival_t, pd.DataFrame(), K, SIZES)
+    comp = shareable.comparisons(comparisons, K, sv).table
+    shown = {r["group"]: _shown(r["n"]) for r in sv.table.to_dict("records") if r["split"] == "arm"}
+    assert shown == {"A": None, "B": None, "C": 40}
+    overall = _shown(sv.table.loc[sv.table["split"] == "overall", "n"].iloc[0])
+    sums = [(list(SIZES), overall)]
+    sums += [([r["arm"], r["reference"]], _shown(r["n"])) for r in comp.to_dict("records")]
+    derived = _derive_sizes({a: v for a, v in shown.items() if v is not None},
+                            [(p, t) for p, t in sums if t is not None])  # fmt: skip
+    assert "B" not in derived and "A" not in derived
+    # without the survival table's masks, C vs A prints n = 70: A = 70 - 40, B = 75 - 40 - 30
+    plain = shareable.comparisons(comparisons, K).table
+    sums_plain = [(list(SIZES), overall)] + [
+        ([r["arm"], r["reference"]], _shown(r["n"])) for r in plain.to_dict("records")
+    ]
+    assert _derive_sizes({"C": 40}, sums_plain)["B"] == 5
+    # the events of a comparison are the sums of its arms' events: hidden with them
+    ev = {
+        r["group"]: _shown(r["events"]) for r in sv.table.to_dict("records") if r["split"] == "arm"
+    }
+    for r in comp.to_dict("records"):
+        if ev[r["arm"]] is None or ev[r["reference"]] is None:
+            assert shareable.is_masked(r["events"])
+
+
+def test_baseline_header_and_levels_give_no_masked_arm_size_back():
+    from her2rwe.analyses import baseline
+    from her2rwe.outputs import suppression
+
+    data = pd.DataFrame(
+        {
+            "arm": ["A"] * 30 + ["B"] * 5 + ["C"] * 40,
+            "hr_status": ["positive"] * 18 + ["negative"] * 12 + ["positive"] * 3
+            + ["negative"] * 2 + ["positive"] * 25 + ["negative"] * 15,
+        }
+    )  # fmt: skip
+    arms = ["A", "B", "C"]
+    t = baseline.summarize_baseline(
+        data, arms, [baseline.Variable("hr_status", "categorical", "HR")]
+    )
+    sizes = {**SIZES, baseline.OVERALL: 75}
+    t.attrs["n"] = sizes
+    sh = shareable.baseline(t, K, [*arms, baseline.OVERALL], sizes)
+    # "| A (N = *) | B (N = <11) | C (N = 40) | Overall (N = 75) |"
+    header = sh.table.attrs["n"]
+    assert shareable.is_masked(header["A"]) and shareable.is_masked(header["B"])
+    assert header["C"] == 40 and header[baseline.OVERALL] == 75
+    # the levels of a variable add up to the arm's N: never all shown for a hidden arm
+    for arm in ("A", "B"):
+        assert sh.table[f"{arm}__n"].map(shareable.is_masked).any()
+    assert suppression.audit(sh.result) == []
+
+
+def test_reproduction_hides_a_value_its_shareable_table_hides():
+    from her2rwe.outputs import reproduce
+
+    survival_t, comparisons = _three_arm_survival()
+    sv, sg = shareable.survival_tables(survival_t, pd.DataFrame(), K, SIZES)
+    internal = {"survival": survival_t, "comparisons": comparisons,
+                "subgroup_survival": pd.DataFrame(columns=["endpoint", "variable", "level"])}  # fmt: skip
+    shared = {**internal, "survival": sv.table,
+              "comparisons": shareable.comparisons(comparisons, K, sv).table}  # fmt: skip
+    targets = [
+        {"metric": "n.pfs.A", "value": 30, "description": "30 patients on A"},
+        {"metric": "n.pfs.C", "value": 40},
+        {"metric": "events.pfs.C", "value": 25},
+    ]
+    checked = reproduce.check_targets(targets, internal)
+    out = shareable.reproduction(checked, internal, K, shared)
+    row = out.set_index("metric")
+    # n.pfs.A = 30 is no small count, but survival.csv hides it (else B = 75 - 40 - 30)
+    assert all(shareable.is_masked(row.at["n.pfs.A", c]) for c in ("computed", "published"))
+    assert _num(row.at["n.pfs.C", "computed"]) == 40
+    before = shareable.reproduction(checked, internal, K)
+    assert _num(before.set_index("metric").at["n.pfs.A", "computed"]) == 30

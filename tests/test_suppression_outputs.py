@@ -192,8 +192,13 @@ def test_recipes_leave_nothing_recoverable(run11, study):
     tables are exactly what the recipes give."""
     rd = lambda name: _internal(run11, study, name)  # noqa: E731
     results = {}
-    for name in ("landmarks", "comparisons", "cox_models", "response"):
+    data = pd.read_parquet(run11 / "results" / study / "analysis_dataset.parquet")
+    arm_sizes = data["arm"].astype(str).value_counts().to_dict()
+    sv, sg = shareable.survival_tables(rd("survival"), rd("subgroup_survival"), K, arm_sizes)
+    for name in ("landmarks", "cox_models", "response"):
         results[name] = getattr(shareable, name)(rd(name), K)
+    # a comparison's n and events follow the arms' cells of survival.csv
+    results["comparisons"] = shareable.comparisons(rd("comparisons"), K, sv)
     results["best_response"] = shareable.best_response(rd("best_response"), K)
     for name in ("adverse_events", "adverse_events_by_category"):
         results[name] = shareable.adverse_events(rd(name), K)
@@ -203,12 +208,10 @@ def test_recipes_leave_nothing_recoverable(run11, study):
     for name, shared in results.items():
         if shared.result is not None:
             assert suppression.audit(shared.result) == [], (study, name)
-    sv, sg = shareable.survival_tables(rd("survival"), rd("subgroup_survival"), K)
     results["survival"], results["subgroup_survival"] = sv, sg
     for _, block in shareable.subgroup_blocks(rd("subgroup_survival"), K, sg.force):
         assert suppression.audit(block) == [], (study, "subgroup_survival")
-    data = pd.read_parquet(run11 / "results" / study / "analysis_dataset.parquet")
-    sizes = {**data["arm"].astype(str).value_counts().to_dict(), "Overall": len(data)}
+    sizes = {**arm_sizes, "Overall": len(data)}
     groups = [c.removesuffix("__n") for c in rd("baseline").columns if c.endswith("__n")]
     base = shareable.baseline(rd("baseline"), K, groups, sizes)
     assert suppression.audit(base.result) == []

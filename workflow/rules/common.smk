@@ -186,12 +186,16 @@ def reproduction_studies():
 def reproduction_inputs(wildcards):
     """For every study with targets, the result tables its targets read (docs/outputs.md paths)
     plus the survival tables every study has, keyed '<study>__<table>'. A study without response or
-    adverse-event targets needs no such table."""
-    return {
-        f"{study}__{key}": f"results/{study}/{TABLE_FILES[key]}"
-        for study in reproduction_studies()
-        for key in required_tables(study_config(study)["targets"])
-    }
+    adverse-event targets needs no such table. The shareable copy of each internal table is keyed
+    '<study>__shared_<table>': a value it masks stays masked in reproduction.csv."""
+    files = {}
+    for study in reproduction_studies():
+        for key in required_tables(study_config(study)["targets"]):
+            files[f"{study}__{key}"] = f"results/{study}/{TABLE_FILES[key]}"
+            if TABLE_FILES[key].startswith("internal/"):
+                shared = TABLE_FILES[key].replace("internal/", "tables/", 1)
+                files[f"{study}__shared_{key}"] = f"results/{study}/{shared}"
+    return files
 
 
 # trial_context.smk: studies with reconstructed trial arms (studies.<name>.trial_context)

@@ -25,10 +25,13 @@ out = snakemake.output
 shared = dict(
     zip(
         ("survival", "subgroup_survival"),
-        shareable.survival_tables(results.survival, results.subgroup_survival, k),
+        shareable.survival_tables(
+            results.survival, results.subgroup_survival, k, data["arm"].value_counts().to_dict()
+        ),
         strict=True,
     )
 )
+shared["comparisons"] = shareable.comparisons(results.comparisons, k, shared["survival"])
 for name in ("survival", "landmarks", "comparisons", "cox_models", "subgroup_survival"):
     table = getattr(results, name)
     io.write_table(table, out[f"{name}_internal"])

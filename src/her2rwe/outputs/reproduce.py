@@ -522,7 +522,9 @@ def missed_targets(results: Mapping[str, pd.DataFrame]) -> list[str]:
                     else f"{value:.6g}"
                 )
                 direction = _direction(row.direction)
-                claim = f"{direction} {row.published:g}" if direction else f"{row.published:g}"
+                published = _computed(row.published)  # a masked target reads as its marker
+                published = published if isinstance(published, str) else f"{published:g}"
+                claim = f"{direction} {published}" if direction else published
                 out.append(f"{study}: {row.metric} (published {claim}, computed {computed})")
     return out
 

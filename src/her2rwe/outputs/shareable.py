@@ -93,6 +93,30 @@ def is_masked(value: Any) -> bool:
     return isinstance(value, str) and (value == COMPLEMENTARY_MARKER or value.startswith("<"))
 
 
+def arm_sizes(sizes: Mapping[str, Any], k: int | None, total: str = "Overall") -> dict[str, str]:
+    """The study's one decision on its arm sizes, which every shareable output that prints an
+    arm's n follows (survival.csv and comparisons.csv, the baseline header and totals): arm ->
+    "" (shown), "primary" (1..k-1) or "complementary", and ``total`` -> the same for the study's
+    size. Arms add up to the total, so one hidden arm hides a second one (the smallest shown).
+    ``sizes``: arm -> number of patients."""
+    arms = list(sizes)
+    if off(k) or not arms:
+        return {**dict.fromkeys(arms, ""), total: ""}
+    frame = pd.DataFrame(
+        {"arm": [*arms, _TOTAL], "n": [suppression._num(sizes[a]) for a in arms] + [
+            float(sum(suppression._num(sizes[a]) for a in arms))]}
+    )  # fmt: skip
+    status = suppression.suppress(frame, ["n"], int(k), margins=[Margin("arm", _TOTAL)]).status
+    return {**dict(zip(arms, status["n"][: len(arms)], strict=True)), total: status["n"].iloc[-1]}
+
+
+def shown_size(n: Any, status: str, k: int | None) -> Any:
+    """An arm's n as printed under :func:`arm_sizes`: its marker when hidden, else the number."""
+    if status == PRIMARY:
+        return suppression.marker(int(k))
+    return COMPLEMENTARY_MARKER if status == COMPLEMENTARY else n
+
+
 def _present(table: pd.DataFrame, columns: Sequence[str]) -> list[str]:
     return [c for c in columns if c in table.columns]
 
@@ -212,9 +236,38 @@ def landmarks(table: pd.DataFrame, k: int) -> Shared:
     return Shared(_whole(out), status, k)
 
 
-def comparisons(table: pd.DataFrame, k: int) -> Shared:
-    """comparisons.csv: n and events of each comparison, events within n."""
-    return _simple(table, k, ["n", "events"], row_totals={"n": ["events"]})
+def _size_cells(survival_t: pd.DataFrame, sizes: Mapping[str, Any] | None, k: int) -> list:
+    """The n cells of survival.csv that hold an arm's size (or the study's) hidden by
+    :func:`arm_sizes`."""
+    if not sizes or survival_t.empty:
+        return []
+    hidden = {a for a, st in arm_sizes(sizes, k, total=_TOTAL).items() if st}
+    whole = float(sum(suppression._num(v) for v in sizes.values()))
+    cells = []
+    for idx, row in survival_t.iterrows():
+        group = _TOTAL if row["split"] == "overall" else str(row["group"])
+        size = whole if group == _TOTAL else suppression._num(sizes.get(group))
+        if row["split"] in ("arm", "overall") and group in hidden and row["n"] == size:
+            cells.append((idx, "n"))
+    return cells
+
+
+def comparisons(table: pd.DataFrame, k: int, survival_shared: Shared | None = None) -> Shared:
+    """comparisons.csv: n and events of each comparison, events within n. A comparison's n and
+    events are the sums of its two arms' rows of survival.csv: with ``survival_shared``, each is
+    hidden when survival.csv hides either arm's count (the sum and the other arm would give it
+    back)."""
+    force = []
+    if survival_shared is not None and not off(k) and not table.empty:
+        surv, status = survival_shared.table, survival_shared.status
+        arm_rows = surv["split"].astype(str) == "arm"
+        for idx, row in table.iterrows():
+            rows = arm_rows & (surv["endpoint"].astype(str) == str(row["endpoint"]))
+            rows &= surv["group"].astype(str).isin([str(row["arm"]), str(row["reference"])])
+            for c in ("n", "events"):
+                if (status.loc[rows, c] != "").any():
+                    force.append((idx, c))
+    return _simple(table, k, ["n", "events"], row_totals={"n": ["events"]}, force=force)
 
 
 def cox_models(table: pd.DataFrame, k: int) -> Shared:
@@ -300,15 +353,19 @@ def _links(survival_t: pd.DataFrame, subgroups: pd.DataFrame) -> list[tuple[tupl
 
 
 def survival_tables(
-    survival_t: pd.DataFrame, subgroups: pd.DataFrame, k: int
+    survival_t: pd.DataFrame,
+    subgroups: pd.DataFrame,
+    k: int,
+    sizes: Mapping[str, Any] | None = None,
 ) -> tuple[Shared, Shared]:
     """survival.csv and subgroup_survival.csv suppressed together: a count that sits in both
     (an arm's n and events, a subgroup group's) is hidden in both or in neither. Each table is
-    suppressed with the cells the other hides forced hidden, until neither adds any."""
+    suppressed with the cells the other hides forced hidden, until neither adds any. ``sizes``
+    (arm -> patients): an arm's n equal to its size is hidden where :func:`arm_sizes` hides it."""
     if off(k):
         return survival(survival_t, k), subgroup_survival(subgroups, k)
     links = _links(survival_t, subgroups) if not subgroups.empty else []
-    force_s: set = set()
+    force_s: set = set(_size_cells(survival_t, sizes, k))
     force_g: set = set()
     for _ in range(10):
         sv = survival(survival_t, k, sorted(force_s, key=str))
@@ -526,6 +583,11 @@ def baseline(
           **{f"{g}__n": sizes.get(g, np.nan) for g in groups}} for v in cat_vars]
     )  # fmt: skip
     ext = pd.concat([base, totals], ignore_index=True) if len(totals) else base
+    decided = arm_sizes({a: sizes.get(a, np.nan) for a in arms}, k, total=overall)
+    hidden_sizes = [
+        (i, f"{g}__n") for i in range(len(base), len(ext)) for g in groups
+        if decided.get(g) and f"{g}__n" in counts
+    ]  # fmt: skip
     is_cat = ext["type"] != "continuous"
     ext["_block"] = np.where(is_cat, ext["variable"].astype(str), "")
     ext["_kind"] = np.where(is_cat, "cat", ext.index.astype(str))
@@ -533,6 +595,7 @@ def baseline(
         ext, counts=counts, k=k, pcts=pcts,
         row_totals=[(f"{overall}__n", [f"{a}__n" for a in arms])] if len(arms) > 1 else None,
         margins=[Margin("level", _TOTAL, within=["_block", "_kind"])],
+        force=hidden_sizes,
     )  # fmt: skip
     st = result.status.iloc[: len(base)][list(base.columns)].reset_index(drop=True)
     for g in groups:
@@ -542,7 +605,10 @@ def baseline(
     st.index = table.index
     shared = Shared(_apply(table, st, k), st, k, result)
     shared.table.attrs = dict(table.attrs)
-    shared.table.attrs["n"] = {g: mask_count(n, k) for g, n in table.attrs.get("n", {}).items()}
+    shared.table.attrs["n"] = {
+        g: shown_size(n, decided.get(g, PRIMARY if is_small(n, k) else ""), k)
+        for g, n in table.attrs.get("n", {}).items()
+    }
     return shared
 
 
@@ -702,7 +768,34 @@ def _share_of_hidden_cells(metric: str, tables: Mapping[str, pd.DataFrame], k: i
     return bool((status.loc[used, count] != "").any() or (status.loc[used, "n"] != "").any())
 
 
-def reproduction(table: pd.DataFrame, tables: Mapping[str, pd.DataFrame], k: int) -> pd.DataFrame:
+def _masked_in_shared(metric: str, shared: Mapping[str, pd.DataFrame] | None) -> bool:
+    """True when the shareable copy of the table a metric reads does not show its value (a masked
+    cell, or one of a percentage's or share's counts masked there)."""
+    from her2rwe.outputs import reproduce
+
+    if not shared:
+        return False
+    try:
+        needed = reproduce.parse_metric(metric).tables
+    except (LookupError, ValueError):
+        return False
+    if not set(needed) <= set(shared):
+        return False
+    try:
+        value, _ = reproduce.lookup(metric, {**shared, "dataset": None})
+    except (TypeError, ValueError):
+        return True
+    except LookupError:
+        return False
+    return bool(np.isnan(value))
+
+
+def reproduction(
+    table: pd.DataFrame,
+    tables: Mapping[str, pd.DataFrame],
+    k: int,
+    shared: Mapping[str, pd.DataFrame] | None = None,
+) -> pd.DataFrame:
     """reproduction.csv as shared: targets are checked on the unsuppressed values, then a computed
     value made of a count of 1..k-1 reads ``<k``: a count (``orr_n.ADC``, ``events.pfs.ADC``,
     ``count.x.y``), a percentage whose count is small (``orr_pct`` -> ``orr_n``, same keys), a
@@ -711,7 +804,9 @@ def reproduction(table: pd.DataFrame, tables: Mapping[str, pd.DataFrame], k: int
     description beside a masked value are masked too: with a "pass" they would give the hidden
     number back, and a target may be a frozen internal number rather than a published one (the
     paper's numbers stay in its seed document). ``tables``: the unsuppressed tables the targets were
-    looked up in."""
+    looked up in. ``shared``: the shareable copies of the same tables (results/{study}/tables/):
+    a value that its shareable table masks (primary or complementary) is masked here too, so that a
+    count hidden by the study's suppression is not printed by reproduction.csv."""
     if off(k) or table.empty:
         return table.copy()
     rows = [
@@ -721,6 +816,10 @@ def reproduction(table: pd.DataFrame, tables: Mapping[str, pd.DataFrame], k: int
             is_small(c, k) for c in _underlying_counts(metric, table["computed"].iloc[i], tables)
         )
         or _share_of_hidden_cells(metric, tables, k)
+        or (
+            not np.isnan(suppression._num(table["computed"].iloc[i]))
+            and _masked_in_shared(metric, shared)
+        )
     ]
     out = table.copy()
     if rows:
