@@ -244,3 +244,31 @@ def test_three_arm_response_p_values_name_their_comparison():
     )
     (two,) = report.response_sentences(response[:2], comparisons[:1], ["Obs", "Lev"], "Obs")
     assert two.endswith("(Fisher's exact test p = 1.000).")
+
+
+def test_arms_order_is_honoured_in_the_results_paragraph():
+    """Without arms.order the comparator (reference) is named last, as papers write; with
+    arms.order the sentences name the arms in that order, the comparisons unchanged."""
+    from her2rwe.outputs import survival_tables
+
+    ordered = {**STUDY, "arms": {"column": "arm", "reference": "HP+C", "order": ["HP+C", "ADC"]}}
+    text = report.results_paragraph(
+        ordered, SURVIVAL, COMPARISONS, RESPONSE, RESP_COMP, arms=["HP+C", "ADC"], reference="HP+C"
+    )
+    assert text.startswith(
+        "Median PFS was 8.9 months (95% CI 6.1-11.2) with HP+C and 7.0 months (95% CI 5.6-NR) with ADC "
+        "(HR 1.23, 95% CI 0.85-1.79; log-rank p = 0.271)."
+    )
+    # 18/67 = 26.9%, 43/83 = 51.8%
+    assert "The objective response rate was 26.9% (18/67; 95% CI 16.8-39.0) with HP+C and 51.8%" in text
+    landmarks = pd.DataFrame(
+        {"endpoint": ["pfs"] * 2, "split": ["arm"] * 2, "group": ["HP+C", "ADC"], "time": [12.0] * 2,
+         "surv": [0.315, 0.257], "surv_lower": [0.2, 0.161], "surv_upper": [0.43, 0.364]}
+    )  # fmt: skip
+    unordered = {**STUDY, "arms": {"column": "arm", "reference": "HP+C"}}
+    assert survival_tables.landmark_sentences(ordered, landmarks, ["HP+C", "ADC"], "HP+C") == [
+        "The 12-month PFS rate was 31.5% (95% CI 20.0-43.0) with HP+C and 25.7% (95% CI 16.1-36.4) with ADC."
+    ]
+    assert survival_tables.landmark_sentences(unordered, landmarks, ["HP+C", "ADC"], "HP+C") == [
+        "The 12-month PFS rate was 25.7% (95% CI 16.1-36.4) with ADC and 31.5% (95% CI 20.0-43.0) with HP+C."
+    ]

@@ -74,6 +74,17 @@ def _median_text(row: Mapping[str, Any], digits: int = 1) -> str:
     return f"{fmt.fmt_num(row['median'], digits)} months (95% CI {fmt.fmt_ci(row.get('median_lower'), row.get('median_upper'), digits)})"
 
 
+def sentence_order(
+    arms: Sequence[str], reference: str | None, study: Mapping[str, Any] | None = None
+) -> list[str]:
+    """The arms in the order a sentence names them: the study's `arms.order` as given, when it sets
+    one (`arms` is then in that order); else the other arms in display order and the reference
+    last, the comparator last as papers write it."""
+    if study is not None and study_settings(study)["arms"].get("order"):
+        return list(arms)
+    return [a for a in arms if a != reference] + ([reference] if reference else [])
+
+
 def survival_sentences(
     study: Mapping[str, Any],
     survival: pd.DataFrame,
@@ -97,7 +108,7 @@ def survival_sentences(
                 f"Median {name} was {_median_text(r)}, with {_count(r['events'])} events among {_count(r['n'])} patients."
             )
             continue
-        order = [a for a in arms if a != reference] + ([reference] if reference else [])
+        order = sentence_order(arms, reference, study)
         parts = []
         for arm in order:
             row = _rows(by_arm, group=arm)
@@ -105,7 +116,7 @@ def survival_sentences(
                 parts.append(f"{_median_text(row.iloc[0])} with {arm}")
         text = f"Median {name} was " + _join(parts)
         hr_parts = []
-        for arm in order[:-1]:
+        for arm in (a for a in order if a != reference):
             comp = _rows(comparisons, endpoint=endpoint, arm=arm)
             if comp.empty:
                 continue
@@ -161,6 +172,7 @@ def response_sentences(
     comparisons: pd.DataFrame | None,
     arms: Sequence[str],
     reference: str | None,
+    study: Mapping[str, Any] | None = None,
 ) -> list[str]:
     """ "The ORR was 51.8% (43/83; 95% CI ...) with ADC and 26.9% (...) with HP+C (p = ...)."""
     if response is None or response.empty:
@@ -187,7 +199,7 @@ def response_sentences(
             if text:
                 sentences.append(f"The {name} was {text}.")
             continue
-        order = [a for a in arms if a != reference] + ([reference] if reference else [])
+        order = sentence_order(arms, reference, study)
         parts = []
         for arm in order:
             row = _rows(response, arm=arm)
@@ -198,7 +210,7 @@ def response_sentences(
             continue
         text = f"The {name} was " + _join(parts)
         ps = []
-        for arm in order[:-1]:
+        for arm in (a for a in order if a != reference):
             comp = _rows(comparisons, rate=key, arm=arm)
             if not comp.empty and not fmt.is_missing(_number(comp.iloc[0].get("p"))):
                 p = fmt.fmt_p(comp.iloc[0]["p"])
@@ -263,7 +275,7 @@ def results_paragraph(
     sentences = [
         *survival_sentences(study, survival, comparisons, arms, reference),
         *survival_extra,
-        *response_sentences(response, response_comparisons, arms, reference),
+        *response_sentences(response, response_comparisons, arms, reference, study),
         *adverse_event_sentence(adverse_events),
     ]
     return " ".join(sentences)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from her2rwe import formatting as fmt
 from her2rwe.config import study_settings
 from her2rwe.derive.endpoints import endpoint_name
-from her2rwe.outputs.report import endpoint_abbreviation
+from her2rwe.outputs.report import endpoint_abbreviation, sentence_order
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -165,8 +165,8 @@ def landmark_sentences(
     reference: str | None = None,
 ) -> list[str]:
     """ "The 12-month PFS rate was 25.7% (95% CI 16.1-36.4) with ADC and 31.5% (...) with HP+C."
-    per endpoint, at 12 months when it is a landmark, else the first landmark; the reference arm
-    last, as in the median sentences."""
+    per endpoint, at 12 months when it is a landmark, else the first landmark; the arms in the
+    order of the median sentences (`report.sentence_order`)."""
     if landmarks is None or landmarks.empty:
         return []
     study = study_settings(study)
@@ -179,7 +179,7 @@ def landmark_sentences(
         sub = shown[(shown["endpoint"] == endpoint) & (shown["time"].astype(float) == t)]
         if multi:
             sub = sub[sub["split"] == "arm"]
-            ordered = [a for a in arms if a != reference] + ([reference] if reference else [])
+            ordered = sentence_order(arms, reference, study)
             order = [a for a in ordered if a in set(sub["group"])] or list(sub["group"])
         else:
             order = list(sub["group"])[:1]
