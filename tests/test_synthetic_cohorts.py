@@ -63,9 +63,8 @@ def test_regenerated_cohorts_are_byte_identical(tmp_path):
     env = {"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"}
     subprocess.run([sys.executable, str(script), str(tmp_path)], check=True, env=env, timeout=300)
     made = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
-    # 3 studies: cohort + README; 2 AE files; 2 assessment files; 4 records files each of
-    # tki_after_tdm1 and post_tdxd_ensemble
-    assert len(made) == 18
+    # 3 studies: cohort + README; 2 AE files; 2 assessment files; 4 records files each
+    assert len(made) == 22
     for rel in made:
         committed = ROOT / "data" / "raw" / rel
         assert committed.read_bytes() == (tmp_path / rel).read_bytes(), f"{rel} differs"
@@ -352,23 +351,30 @@ def test_dates_are_consistent(name):
     assert df["age"].between(18, 90).all()
 
 
+def _records_and_cohort(config, data, study: str):
+    """The records-derived dataset and the cohort's, indexed by patient in the cohort's order,
+    and the raw cohort file in that order."""
+    from tests.conftest import bundled_study_data
+
+    records = bundled_study_data(config["studies"][study]).dataset
+    cohort = data[study].dataset
+    assert len(records) == len(cohort)
+    c = cohort.set_index("patient_id")
+    raw = pd.read_csv(ROOT / f"data/raw/{study}/cohort.csv", comment="#", index_col="patient_id")
+    return records.set_index("patient_id").loc[c.index], c, raw.loc[c.index]
+
+
 def test_tki_records_give_back_the_cohort_endpoints(config, data):
     # the records built from the calibrated cohort (synthetic/history.py), run through lines of
     # therapy, index-line selection and the endpoint rules, give every patient the cohort's PFS
     # and OS, and the derived covariates agree where the history encodes them
-    from tests.conftest import bundled_study_data
-
-    records = bundled_study_data(config["studies"]["tki_after_tdm1"]).dataset
-    cohort = data["tki_after_tdm1"].dataset
-    r = records.set_index("patient_id").loc[cohort["patient_id"]]
-    c = cohort.set_index("patient_id")
+    r, c, raw = _records_and_cohort(config, data, "tki_after_tdm1")
     for col in ("pfs_months", "os_months"):
         assert np.allclose(r[col].to_numpy(float), c[col].to_numpy(float), rtol=0, atol=1e-12)
     for col in ("pfs_event", "os_event", "prior_tdm1_benefit"):
         assert r[col].astype(str).tolist() == c[col].astype(str).tolist(), col
     # every patient gets a trastuzumab line and T-DM1, plus a lapatinib line after prior TKI
-    raw = pd.read_csv(ROOT / "data/raw/tki_after_tdm1/cohort.csv", comment="#", index_col="patient_id")
-    least = 2 + (raw.loc[c.index, "prior_tki"] == "yes").to_numpy()
+    least = 2 + (raw["prior_tki"] == "yes").to_numpy()
     assert (r["prior_lines"].to_numpy() == np.maximum(c["prior_lines"].to_numpy(), least)).all()
 
 
@@ -378,13 +384,8 @@ def test_ensemble_records_give_back_the_cohort_endpoints(config, data):
     # the endpoint rules, give every patient the cohort's T-DXd duration, TTF, TTNT, PFS, OS and
     # ILD recurrence (death competing), the cohort's T-DXd discontinuation reason, next-therapy
     # class (the index regimen's) and responders
-    from tests.conftest import bundled_study_data
-
-    records = bundled_study_data(config["studies"]["post_tdxd_ensemble"]).dataset
-    cohort = data["post_tdxd_ensemble"].dataset
-    assert len(records) == len(cohort) == 664
-    r = records.set_index("patient_id").loc[cohort["patient_id"]]
-    c = cohort.set_index("patient_id")
+    r, c, raw = _records_and_cohort(config, data, "post_tdxd_ensemble")
+    assert len(r) == 664
     for ep in ("tdxd_duration", "ttf", "ttnt", "pfs", "os", "ild", "ttnt_cr"):
         col = f"{ep}_months"
         assert np.allclose(r[col].to_numpy(float), c[col].to_numpy(float), rtol=0, atol=1e-12), ep
@@ -392,9 +393,6 @@ def test_ensemble_records_give_back_the_cohort_endpoints(config, data):
         assert r[flag].astype(str).tolist() == c[flag].astype(str).tolist(), ep
     for col in ("tdxd_discontinuation_reason", "ild_recurrence"):
         assert r[col].astype(str).tolist() == c[col].astype(str).tolist(), col
-    raw = pd.read_csv(
-        ROOT / "data/raw/post_tdxd_ensemble/cohort.csv", comment="#", index_col="patient_id"
-    ).loc[c.index]
     assert r["index_therapy_class"].astype(str).tolist() == raw["next_therapy_class"].tolist()
     # T-DXd counts as a prior line
     assert (r["prior_lines"].to_numpy() == raw["prior_lines"].to_numpy() + 1).all()
@@ -402,3 +400,43 @@ def test_ensemble_records_give_back_the_cohort_endpoints(config, data):
     assert (responders == c["best_response"].isin(["CR", "PR"]).to_numpy()).all()
     assert (r["best_response"][responders] == c["best_response"][responders]).all()
     assert (r["tdxd_discontinuation_reason"] == "ILD").sum() == 146
+
+
+def test_adc_records_give_back_the_cohort_endpoints_and_responses(config, data):
+    # the adc_vs_hpc records (synthetic/history.py): the lines before the index line (the TKI line
+    # last), the index line, whose regimen gives the arm, and the next line, run through lines of
+    # therapy, index-line selection and the endpoint and response rules, give every patient the
+    # cohort's arm, PFS, OS, best response and side of the 24-week CBR threshold: the calibrated
+    # cohort's responses agree with how PFS ends (no PD without a progression, NE only without an
+    # assessment that PFS needs)
+    r, c, raw = _records_and_cohort(config, data, "adc_vs_hpc")
+    assert len(r) == 150
+    for col in ("pfs_months", "os_months"):
+        assert np.allclose(r[col].to_numpy(float), c[col].to_numpy(float), rtol=0, atol=1e-12)
+    for col in ("arm", "pfs_event", "os_event", "prior_lines", "ecog"):
+        assert r[col].astype(str).tolist() == c[col].astype(str).tolist(), col
+    assert r["best_response"].astype(str).tolist() == raw["best_response"].tolist()
+    sd = (raw["best_response"] == "SD").to_numpy()
+    typed = raw["sd_weeks"].to_numpy(float)[sd] >= 24
+    assert ((r["sd_weeks"].to_numpy(float)[sd] >= 24) == typed).all()
+    assert (r["regimen"] == "trastuzumab deruxtecan").sum() == 36
+
+
+def test_adc_cohort_responses_agree_with_how_pfs_ends():
+    # from the committed cohort: PD only with a progression date; NE only when PFS needs no
+    # assessment (progression dated by the index line's stop for progression, death without
+    # progression, or PFS censored at the index date); CR/PR only with an assessment day after
+    # the index date
+    c = pd.read_csv(ROOT / "data/raw/adc_vs_hpc/cohort.csv", comment="#")
+    d = {k: pd.to_datetime(c[k]) for k in c.columns if k.endswith("_date")}
+    prog = d["progression_date"].notna()
+    assert prog[c["best_response"] == "PD"].all()
+    clinical = prog & (d["discontinuation_date"] == d["progression_date"]) & (
+        c["discontinuation_reason"] == "progression"
+    )
+    death_only = ~prog & d["death_date"].notna()
+    unassessed = ~prog & d["death_date"].isna() & (d["last_assessment_date"] == d["index_date"])
+    ne = c["best_response"] == "NE"
+    assert (clinical | death_only | unassessed)[ne].all()
+    responder = c["best_response"].isin(["CR", "PR"])
+    assert not (unassessed & responder).any()

@@ -431,11 +431,13 @@ def _responses(
     n_ne: int,
     cr_share: float = 0.12,
     min_weeks: float = 24.0,
+    status: PfsStatus | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Best overall response with exact counts: CR+PR = n_orr, SD >= min_weeks = n_sd_long, SD
     shorter = n_sd_short, NE = n_ne, PD the rest. SD lasts until progression or censoring (sd_weeks
     = PFS in weeks), so long SD goes to patients whose PFS reaches min_weeks; responders are drawn
-    with weights rising with PFS."""
+    with weights rising with PFS. With ``status``, responses are then swapped so that serial
+    assessments can give them (:func:`_consistent_responses`)."""
     n = len(pfs_weeks)
     resp = np.full(n, "PD", dtype=object)
     long_ok = np.flatnonzero(pfs_weeks >= min_weeks + 0.5)
@@ -456,8 +458,68 @@ def _responses(
     free = np.flatnonzero(resp == "PD")
     w = 1.0 / (pfs_weeks[free] + 4.0)
     resp[rng.choice(free, n_ne, replace=False, p=w / w.sum())] = "NE"
+    if status is not None:
+        resp = _consistent_responses(resp, pfs_weeks, status, min_weeks)
     sd_weeks = np.where(resp == "SD", np.floor(pfs_weeks * 10) / 10, np.nan)
     return resp, sd_weeks
+
+
+@dataclass
+class PfsStatus:
+    """How each patient's PFS ends, for best responses that serial assessments can give:
+    ``progressed``; ``clinical``, a progression the index line's stop for progression dates
+    (no PD assessment needed); ``death_only``, death without progression; ``unassessed``, PFS
+    censored at the index date (no assessment after it)."""
+
+    progressed: np.ndarray
+    clinical: np.ndarray
+    death_only: np.ndarray
+    unassessed: np.ndarray
+
+
+def _consistent_responses(
+    resp: np.ndarray, pfs_weeks: np.ndarray, status: PfsStatus, min_weeks: float
+) -> np.ndarray:
+    """Swap best responses between patients, keeping every count, until each patient's response
+    agrees with how their PFS ends: PD only with a progression (an assessed PD is one); NE only
+    without an assessment that PFS needs (a clinical progression, death without progression, or
+    PFS censored at the index date); CR/PR only with at least 2 days of PFS (an assessment after
+    the index date and before progression); SD of at least (below) ``min_weeks`` only with PFS
+    that long (that short, and at least 6 weeks); a PFS censored at the index date only NE.
+    Deterministic: the first patient that can take the label (no random draw)."""
+    days = pfs_weeks * 7.0
+    long_sd = pfs_weeks >= min_weeks + 0.5
+    short_sd = (pfs_weeks >= 6) & (pfs_weeks < min_weeks - 0.5)
+
+    def label(i: int) -> str:
+        r = resp[i]
+        if r == "SD":
+            return "SDL" if long_sd[i] else "SDS"
+        return "R" if r in ("CR", "PR") else r
+
+    def allowed(i: int) -> set[str]:
+        if status.unassessed[i]:
+            return {"NE"}
+        ok = {"R"} if days[i] > 1.5 else set()
+        ok |= {"SDL"} if long_sd[i] else {"SDS"} if short_sd[i] else set()
+        if status.progressed[i]:
+            ok.add("PD")
+        if status.clinical[i] or status.death_only[i]:
+            ok.add("NE")
+        return ok
+
+    labels = [label(i) for i in range(len(resp))]
+    for i in range(len(resp)):
+        if labels[i] in allowed(i):
+            continue
+        for j in range(len(resp)):
+            if labels[j] in allowed(i) and labels[i] in allowed(j) and labels[j] in allowed(j):
+                resp[i], resp[j] = resp[j], resp[i]
+                labels[i], labels[j] = labels[j], labels[i]
+                break
+        else:
+            raise CalibrationError(f"no patient can swap best response {resp[i]} with patient {i}")
+    return resp
 
 
 def _covariates(
@@ -568,6 +630,13 @@ def generate_adc_vs_hpc(seed: int = SEEDS["adc_vs_hpc"]) -> SyntheticStudy:
 
     origin = _index_dates(draws, "2031-01-07", accrual)
     pfs_weeks = tl["pfs_time"] / 7.0
+    progressed = tl["progression"] >= 0
+    status = PfsStatus(
+        progressed=progressed,
+        clinical=progressed & (tl["discontinuation"] == tl["progression"]) & (course.wd <= 0),
+        death_only=~progressed & tl["pfs_event"],
+        unassessed=~tl["pfs_event"] & (tl["pfs_time"] == 0),
+    )
     resp = np.empty(n, dtype=object)
     sdw = np.full(n, np.nan)
     for mask, counts in (
@@ -575,7 +644,8 @@ def generate_adc_vs_hpc(seed: int = SEEDS["adc_vs_hpc"]) -> SyntheticStudy:
         (other, (19, 10, 8, 2)),
         (hpc, (18, 26, 12, 2)),
     ):
-        r, w = _responses(rng, pfs_weeks[mask], *counts)
+        part = PfsStatus(*(getattr(status, f.name)[mask] for f in dataclasses.fields(PfsStatus)))
+        r, w = _responses(rng, pfs_weeks[mask], *counts, status=part)
         resp[mask], sdw[mask] = r, w
     cov = _covariates(
         rng,

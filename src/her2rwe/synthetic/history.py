@@ -40,6 +40,14 @@ from her2rwe.records.longitudinal import TREATMENT_COLUMNS
 
 DAY = pd.Timedelta(days=1)
 TKI_PARTNER = "capecitabine"
+ADC_TKIS = ("pyrotinib", "lapatinib")
+ADC_FILLERS = (["trastuzumab", "vinorelbine"], ["trastuzumab", "gemcitabine"])
+ADC_INDEX = {
+    "T-DXd": ["T-DXd"],
+    "other ADC": ["disitamab vedotin"],
+    "HP+C": ["trastuzumab", "pertuzumab"],
+}
+HPC_CHEMO = ("vinorelbine", "nab-paclitaxel")
 MIDDLE_CHEMO = ("vinorelbine", "gemcitabine", "eribulin")
 NEXT_LINE = "eribulin"
 PATIENT_COLUMNS = ["age", "ecog", "hr_status", "visceral_mets", "brain_mets"]
@@ -56,11 +64,88 @@ def _gap(rng: np.random.Generator) -> pd.Timedelta:
     return int(rng.integers(10, 28)) * DAY
 
 
-def tki_after_tdm1_records(
-    cohort: pd.DataFrame, assessments: pd.DataFrame, seed: int
+Line = tuple[list[str], pd.Timestamp, pd.Timestamp]
+
+
+def _tki_prior(r, rng: np.random.Generator) -> list[Line]:
+    """tki_after_tdm1's lines before the index line, latest first (module docstring)."""
+    lines: list[Line] = []
+    end = r.index_date - _gap(rng)
+    days = rng.integers(200, 330) if r.prior_tdm1_benefit == "yes" else rng.integers(60, 150)
+    start = end - int(days) * DAY
+    lines.append((["T-DM1"], start, end))
+    middle = max(int(r.prior_lines), 2) - 2
+    regimens = [["lapatinib", TKI_PARTNER]] if r.prior_tki == "yes" else []
+    regimens += [[MIDDLE_CHEMO[k % len(MIDDLE_CHEMO)]] for k in range(middle - len(regimens))]
+    for drugs in regimens[::-1]:
+        end = start - _gap(rng)
+        start = end - int(rng.integers(90, 240)) * DAY
+        lines.append((drugs, start, end))
+    first = ["trastuzumab", "docetaxel"]
+    if r.prior_pertuzumab == "yes":
+        first.insert(1, "pertuzumab")
+    primary = r.trastuzumab_resistance == "primary"
+    end = start - _gap(rng)
+    start = end - int(rng.integers(45, 85) if primary else rng.integers(200, 420)) * DAY
+    lines.append((first, start, end))
+    return lines
+
+
+def _tki_index(r, rng: np.random.Generator) -> list[tuple]:
+    """The TKI with capecitabine to the discontinuation (no end date while ongoing)."""
+    stopped = pd.notna(r.discontinuation_date)
+    end = r.discontinuation_date if stopped else pd.NaT
+    return [(d, end, r.discontinuation_reason if stopped else "") for d in (r.regimen, TKI_PARTNER)]
+
+
+def _adc_prior(r, rng: np.random.Generator) -> list[Line]:
+    """adc_vs_hpc's ``prior_lines`` lines before the index line, latest first: the TKI line just
+    before it (pyrotinib or lapatinib with capecitabine), T-DM1 before that when ``prior_tdm1`` is
+    yes, trastuzumab with vinorelbine or gemcitabine, and a first line of trastuzumab (+
+    pertuzumab when ``prior_pertuzumab`` is yes) + docetaxel; 90-299 days each, 10-27 apart."""
+    first = ["trastuzumab", "pertuzumab", "docetaxel"]
+    if r.prior_pertuzumab != "yes":
+        first.remove("pertuzumab")
+    later = [ADC_FILLERS[k % 2] for k in range(3)]
+    later += [["T-DM1"]] if r.prior_tdm1 == "yes" else []
+    later += [[ADC_TKIS[int(rng.integers(len(ADC_TKIS)))], TKI_PARTNER]]
+    regimens = [first] + later[len(later) - (int(r.prior_lines) - 1) :]
+    lines: list[Line] = []
+    end = r.index_date - _gap(rng)
+    for drugs in regimens[::-1]:
+        start = end - int(rng.integers(90, 300)) * DAY
+        lines.append((drugs, start, end))
+        end = start - _gap(rng)
+    return lines
+
+
+def _adc_index(r, rng: np.random.Generator) -> list[tuple]:
+    """T-DXd, disitamab vedotin (other ADC) or trastuzumab + pertuzumab + vinorelbine or
+    nab-paclitaxel (HP+C), to the discontinuation (no reason when it stopped at death), else to
+    death or, ongoing, the last contact."""
+    drugs = ADC_INDEX[r.regimen]
+    if r.regimen == "HP+C":
+        drugs = [*drugs, HPC_CHEMO[int(rng.integers(len(HPC_CHEMO)))]]
+    return [(d, *_index_end(r)) for d in drugs]
+
+
+def _index_end(r) -> tuple[pd.Timestamp, str]:
+    """The index line's end and recorded reason: the cohort's discontinuation (no reason when it
+    stopped at death), else death or, ongoing, the last contact (no reason)."""
+    if pd.notna(r.discontinuation_date):
+        return r.discontinuation_date, (
+            "" if r.discontinuation_reason == "death" else r.discontinuation_reason
+        )
+    return (r.death_date if pd.notna(r.death_date) else r.last_contact_date), ""
+
+
+def _records_from_cohort(
+    cohort: pd.DataFrame, assessments: pd.DataFrame, seed: int, prior, index_line
 ) -> dict[str, pd.DataFrame]:
-    """Patients, treatments and assessments of the tki_after_tdm1 cohort (the module docstring
-    states every rule). ``cohort`` and ``assessments`` as read from their CSV files."""
+    """Patients, treatments and assessments from a calibrated cohort and its assessments: the
+    lines ``prior(r, rng)`` gives (latest first) as metastatic lines stopped for progression, the
+    index line's rows ``index_line(r, rng)`` (drug, end, reason) from the index date, the next
+    line, the patients and the assessments (module docstring)."""
     rng = np.random.default_rng(seed)
     c = cohort.copy()
     for col in DATE_COLUMNS:
@@ -72,40 +157,12 @@ def tki_after_tdm1_records(
     drop: list[int] = []
     for r in c.itertuples(index=False):
         pid, idx = r.patient_id, r.index_date
-        lines: list[tuple[list[str], pd.Timestamp, pd.Timestamp]] = []
-        end = idx - _gap(rng)
-        days = rng.integers(200, 330) if r.prior_tdm1_benefit == "yes" else rng.integers(60, 150)
-        start = end - int(days) * DAY
-        lines.append((["T-DM1"], start, end))
-        middle = max(int(r.prior_lines), 2) - 2
-        regimens = [["lapatinib", TKI_PARTNER]] if r.prior_tki == "yes" else []
-        regimens += [[MIDDLE_CHEMO[k % len(MIDDLE_CHEMO)]] for k in range(middle - len(regimens))]
-        for drugs in regimens[::-1]:
-            end = start - _gap(rng)
-            start = end - int(rng.integers(90, 240)) * DAY
-            lines.append((drugs, start, end))
-        first = ["trastuzumab", "docetaxel"]
-        if r.prior_pertuzumab == "yes":
-            first.insert(1, "pertuzumab")
-        primary = r.trastuzumab_resistance == "primary"
-        end = start - _gap(rng)
-        start = end - int(rng.integers(45, 85) if primary else rng.integers(200, 420)) * DAY
-        lines.append((first, start, end))
-        metastatic = start - int(rng.integers(7, 40)) * DAY
+        lines = prior(r, rng)
+        metastatic = lines[-1][1] - int(rng.integers(7, 40)) * DAY
         for drugs, s, e in lines[::-1]:
             treatments += [(pid, d, s, e, "metastatic", "progression") for d in drugs]
-        stopped = pd.notna(r.discontinuation_date)
-        for drug in (r.regimen, TKI_PARTNER):
-            treatments.append(
-                (
-                    pid,
-                    drug,
-                    idx,
-                    r.discontinuation_date if stopped else pd.NaT,
-                    "metastatic",
-                    r.discontinuation_reason if stopped else "",
-                )
-            )
+        for drug, end, reason in index_line(r, rng):
+            treatments.append((pid, drug, idx, end, "metastatic", reason))
         if pd.notna(r.next_treatment_date):
             held = [
                 d
@@ -141,6 +198,22 @@ def tki_after_tdm1_records(
         "treatments": t.reset_index(drop=True),
         "assessments": full.reset_index(drop=True),
     }
+
+
+def tki_after_tdm1_records(
+    cohort: pd.DataFrame, assessments: pd.DataFrame, seed: int
+) -> dict[str, pd.DataFrame]:
+    """Patients, treatments and assessments of the tki_after_tdm1 cohort (the module docstring
+    states every rule). ``cohort`` and ``assessments`` as read from their CSV files."""
+    return _records_from_cohort(cohort, assessments, seed, _tki_prior, _tki_index)
+
+
+def adc_vs_hpc_records(
+    cohort: pd.DataFrame, assessments: pd.DataFrame, seed: int
+) -> dict[str, pd.DataFrame]:
+    """Patients, treatments and assessments of the adc_vs_hpc cohort: as tki_after_tdm1's, with
+    :func:`_adc_prior` and :func:`_adc_index` (README_NOTES)."""
+    return _records_from_cohort(cohort, assessments, seed, _adc_prior, _adc_index)
 
 
 # post_tdxd_ensemble: the index line's regimens by next-therapy class, the lines before T-DXd
@@ -231,13 +304,7 @@ def post_tdxd_ensemble_records(cohort: pd.DataFrame, seed: int) -> dict[str, pd.
         # else to death or, ongoing, to the last contact (no reason)
         options = ENSEMBLE_INDEX[r.next_therapy_class]
         drugs = options[int(rng.integers(len(options)))]
-        stopped = pd.notna(r.discontinuation_date)
-        end = (
-            r.discontinuation_date
-            if stopped
-            else (r.death_date if pd.notna(r.death_date) else r.last_contact_date)
-        )
-        why = r.discontinuation_reason if stopped and r.discontinuation_reason != "death" else ""
+        end, why = _index_end(r)
         treatments += [(pid, d, idx, end, "metastatic", why) for d in drugs]
         if pd.notna(r.next_treatment_date):
             treatments.append(
@@ -286,9 +353,35 @@ def render(frame: pd.DataFrame, header: str) -> str:
 
 
 # the bundled studies whose run starts from records: numpy seed of the history
-BUNDLED_RECORDS = {"tki_after_tdm1": {"seed": 20230101}, "post_tdxd_ensemble": {"seed": 20250102}}
+BUNDLED_RECORDS = {
+    "adc_vs_hpc": {"seed": 20220101},
+    "tki_after_tdm1": {"seed": 20230101},
+    "post_tdxd_ensemble": {"seed": 20250102},
+}
 
 README_NOTES = {
+    "adc_vs_hpc": """
+`records/` (synthetic, input contract v2) is what the bundled run reads, generated by
+`her2rwe.synthetic.history` from `cohort.csv` and `assessments.csv` above (the calibrated
+intermediate): `treatments.csv` holds per patient `prior_lines` lines before the index line (a
+first line of trastuzumab, pertuzumab when `prior_pertuzumab` is yes, and docetaxel; trastuzumab
+with vinorelbine or gemcitabine; T-DM1 when `prior_tdm1` is yes and there is room; and, just before
+the index line, pyrotinib or lapatinib with capecitabine; 90-299 days each, 10-27 days apart), the
+index line (T-DXd, disitamab vedotin for the other ADCs, or trastuzumab + pertuzumab with
+vinorelbine or nab-paclitaxel) to the cohort's discontinuation date and reason (to the last
+contact, ongoing, when it did not stop), and eribulin from the next-treatment date (moved to the
+day after the index line's progression and last assessment when it came first) to the last
+contact; `patients.csv` the metastatic diagnosis 7-39 days before the first line, death, last
+contact and the baseline covariates; `assessments.csv` the assessments above plus one repeating the
+last response on the cohort's last assessment date where the visits stopped short of it (a
+censored PFS keeps its time); `adverse_events.csv` is the file above. The calibrated cohort's best
+responses agree with how PFS ends (PD only with a progression, NE only with a progression the
+index line's stop for progression dates, a death without progression or no assessment after the
+index date), so the assessments give back every best response and the CBR. The pipeline numbers
+the lines, selects each patient's first line after an anti-HER2 TKI line as the index line, with
+the arm from its regimen (an anti-HER2 ADC: ADC; trastuzumab + pertuzumab: HP+C; config.yaml,
+`index`), and derives the endpoints, the response and the covariates again.
+""",
     "tki_after_tdm1": """
 `records/` (synthetic, input contract v2) is what the bundled run reads: `patients.csv`,
 `treatments.csv` (a treatment history with the lines before the index line), `assessments.csv` and
@@ -353,6 +446,7 @@ def bundled_records(study: str, cohort_csv: str, assessments_csv: str | None) ->
         assessments = read(assessments_csv)
         assessments["sum_diameters"] = pd.to_numeric(assessments["sum_diameters"])
         assessments["response"] = assessments["response"].fillna("")
-        frames = tki_after_tdm1_records(read(cohort_csv), assessments, seed)
+        make = adc_vs_hpc_records if study == "adc_vs_hpc" else tki_after_tdm1_records
+        frames = make(read(cohort_csv), assessments, seed)
     source = f"{study} records generated by `her2rwe.synthetic.history` (seed {seed})"
     return {f"{name}.csv": render(frame, source) for name, frame in frames.items()}
