@@ -161,6 +161,16 @@ def endpoint_definition_names(study: Mapping[str, Any]) -> set[str]:
     return set(BUILTIN_ENDPOINTS) | set(study["endpoint_definitions"])
 
 
+def _read_header(path: Path) -> list[str]:
+    """The header of a CSV (stripped names; [] for an empty file or a broken first record)."""
+    text = path.read_bytes().decode("utf-8-sig", errors="replace")
+    try:
+        first = next(records(text), None)
+    except CsvStructureError:
+        return []
+    return [] if first is None else [h.strip() for h in first[1]]
+
+
 def _read_header_and_column(path: Path, column: str) -> tuple[list[str], list[str]]:
     """The header of a CSV and the values of one column, with the standard library only.
 
@@ -305,7 +315,7 @@ def check_records_study(name: str, study: Mapping[str, Any], workdir: str | Path
         if bad:
             problems += [f"{key}.{kind}: {p}" for p in bad]
             continue
-        headers[kind], _ = _read_header_and_column(full, "patient_id")
+        headers[kind] = _read_header(full)
     if problems:
         raise ConfigError(problems)
     derived = set(RECORDS_DERIVED)

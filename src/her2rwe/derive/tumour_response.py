@@ -46,6 +46,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from her2rwe.records.assessments import same_day_rows
+
 CODES = ("CR", "PR", "SD", "PD", "NE")
 # worst first, for combining two time points on one day
 WORST_FIRST = ("PD", "NE", "SD", "PR", "CR")
@@ -73,13 +75,21 @@ def _dates(s: pd.Series) -> pd.Series:
     return pd.to_datetime(s).astype("datetime64[ns]")
 
 
+def _codes(response: pd.Series) -> pd.Series:
+    """Responses stripped and upper-cased, missing as '' (computed on the distinct values)."""
+    codes, uniques = pd.factorize(response)
+    clean = pd.Series(uniques, dtype=object).astype("string").str.strip().str.upper().fillna("")
+    clean = np.append(clean.to_numpy(dtype=object), "")  # code -1: a missing response
+    return pd.Series(clean[codes], index=response.index, dtype="string")
+
+
 def _clean(assessments: pd.DataFrame) -> pd.DataFrame:
     a = assessments.copy()
     if "sum_diameters" not in a.columns:
         a["sum_diameters"] = np.nan
     a["patient_id"] = a["patient_id"].astype(str)
     a["date"] = _dates(a["date"])
-    resp = a["response"].astype("string").str.strip().str.upper().fillna("")
+    resp = _codes(a["response"])
     bad = ~resp.isin([*CODES, ""])
     if bad.any():
         raise AssessmentError(
@@ -94,10 +104,15 @@ def same_day_conflicts(assessments: pd.DataFrame) -> pd.Series:
     """True for every row whose patient has another row on the same day with a different
     (non-empty) response."""
     a = assessments
-    resp = a["response"].astype("string").fillna("").str.strip().str.upper()
-    key = [a["patient_id"].astype(str), _dates(a["date"])]
-    n_codes = resp.where(resp != "").groupby(key).transform("nunique")
-    return (n_codes > 1).reindex(a.index, fill_value=False).astype(bool)
+    pid, date = a["patient_id"].astype(str), _dates(a["date"])
+    out = pd.Series(False, index=a.index)
+    rows = same_day_rows(pid, date)  # only a day with two rows can conflict
+    if rows.any():
+        resp = _codes(a["response"][rows])
+        key = [pid[rows], date[rows]]
+        n_codes = resp.where(resp != "").groupby(key).transform("nunique")
+        out[rows] = (n_codes > 1).reindex(resp.index, fill_value=False).astype(bool).to_numpy()
+    return out
 
 
 def _collapse_same_day(a: pd.DataFrame, same_day: str) -> tuple[pd.DataFrame, pd.Series]:
@@ -114,12 +129,19 @@ def _collapse_same_day(a: pd.DataFrame, same_day: str) -> tuple[pd.DataFrame, pd
         )
     rank = a["response"].map({c: i for i, c in enumerate(WORST_FIRST)}).fillna(len(WORST_FIRST))
     a = a.assign(_rank=rank.astype(int), _conflict=conflict.to_numpy())
-    g = a.groupby(["patient_id", "date"], sort=True)
-    out = g.agg(
-        _rank=("_rank", "min"),
-        sum_diameters=("sum_diameters", "max"),
-        _conflict=("_conflict", "any"),
-    ).reset_index()
+    # a day with one row is its own time point: only days with several rows are grouped
+    several = same_day_rows(a["patient_id"], a["date"])
+    cols = ["patient_id", "date", "_rank", "sum_diameters", "_conflict"]
+    out = a.loc[~several & a["date"].notna().to_numpy(), cols]  # no date: no time point
+    if several.any():
+        g = a[several].groupby(["patient_id", "date"], sort=True)
+        grouped = g.agg(
+            _rank=("_rank", "min"),
+            sum_diameters=("sum_diameters", "max"),
+            _conflict=("_conflict", "any"),
+        ).reset_index()
+        out = pd.concat([out, grouped[cols]], ignore_index=True)
+    out = out.sort_values(["patient_id", "date"], kind="stable", ignore_index=True)
     lookup = np.array([*WORST_FIRST, ""], dtype=object)
     out["response"] = lookup[out["_rank"].to_numpy()]
     return out.drop(columns="_rank"), out.loc[out["_conflict"], ["patient_id", "date"]]

@@ -9,14 +9,13 @@ or after the last contact, exact duplicate rows, patients unknown to the patient
 that the dictionary does not know (one problem listing the names). An assessment dated before the
 metastatic diagnosis is a warning (early-disease imaging), returned in ``Records.notes``.
 
-Large files: a CSV without quotes, comment lines after the header or blank lines is parsed by
-pandas' C reader, its line numbers counted from the header; any other file goes through the
-line-by-line reader of :mod:`her2rwe.records.ingest`, which reports malformed rows.
+Files are read by :func:`her2rwe.records.ingest.read_raw_csv`, the reader of v1 cohorts: a simple
+CSV (no quotes, no blank lines after the header, every row the header's width) is parsed by pyarrow
+(:mod:`her2rwe.records.fastread`), any other file line by line, which reports malformed rows.
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +26,7 @@ import pandas as pd
 from her2rwe.records import identifiers, ingest
 from her2rwe.records.assessments import same_day_problems
 from her2rwe.records.drugs import DrugDictionary, map_exposures
-from her2rwe.records.rawtext import InputError, Problem, decode
+from her2rwe.records.rawtext import InputError, Problem
 
 __all__ = [
     "Records",
@@ -81,51 +80,6 @@ class Records:
 
 # ------------------------------------------------------------------------------------------------
 # reading
-
-
-def read_table(path: str | Path, display: str | None = None) -> ingest.RawTable:
-    """A CSV as strings with each row's file line, fast for large simple files."""
-    name = display or str(path)
-    raw = Path(path).read_bytes()
-    decode(raw, name)  # empty, binary, UTF-16, non-UTF-8: raises InputError
-    body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
-    skipped = 0
-    while body.startswith(b"#") or body.startswith((b"\n", b"\r\n")):
-        cut = body.find(b"\n")
-        if cut < 0:
-            break
-        body = body[cut + 1 :]
-        skipped += 1
-    simple = (
-        b'"' not in body
-        and b"\n#" not in body
-        and b"\n\n" not in body
-        and b"\n\r\n" not in body
-        and body.strip()
-    )
-    if simple:
-        arr = np.frombuffer(body, dtype=np.uint8)
-        ends = np.flatnonzero(arr == 10)
-        if not len(ends) or ends[-1] != len(arr) - 1:
-            ends = np.append(ends, len(arr))
-        commas = np.flatnonzero(arr == 44)
-        per_line = np.bincount(np.searchsorted(ends, commas), minlength=len(ends))
-        simple = bool((per_line == per_line[0]).all())
-    if not simple:
-        return ingest.read_raw_csv(path, display)
-    frame = pd.read_csv(
-        io.BytesIO(body), dtype=str, keep_default_na=False, na_filter=False, engine="c"
-    )
-    frame.columns = [str(c).strip() for c in frame.columns]
-    if len(set(frame.columns)) != len(frame.columns) or any(
-        c == "" or c.startswith("Unnamed:") for c in frame.columns
-    ):
-        return ingest.read_raw_csv(path, display)  # blank or repeated names: its messages
-    if b" ," in body or b", " in body or b" \n" in body or b" \r" in body or body[:1] == b" ":
-        frame = frame.apply(lambda s: s.str.strip())
-    header_line = skipped + 1
-    lines = np.arange(header_line + 1, header_line + 1 + len(frame), dtype=np.int64)
-    return ingest.RawTable(name, frame.astype(object), header_line, lines)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -283,7 +237,9 @@ def treatment_problems(
     patients: pd.DataFrame | None,
     dictionary: DrugDictionary,
     allowlist=(),
-) -> tuple[list[Problem], list[str]]:
+) -> tuple[list[Problem], list[str], dict]:
+    """Every problem of the treatments file, its notes, and what the checks parsed (the date
+    columns, and ``generic`` from the dictionary) for :func:`_typed_treatments`."""
     flagged, notes, problems = _common_problems(
         raw, "treatments", TREATMENT_COLUMNS, patients, allowlist
     )
@@ -316,7 +272,7 @@ def treatment_problems(
         problems += _problems(
             raw, (f["drug"] == "").to_numpy(), "drug", "expected a drug name", False
         )
-        _, unknown = map_exposures(f["drug"], dictionary)
+        parsed["generic"], unknown = map_exposures(f["drug"], dictionary)
         unknown &= (f["drug"] != "").to_numpy()
         if unknown.any():
             names = sorted(set(f["drug"].to_numpy()[unknown]))
@@ -364,12 +320,13 @@ def treatment_problems(
     problems += _duplicates(raw, "exposure")
     if raw.frame.empty:
         problems.append(Problem(raw.path, raw.header_line, None, ingest.HEADER_ONLY))
-    return ingest.redact(problems, flagged), notes
+    return ingest.redact(problems, flagged), notes, parsed
 
 
 def assessment_problems(
     raw: ingest.RawTable, patients: pd.DataFrame | None, allowlist=(), same_day: str = "error"
-) -> tuple[list[Problem], list[str]]:
+) -> tuple[list[Problem], list[str], dict]:
+    """Every problem of the assessments file, its notes, and the parsed ``date`` column."""
     flagged, notes, problems = _common_problems(
         raw, "assessments", ASSESSMENT_COLUMNS, patients, allowlist
     )
@@ -403,8 +360,8 @@ def assessment_problems(
             )
     problems += _duplicates(raw, "assessment")
     if same_day == "error" and not problems and {"patient_id", "date", "response"} <= set(f):
-        problems += same_day_problems(raw)
-    return ingest.redact(problems, flagged), notes
+        problems += same_day_problems(raw, parsed["date"])
+    return ingest.redact(problems, flagged), notes, parsed
 
 
 # ------------------------------------------------------------------------------------------------
@@ -423,11 +380,14 @@ def _typed_patients(raw: ingest.RawTable, parsed: Mapping[str, pd.Series]) -> pd
     return out
 
 
-def _typed_treatments(raw: ingest.RawTable, dictionary: DrugDictionary) -> pd.DataFrame:
+def _typed_treatments(
+    raw: ingest.RawTable, dictionary: DrugDictionary, parsed: Mapping[str, pd.Series]
+) -> pd.DataFrame:
+    """``parsed``: what :func:`treatment_problems` parsed (dates, ``generic``) of a valid file."""
     f = raw.frame
-    generic, _ = map_exposures(f["drug"], dictionary)
-    start = _dates(f["start_date"])[0]
-    end = _dates(f["end_date"])[0] if "end_date" in f else pd.Series(pd.NaT, index=f.index)
+    generic = parsed["generic"]
+    start = parsed["start_date"]
+    end = parsed["end_date"] if "end_date" in f else pd.Series(pd.NaT, index=f.index)
     out = pd.DataFrame(
         {
             "patient_id": f["patient_id"].astype(str),
@@ -453,12 +413,12 @@ def _typed_treatments(raw: ingest.RawTable, dictionary: DrugDictionary) -> pd.Da
     return out
 
 
-def _typed_assessments(raw: ingest.RawTable) -> pd.DataFrame:
+def _typed_assessments(raw: ingest.RawTable, parsed: Mapping[str, pd.Series]) -> pd.DataFrame:
     f = raw.frame
     out = pd.DataFrame(
         {
             "patient_id": f["patient_id"].astype(str),
-            "date": _dates(f["date"])[0],
+            "date": parsed["date"],
             "response": (f["response"] if "response" in f else pd.Series("", index=f.index))
             .replace("", None)
             .astype(object),
@@ -474,7 +434,7 @@ def _typed_assessments(raw: ingest.RawTable) -> pd.DataFrame:
 
 def _read(path, name):
     try:
-        return read_table(path, name), []
+        return ingest.read_raw_csv(path, name), []
     except InputError as exc:
         return None, exc.problems
 
@@ -509,12 +469,15 @@ def read_records(
         notes += found_notes
         if "patient_id" in raws["patients"].frame and "metastatic_date" in parsed:
             patients = _typed_patients(raws["patients"], parsed)
+    parsed_treatments = parsed_assessments = {}
     if "treatments" in raws:
-        found, found_notes = treatment_problems(raws["treatments"], patients, dictionary, allowlist)
+        found, found_notes, parsed_treatments = treatment_problems(
+            raws["treatments"], patients, dictionary, allowlist
+        )
         problems += found
         notes += found_notes
     if "assessments" in raws:
-        found, found_notes = assessment_problems(
+        found, found_notes, parsed_assessments = assessment_problems(
             raws["assessments"], patients, allowlist, same_day
         )
         problems += found
@@ -531,8 +494,12 @@ def read_records(
     if problems:
         problems.sort(key=lambda p: (p.file, p.line or 0, p.column or ""))
         raise InputError(problems)
-    treatments = _typed_treatments(raws["treatments"], dictionary)
-    assessments = _typed_assessments(raws["assessments"]) if "assessments" in raws else None
+    treatments = _typed_treatments(raws["treatments"], dictionary, parsed_treatments)
+    assessments = (
+        _typed_assessments(raws["assessments"], parsed_assessments)
+        if "assessments" in raws
+        else None
+    )
     ae = (
         ingest.coerce_adverse_events(raws["adverse_events"].frame)
         if "adverse_events" in raws

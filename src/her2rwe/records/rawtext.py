@@ -95,9 +95,12 @@ MAX_BAD_LINES = 20
 EMPTY = "the file is empty: expected a header line and one row per patient"
 
 
+_BLANK = re.compile(rb"\s*")  # the ASCII whitespace that bytes.strip() removes
+
+
 def decode(raw: bytes, name: str) -> str:
     """The text of a CSV file's bytes, or InputError naming what is wrong with them."""
-    if not raw.strip():
+    if _BLANK.fullmatch(raw):  # `not raw.strip()` without copying a large file
         raise InputError([Problem(name, None, None, EMPTY)])
     for magic, what in MAGIC:
         if raw.startswith(magic):
@@ -168,14 +171,17 @@ def records(text: str) -> Iterator[tuple[int, list[str]]]:
             "bare carriage return (CR) line endings, as classic Mac OS wrote them: "
             "save the file with LF or CRLF line endings ('CSV UTF-8 (comma delimited)')",
         )
-    physical = text.split("\n")
-    if physical and physical[-1] == "":
-        physical.pop()
-    top = 0
-    while top < len(physical) and (not physical[top].strip() or physical[top].startswith("#")):
-        top += 1
-    body = physical[top:]
-    reader = csv.reader((ln + "\n" for ln in body), strict=True)
+    # the physical lines are walked lazily: a caller that wants only the header (check_file, the
+    # pre-run check) reads only the top of a large file
+    top, start = 0, 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        line = text[start:end]
+        if line.strip() and not line.startswith("#"):
+            break
+        top, start = top + 1, end + 1
+    reader = csv.reader((ln + "\n" for ln in _physical_lines(text, start)), strict=True)
     consumed = 0
     while True:
         try:
@@ -183,9 +189,24 @@ def records(text: str) -> Iterator[tuple[int, list[str]]]:
         except StopIteration:
             return
         except csv.Error:
-            raise _locate(body, consumed, top) from None
+            raise _locate(list(_physical_lines(text, start)), consumed, top) from None
         yield top + consumed + 1, row
         consumed = reader.line_num
+
+
+def _physical_lines(text: str, start: int, chunk: int = 1 << 20) -> Iterator[str]:
+    """The lines of ``text[start:]`` as ``str.split("\n")`` cuts them, without the empty one
+    after a final newline; split a megabyte at a time."""
+    while start < len(text):
+        cut = text.find("\n", min(start + chunk, len(text)) - 1)
+        if cut < 0:
+            lines = text[start:].split("\n")
+            if lines[-1] == "":
+                lines.pop()
+            yield from lines
+            return
+        yield from text[start:cut].split("\n")
+        start = cut + 1
 
 
 def _locate(body: list[str], start: int, offset: int) -> CsvStructureError:
