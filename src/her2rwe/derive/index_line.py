@@ -56,14 +56,13 @@ class _Matcher:
         self.lines = lines.reset_index(drop=True)
         self.dictionary = dictionary
         self.groups = [set(g) for g in substitutions]
-        exploded = self.lines["regimen"].str.split("+").explode()
-        self.pairs = pd.DataFrame(
-            {"row": exploded.index.to_numpy(), "generic": exploded.to_numpy()}
-        )
-        self.pairs["cls"] = self.pairs["generic"].map(dictionary.drug_class)
+        self.pairs = regimen_pairs(self.lines["regimen"])  # (row, generic), in no given order
+        codes, generics = pd.factorize(self.pairs["generic"])
+        classes = pd.Series(generics, dtype=object).map(dictionary.drug_class).to_numpy()
+        self.pairs["cls"] = classes[codes] if len(codes) else classes[:0]
         self.n = len(self.lines)
         pid = self.lines["patient_id"].to_numpy()
-        self.pid_codes, _ = pd.factorize(pid)
+        self.pid_codes, self.pid_uniques = pd.factorize(pid)
         self.line_no = self.lines["line"].to_numpy(dtype=np.int64)
 
     def _has(self, what: str, where: str) -> np.ndarray:
@@ -182,16 +181,18 @@ def select_index_lines(
     patient_arm = np.full(len(pids), NO_ARM, dtype=object)
     remaining = np.ones(len(pids), dtype=bool)
     exclusions: list[tuple[str, np.ndarray]] = []
+    # lines in (patient, line) order, and each patient's lines' code (-1: no line)
+    by_patient = np.lexsort((m.line_no, m.pid_codes))
+    code_of = pd.Index(m.pid_uniques).get_indexer(pids)
     for reason, ok in steps:
-        firsts = (
-            L[ok]
-            .assign(arm=arm[ok])
-            .sort_values(["patient_id", "line"])
-            .drop_duplicates("patient_id")
-        )
-        first_arm = firsts.set_index("patient_id")["arm"].reindex(pids)
-        keep = first_arm.notna().to_numpy()
-        patient_arm = np.where(remaining & keep, first_arm.fillna(NO_ARM).to_numpy(), patient_arm)
+        rows = by_patient[ok[by_patient]]
+        codes = m.pid_codes[rows]
+        first = rows[np.r_[True, codes[1:] != codes[:-1]]] if len(rows) else rows
+        arm_of = np.full(len(m.pid_uniques) + 1, None, dtype=object)  # last: patient without lines
+        arm_of[m.pid_codes[first]] = arm[first]
+        first_arm = arm_of[code_of]
+        keep = pd.notna(first_arm)
+        patient_arm = np.where(remaining & keep, first_arm, patient_arm)
         exclusions.append((reason, remaining & ~keep))
         remaining &= keep
 

@@ -237,7 +237,7 @@ def derive_lines(
     discontinuation_reason and optionally line; ``patients``: patient_id, metastatic_date,
     death_date, last_contact_date. The result does not depend on the order of the rows.
     """
-    t = treatments.reset_index(drop=True)
+    t = treatments  # columns are read as arrays, by position: no copy with a fresh index
     pids = pd.Index(patients["patient_id"].astype(str))
     pat_all = pids.get_indexer(t["patient_id"].astype(str))
     if (pat_all < 0).any():
@@ -360,7 +360,8 @@ def derive_lines(
     )
 
     def as_series(a):
-        return pd.Series(np.where(a > 0, a, 0), index=treatments.index).where(a > 0).astype("Int64")
+        values = pd.arrays.IntegerArray(np.where(a > 0, a, 0).astype(np.int64), a <= 0)
+        return pd.Series(values, index=treatments.index)
 
     return LinesResult(lines, as_series(exp_line), as_series(rule_line))
 

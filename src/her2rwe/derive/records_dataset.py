@@ -94,15 +94,23 @@ def index_cohort(
     ongoing = ((idx["end_reason"] == "ongoing") & idx["discontinuation_reason"].isna()).to_numpy()
     out["discontinuation_date"] = idx["end_date"].where(~ongoing).to_numpy()
     out["discontinuation_reason"] = idx["discontinuation_reason"].where(~ongoing).to_numpy()
+    cohort_ids = pd.Index(out["patient_id"])
+    # each index patient's row in the patient table, looked up once (reindex semantics: a patient
+    # not in it gets missing values)
+    pt_rows = pt.index.get_indexer(cohort_ids)
+    if (pt_rows < 0).any():
+        pt_at = pt.reindex(cohort_ids)
+    else:
+        pt_at = pt.iloc[pt_rows]
     for col in ("death_date", "last_contact_date"):
-        out[col] = pt[col].reindex(out["patient_id"]).to_numpy()
+        out[col] = pt_at[col].to_numpy()
 
     # progression and last adequate assessment within (index date, next line start]
     prog = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
     last = prog.copy()
     if assessments is not None and len(assessments):
-        win = assessments.merge(
-            out[["patient_id", "index_date", "next_treatment_date"]], on="patient_id", how="inner"
+        win = _with_cohort(
+            assessments, cohort_ids, out[["index_date", "next_treatment_date"]]
         )
         inside = (win["date"] > win["index_date"]) & (
             win["next_treatment_date"].isna()
@@ -129,7 +137,7 @@ def index_cohort(
     out["best_response"] = pd.Series(pd.NA, index=out.index, dtype="string")
 
     # covariates from the lines before the index line
-    before = lines.merge(out[["patient_id", "index_line"]], on="patient_id")
+    before = _with_cohort(lines, cohort_ids, out[["index_line"]])
     prior = before[before["line"] < before["index_line"]]
     out["prior_lines"] = (
         prior.groupby("patient_id")
@@ -143,8 +151,7 @@ def index_cohort(
         having = set(prior.loc[_holds(prior["classes"], cls), "patient_id"])
         out[f"prior_{_slug(cls)}"] = np.where(out["patient_id"].isin(having), "yes", "no")
     out["index_therapy_class"] = therapy_group(out["index_line_class"]).to_numpy()
-    nxt = lines.merge(out[["patient_id", "index_line"]], on="patient_id")
-    nxt = nxt[nxt["line"] == nxt["index_line"] + 1].set_index("patient_id")["line_class"]
+    nxt = before[before["line"] == before["index_line"] + 1].set_index("patient_id")["line_class"]
     out["next_therapy_class"] = therapy_group(nxt.reindex(out["patient_id"])).to_numpy()
 
     def holding(frame: pd.DataFrame, drug: str) -> pd.DataFrame:
@@ -197,7 +204,18 @@ def index_cohort(
         if c not in ("patient_id", "metastatic_date", "death_date", "last_contact_date")
     ]
     for col in covariates:
-        out[col] = pt[col].reindex(out["patient_id"]).to_numpy()
+        out[col] = pt_at[col].to_numpy()
+    return out
+
+
+def _with_cohort(frame: pd.DataFrame, cohort_ids: pd.Index, columns: pd.DataFrame) -> pd.DataFrame:
+    """``frame.merge(columns with patient_id, on="patient_id")`` (inner, in ``frame``'s order, a
+    fresh index) for a cohort of distinct patients, through one lookup of each row's patient."""
+    at = cohort_ids.get_indexer(frame["patient_id"])
+    keep = at >= 0
+    out = frame[keep].reset_index(drop=True)
+    for col in columns.columns:
+        out[col] = columns[col].to_numpy()[at[keep]]
     return out
 
 

@@ -142,8 +142,17 @@ def _date_checks(raw, col, required, parsed_out) -> list[Problem]:
     return problems
 
 
-def _duplicates(raw: ingest.RawTable, what: str) -> list[Problem]:
-    dup = raw.frame.duplicated(keep="first").to_numpy()
+def _duplicates(raw: ingest.RawTable, what: str, key: Iterable[np.ndarray] = ()) -> list[Problem]:
+    """Rows equal to an earlier row. ``key``: integer codes of some columns (equal rows have equal
+    codes), so that only rows whose codes repeat are compared cell by cell."""
+    frame = raw.frame
+    key = list(key)
+    if key:
+        candidates = np.flatnonzero(pd.DataFrame(dict(enumerate(key))).duplicated(keep=False))
+        dup = np.zeros(len(frame), dtype=bool)
+        dup[candidates] = frame.iloc[candidates].duplicated(keep="first").to_numpy()
+    else:
+        dup = frame.duplicated(keep="first").to_numpy()
     return (
         _problems(raw, dup, None, f"duplicate row: the same {what} appears twice", False)
         if dup.any()
@@ -151,17 +160,34 @@ def _duplicates(raw: ingest.RawTable, what: str) -> list[Problem]:
     )
 
 
-def _unknown_patients(raw: ingest.RawTable, known: pd.Index | None) -> list[Problem]:
-    if known is None or "patient_id" not in raw.frame:
+def _unknown_patients(raw: ingest.RawTable, position: np.ndarray | None) -> list[Problem]:
+    """``position``: each row's patient in the patient table (:func:`_positions`), -1 unknown."""
+    if position is None or "patient_id" not in raw.frame:
         return []
     ids = raw.frame["patient_id"]
     return _problems(
         raw,
-        (~ids.isin(known) & (ids != "")).to_numpy(),
+        (position < 0) & (ids != "").to_numpy(),
         "patient_id",
         "patient is not in the patients file",
         False,
     ) + _problems(raw, (ids == "").to_numpy(), "patient_id", "expected a patient ID", False)
+
+
+def _positions(ids: pd.Series, patients: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+    """Each row's position in the patient table (its first row of a repeated ID), -1 for a patient
+    not in it; and that table without repeated IDs. Looked up once per file."""
+    first = patients.drop_duplicates("patient_id")
+    return pd.Index(first["patient_id"]).get_indexer(ids.to_numpy()), first
+
+
+def _key(found, parsed: Mapping[str, pd.Series], date: str) -> list[np.ndarray]:
+    """Integer codes of a row's patient and date for :func:`_duplicates` (none when either is
+    missing: an unknown patient has code -1, an unreadable date NaT, so equal rows still share
+    them)."""
+    if found is None or date not in parsed:
+        return []
+    return [found[0], parsed[date].to_numpy(dtype="datetime64[ns]").view(np.int64)]
 
 
 def _after(raw, later, limit, column, what) -> list[Problem]:
@@ -216,20 +242,25 @@ def patient_problems(raw: ingest.RawTable, allowlist=()) -> tuple[list[Problem],
     return ingest.redact(problems, flagged), notes, parsed
 
 
-def _patient_dates(ids: pd.Series, patients: pd.DataFrame, col: str) -> pd.Series:
-    if col not in patients:
-        return pd.Series(pd.NaT, index=ids.index, dtype="datetime64[ns]")
-    lookup = patients.drop_duplicates("patient_id").set_index("patient_id")[col]
-    return pd.Series(lookup.reindex(ids.to_numpy()).to_numpy(), index=ids.index)
+def _patient_dates(position: np.ndarray, first: pd.DataFrame, col: str, index) -> pd.Series:
+    """The patient table's ``col`` for each row (NaT for a patient not in it); ``position`` and
+    ``first`` from :func:`_positions`."""
+    if col not in first:
+        return pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
+    values = first[col].to_numpy(dtype="datetime64[ns]")
+    return pd.Series(np.where(position >= 0, values[position], np.datetime64("NaT")), index=index)
 
 
 def _common_problems(raw, kind, contract, patients, allowlist):
-    """The identifier guard, missing required columns and patients unknown to the patient table."""
+    """The identifier guard, missing required columns and patients unknown to the patient table;
+    and each row's patient (:func:`_positions`; None without a patient table or column)."""
     flagged, notes = _guard(raw, contract, allowlist)
     problems = flagged + _missing_columns(raw, kind)
-    known = None if patients is None else pd.Index(patients["patient_id"])
-    problems += _unknown_patients(raw, known)
-    return flagged, notes, problems
+    found = None
+    if patients is not None and "patient_id" in raw.frame:
+        found = _positions(raw.frame["patient_id"], patients)
+    problems += _unknown_patients(raw, None if found is None else found[0])
+    return flagged, notes, problems, found
 
 
 def treatment_problems(
@@ -240,7 +271,7 @@ def treatment_problems(
 ) -> tuple[list[Problem], list[str], dict]:
     """Every problem of the treatments file, its notes, and what the checks parsed (the date
     columns, and ``generic`` from the dictionary) for :func:`_typed_treatments`."""
-    flagged, notes, problems = _common_problems(
+    flagged, notes, problems, found = _common_problems(
         raw, "treatments", TREATMENT_COLUMNS, patients, allowlist
     )
     f = raw.frame
@@ -288,10 +319,9 @@ def treatment_problems(
                     + "; map them in the study's drugs: block (name: {generic: ..., class: ...})",
                 )
             )
-    if patients is not None and "patient_id" in f and "start_date" in parsed:
-        ids = f["patient_id"]
-        death = _patient_dates(ids, patients, "death_date")
-        contact = _patient_dates(ids, patients, "last_contact_date")
+    if found is not None and "start_date" in parsed:
+        death = _patient_dates(*found, "death_date", f.index)
+        contact = _patient_dates(*found, "last_contact_date", f.index)
         end = parsed.get("end_date", parsed["start_date"]).fillna(parsed["start_date"])
         problems += _after(
             raw, parsed["start_date"], death, "start_date", "exposure starts after death"
@@ -317,7 +347,7 @@ def treatment_problems(
             "end_date",
             "exposure ends after the last contact",
         )
-    problems += _duplicates(raw, "exposure")
+    problems += _duplicates(raw, "exposure", _key(found, parsed, "start_date"))
     if raw.frame.empty:
         problems.append(Problem(raw.path, raw.header_line, None, ingest.HEADER_ONLY))
     return ingest.redact(problems, flagged), notes, parsed
@@ -327,7 +357,7 @@ def assessment_problems(
     raw: ingest.RawTable, patients: pd.DataFrame | None, allowlist=(), same_day: str = "error"
 ) -> tuple[list[Problem], list[str], dict]:
     """Every problem of the assessments file, its notes, and the parsed ``date`` column."""
-    flagged, notes, problems = _common_problems(
+    flagged, notes, problems, found = _common_problems(
         raw, "assessments", ASSESSMENT_COLUMNS, patients, allowlist
     )
     f = raw.frame
@@ -346,11 +376,10 @@ def assessment_problems(
         problems += _problems(
             raw, bad, "sum_diameters", "expected a sum of diameters in mm >= 0 or empty"
         )
-    if patients is not None and "patient_id" in f and "date" in parsed:
-        ids = f["patient_id"]
-        death = _patient_dates(ids, patients, "death_date")
+    if found is not None and "date" in parsed:
+        death = _patient_dates(*found, "death_date", f.index)
         problems += _after(raw, parsed["date"], death, "date", "assessment after death")
-        meta = _patient_dates(ids, patients, "metastatic_date")
+        meta = _patient_dates(*found, "metastatic_date", f.index)
         early = (parsed["date"] < meta).to_numpy()
         if early.any():
             notes.append(
@@ -358,7 +387,7 @@ def assessment_problems(
                 f"metastatic diagnosis (first at line {int(raw.lines[np.flatnonzero(early)[0]])}); "
                 "kept, and ignored for response after the index date"
             )
-    problems += _duplicates(raw, "assessment")
+    problems += _duplicates(raw, "assessment", _key(found, parsed, "date"))
     if same_day == "error" and not problems and {"patient_id", "date", "response"} <= set(f):
         problems += same_day_problems(raw, parsed["date"])
     return ingest.redact(problems, flagged), notes, parsed
