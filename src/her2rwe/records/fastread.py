@@ -18,6 +18,7 @@ import numpy as np
 #: a cell whose first or last character is not printable, non-space ASCII may need ``str.strip``
 _MAY_STRIP = r"^[^!-~]|[^!-~]$"
 _NOT_SPACE = re.compile(r"\S")  # what str.strip() keeps
+_BLANK_LINE = re.compile(r"\n\r?\n")
 
 
 def body_start(text: str) -> int:
@@ -46,7 +47,7 @@ def read_simple(text: str, field_limit: int, keep=None, raw: bytes | None = None
     import pyarrow.compute as pc
     from pyarrow import csv
 
-    if '"' in text or text.count("\r") != text.count("\r\n"):
+    if '"' in text or ("\r" in text and text.count("\r") != text.count("\r\n")):
         return None
     start = body_start(text)
     end = text.find("\n", start)
@@ -59,8 +60,7 @@ def read_simple(text: str, field_limit: int, keep=None, raw: bytes | None = None
         return None
     if (
         _NOT_SPACE.search(text, end + 1) is None  # no rows
-        or text.find("\n\n", end) >= 0  # a blank line after the header
-        or text.find("\n\r\n", end) >= 0
+        or _BLANK_LINE.search(text, end) is not None  # a blank line after the header
     ):
         return None
     if raw is None:
@@ -124,8 +124,10 @@ def _stripped(col, values: bool):
     import pyarrow.compute as pc
 
     n = len(col)
-    sample = col.take(pa.array(np.arange(0, n, max(1, n // 10_000)))) if n > 1000 else None
-    if sample is not None and len(pc.unique(sample)) < len(sample) // 2:
+    # repeating values: in an evenly spaced sample, or in the first rows (a column sorted by its
+    # value, such as the patient of a file with one row per exposure, repeats only there)
+    samples = [col.take(pa.array(np.arange(0, n, max(1, n // 10_000)))), col.slice(0, 10_000)]
+    if n > 1000 and any(len(pc.unique(x)) < len(x) // 2 for x in samples):
         encoded = pc.dictionary_encode(col)
         uniq = encoded.dictionary.to_numpy(zero_copy_only=False)
         uniq = np.array([v.strip() for v in uniq], dtype=object)

@@ -424,9 +424,9 @@ def _typed_treatments(
             "generic": generic,
             "start_date": start,
             "end_date": end.fillna(start),
-            "setting": f["setting"].replace("", "metastatic") if "setting" in f else "metastatic",
+            "setting": _empty_as(f["setting"], "metastatic") if "setting" in f else "metastatic",
             "discontinuation_reason": (
-                f["discontinuation_reason"].replace("", None)
+                _empty_as(f["discontinuation_reason"], None)
                 if "discontinuation_reason" in f
                 else None
             ),
@@ -434,12 +434,28 @@ def _typed_treatments(
         }
     )
     if "line" in f:
-        out["line"] = pd.to_numeric(f["line"].replace("", None)).astype("Int64")
-    if generic.str.contains("+", regex=False).any():
-        out["generic"] = out["generic"].str.split("+")
-        out = out.explode("generic", ignore_index=True)
-    out["drug_class"] = dictionary.classes_of(out["generic"])
+        out["line"] = pd.to_numeric(_empty_as(f["line"], None)).astype("Int64")
+    # a fixed combination ('a+b') becomes one row per component, in order (as Series.explode);
+    # each distinct generic name is split once
+    codes, names = pd.factorize(generic)
+    parts = [str(name).split("+") for name in names]
+    if any(len(p) > 1 for p in parts):
+        count = np.array([len(p) for p in parts], dtype=np.int64)[codes]
+        out = out.iloc[np.repeat(np.arange(len(out)), count)].reset_index(drop=True)
+        flat = np.array([x for p in parts for x in p], dtype=object)
+        first = np.r_[0, np.cumsum([len(p) for p in parts])[:-1]]
+        within = np.arange(len(out)) - np.repeat(np.cumsum(count) - count, count)
+        out["generic"] = flat[np.repeat(first[codes], count) + within]
+    codes, names = pd.factorize(out["generic"])
+    classes = dictionary.classes_of(pd.Series(names, dtype=object)).to_numpy()
+    out["drug_class"] = classes[codes] if len(codes) else classes[:0]
     return out
+
+
+def _empty_as(s: pd.Series, value) -> pd.Series:
+    """``s.replace("", value)`` for a column of strings, without pandas' generic replace."""
+    arr = s.to_numpy(dtype=object)
+    return pd.Series(np.where(arr == "", value, arr), index=s.index, dtype=object)
 
 
 def _typed_assessments(raw: ingest.RawTable, parsed: Mapping[str, pd.Series]) -> pd.DataFrame:
