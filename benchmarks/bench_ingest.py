@@ -115,11 +115,11 @@ def child(which: str, path: str) -> None:
     from her2rwe.records import ingest
 
     spec = study(which)
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     raw = ingest.read_raw_csv(path, keep=dataset.declared_columns(spec))
     t2 = time.perf_counter()
     problems, _ = dataset.cohort_problems(dataset.study_settings(spec), raw)
-    t3 = time.perf_counter()
+    t3, c3 = time.perf_counter(), time.process_time()
     if problems:
         raise SystemExit(str(ingest.InputError(problems)))
     peak_checks = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -132,6 +132,7 @@ def child(which: str, path: str) -> None:
                 "imports": t1 - t0,
                 "read": t2 - t1,
                 "checks": t3 - t2,
+                "cpu": c3 - c1,
                 "whole build_study_data": t4 - t3,
                 "rows": len(data.dataset),
                 "peak_checks_mb": peak_checks,
@@ -177,13 +178,14 @@ def main() -> None:
             print(which, res, flush=True)
     lines = [
         "| file | size (MB) | columns | read (s) | checks (s) | read + checks (s) "
+        "| read + checks, CPU user + sys (s) "
         "| peak RSS (MB) | whole `build_study_data` (s) | its peak RSS (MB) | 1-minute load before |",
-        "| :--- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| :--- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for which, r in rows:
         lines.append(
             f"| {which} | {r['mb']:.0f} | {r['columns']} | {r['read']:.2f} | {r['checks']:.2f} "
-            f"| {r['read'] + r['checks']:.2f} | {r['peak_checks_mb']:.0f} "
+            f"| {r['read'] + r['checks']:.2f} | {r['cpu']:.2f} | {r['peak_checks_mb']:.0f} "
             f"| {r['whole build_study_data']:.2f} | {r['peak_mb']:.0f} | {r['load']:.2f} |"
         )
     table = "\n".join(lines)
@@ -193,8 +195,9 @@ def main() -> None:
 bench_scale.py, `wide` the same patients with 32 columns). In a fresh process: `read` is
 `records.ingest.read_raw_csv` (declared columns only), `checks` the identifier guard and every
 cohort check (`derive.dataset.cohort_problems`); the whole `build_study_data` (read, checks, typing,
-endpoints) is then timed again from the start, after the first table is freed. Peak RSS of the
-process after the checks, and at the end.
+endpoints) is then timed again from the start, after the first table is freed. CPU time (user +
+sys, all threads) of read + checks; on a shared machine it moves less with the load than the wall
+time. Peak RSS of the process after the checks, and at the end.
 Machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}. Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC at commit {commit()}.
 
 Reproduce:

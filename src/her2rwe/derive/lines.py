@@ -263,7 +263,7 @@ def derive_lines(
 
     # early therapy counted as line 1 by the adjuvant rule
     meta = _days(patients["metastatic_date"])
-    her2 = early & np.isin(classes_by_drug[drug_all], ANTI_HER2)
+    her2 = early & np.isin(classes_by_drug, ANTI_HER2)[drug_all]
     last_her2 = np.full(len(pids), np.iinfo(np.int64).min)
     np.maximum.at(last_her2, pat_all[her2], end_all[her2])
     has_her2 = last_her2 > np.iinfo(np.int64).min

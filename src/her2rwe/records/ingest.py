@@ -149,10 +149,10 @@ def _read_lines(text: str, name: str, keep: set[str] | None) -> RawTable:
         problems.append(Problem(name, exc.line, column, exc.message))
     if not problems:
         # rows of empty cells, as spreadsheets export, are not patients
-        filled = [i for i, row in enumerate(data) if any(row)]
-        if len(filled) < len(data):
-            data = [data[i] for i in filled]
-            lines = [lines[i] for i in filled]
+        kept = [i for i, row in enumerate(data) if any(row)]
+        if len(kept) < len(data):
+            data = [data[i] for i in kept]
+            lines = [lines[i] for i in kept]
     if problems:
         raise InputError(problems)
     frame = pd.DataFrame(data, columns=header, dtype=object)
@@ -171,7 +171,8 @@ def _read_lines(text: str, name: str, keep: set[str] | None) -> RawTable:
 TEXT = None
 """The schemas' column type: none checked. Every cell of a raw table is a string by construction
 (read_raw_csv), and pandera's per-cell type check of an object column costs a second per million
-rows."""
+rows. For the same reason the columns are declared nullable: no cell is ever null, and pandera's
+null scan costs a fifth of a second per column and million rows."""
 
 
 def _pa():
@@ -185,23 +186,35 @@ def _matches(s: pd.Series, pattern: str) -> pd.Series:
     return pd.Series(fullmatch(s, pattern), index=s.index)
 
 
+def filled(s: pd.Series) -> pd.Series:
+    """``s != ""`` for a column of a raw table (every cell a string): each cell's truth value, a
+    C loop over the objects instead of a string comparison per cell (a quarter of the time)."""
+    return pd.Series(s.to_numpy(dtype=object).astype(bool), index=s.index)
+
+
+def _empty(s: pd.Series) -> pd.Series:
+    """``s == ""`` for a column of a raw table (:func:`filled`)."""
+    return ~filled(s)
+
+
 def _blank_or(pattern: str):
     def check(s: pd.Series) -> pd.Series:
-        return (s == "") | _matches(s, pattern)
+        return _empty(s) | _matches(s, pattern)
 
     return check
 
 
 def _valid_date(s: pd.Series) -> pd.Series:
-    ok = (s == "") | _matches(s, ISO_DATE)
-    parsed = pd.to_datetime(s.where(ok & (s != "")), format="%Y-%m-%d", errors="coerce")
-    return (s == "") | (ok & parsed.notna())
+    empty = _empty(s)
+    ok = empty | _matches(s, ISO_DATE)
+    parsed = pd.to_datetime(s.where(ok & ~empty), format="%Y-%m-%d", errors="coerce")
+    return empty | (ok & parsed.notna())
 
 
 def _bounded_number(upper: float):
     def check(s: pd.Series) -> pd.Series:
         num = pd.to_numeric(s.where(_matches(s, NUMBER)), errors="coerce")
-        return (s == "") | (num.notna() & (num >= 0) & (num <= upper))
+        return _empty(s) | (num.notna() & (num >= 0) & (num <= upper))
 
     return check
 
@@ -229,14 +242,13 @@ def cohort_schema(
     spec: dict[str, Any] = {
         "patient_id": pa.Column(
             TEXT,
-            checks=[
-                pa.Check(lambda s: s != "", error="expected a non-empty pseudonymous patient ID")
-            ],
+            nullable=True,
+            checks=[pa.Check(filled, error="expected a non-empty pseudonymous patient ID")],
             unique=True,
             report_duplicates="exclude_first",
         ),
         arm_column: pa.Column(
-            TEXT, checks=[pa.Check(lambda s: s != "", error="expected the treatment arm")]
+            TEXT, nullable=True, checks=[pa.Check(filled, error="expected the treatment arm")]
         ),
     }
     date_cols = (
@@ -248,12 +260,12 @@ def cohort_schema(
     for col in sorted(date_cols):
         checks = [pa.Check(_valid_date, error="expected an ISO date YYYY-MM-DD or empty")]
         if col in required_dates:
-            checks.insert(0, pa.Check(lambda s: s != "", error="expected a date (required)"))
+            checks.insert(0, pa.Check(filled, error="expected a date (required)"))
         spec[col] = pa.Column(
-            TEXT, checks=checks, required=col in required_dates | required_columns
+            TEXT, nullable=True, checks=checks, required=col in required_dates | required_columns
         )
     for col in sorted(required_columns - date_cols):
-        spec.setdefault(col, pa.Column(TEXT))
+        spec.setdefault(col, pa.Column(TEXT, nullable=True))
     duration_endpoints = set(duration_endpoints)
     status_endpoints = set(status_endpoints)
     for col in columns:
@@ -265,24 +277,21 @@ def cohort_schema(
                 )
             ]
             if col[: -len("_months")] in duration_endpoints | status_endpoints:
-                checks.insert(
-                    0, pa.Check(lambda s: s != "", error="expected a duration (required)")
-                )
-            spec[col] = pa.Column(TEXT, checks=checks)
+                checks.insert(0, pa.Check(filled, error="expected a duration (required)"))
+            spec[col] = pa.Column(TEXT, nullable=True, checks=checks)
         elif col.endswith("_event"):
             checks = [pa.Check(_blank_or(r"[01]"), error="expected an event flag 0 or 1")]
             if col[: -len("_event")] in duration_endpoints:
-                checks.insert(
-                    0, pa.Check(lambda s: s != "", error="expected an event flag (required)")
-                )
-            spec[col] = pa.Column(TEXT, checks=checks)
+                checks.insert(0, pa.Check(filled, error="expected an event flag (required)"))
+            spec[col] = pa.Column(TEXT, nullable=True, checks=checks)
     for ep in sorted(duration_endpoints):
-        spec.setdefault(f"{ep}_months", pa.Column(TEXT))
-        spec.setdefault(f"{ep}_event", pa.Column(TEXT))
+        spec.setdefault(f"{ep}_months", pa.Column(TEXT, nullable=True))
+        spec.setdefault(f"{ep}_event", pa.Column(TEXT, nullable=True))
     for ep in sorted(status_endpoints):
-        spec.setdefault(f"{ep}_months", pa.Column(TEXT))
+        spec.setdefault(f"{ep}_months", pa.Column(TEXT, nullable=True))
         spec[f"{ep}_status"] = pa.Column(
             TEXT,
+            nullable=True,
             checks=[
                 pa.Check(
                     lambda s: _matches(s, "[012]"),
@@ -294,6 +303,7 @@ def cohort_schema(
     if response_column in columns:
         spec[response_column] = pa.Column(
             TEXT,
+            nullable=True,
             checks=[
                 pa.Check(
                     _blank_or("|".join(RESPONSES)), error="expected CR, PR, SD, PD, NE or empty"
@@ -303,6 +313,7 @@ def cohort_schema(
     if "sd_weeks" in columns:
         spec["sd_weeks"] = pa.Column(
             TEXT,
+            nullable=True,
             checks=[
                 pa.Check(
                     _bounded_number(MAX_WEEKS),
@@ -318,18 +329,21 @@ def adverse_event_schema():
     return pa.DataFrameSchema(
         {
             "patient_id": pa.Column(
-                TEXT, checks=[pa.Check(lambda s: s != "", error="expected a patient ID")]
+                TEXT, nullable=True, checks=[pa.Check(filled, error="expected a patient ID")]
             ),
             "term": pa.Column(
-                TEXT, checks=[pa.Check(lambda s: s != "", error="expected an adverse-event term")]
+                TEXT,
+                nullable=True,
+                checks=[pa.Check(filled, error="expected an adverse-event term")],
             ),
             "grade": pa.Column(
                 TEXT,
+                nullable=True,
                 checks=[
                     pa.Check(lambda s: s.isin(list("12345")), error="expected a CTCAE grade 1-5")
                 ],
             ),
-            "category": pa.Column(TEXT, required=False),
+            "category": pa.Column(TEXT, nullable=True, required=False),
         },
         strict=False,
         name="adverse_events",

@@ -347,7 +347,10 @@ def treatment_problems(
             "end_date",
             "exposure ends after the last contact",
         )
-    problems += _duplicates(raw, "exposure", _key(found, parsed, "start_date"))
+    key = _key(found, parsed, "start_date")
+    if key and "generic" in parsed:  # equal rows name the same drug, so the same generic
+        key.append(pd.factorize(parsed["generic"])[0])
+    problems += _duplicates(raw, "exposure", key)
     if raw.frame.empty:
         problems.append(Problem(raw.path, raw.header_line, None, ingest.HEADER_ONLY))
     return ingest.redact(problems, flagged), notes, parsed
