@@ -310,7 +310,7 @@ def _arm_problems(
         return []
     problems = []
     arms = raw.frame[arm_col]
-    present = sorted(set(arms) - {""})
+    present = sorted(set(pd.unique(arms.to_numpy(dtype=object))) - {""})
     ref = arms_cfg.get("reference")
     if ref is not None and ref not in present and not (order and ref in order):
         problems.append(

@@ -384,7 +384,8 @@ def _value_reason(
 
     Patterns run over the distinct values of a column whose values repeat, and only on the values
     a vectorised check leaves as candidates (:class:`_Cells`)."""
-    nonblank = values[values != ""]
+    filled = values.to_numpy(dtype=object).astype(bool)  # != "" for strings, without comparing
+    nonblank = values if filled.all() else values[filled]
     if nonblank.empty:
         return None
     cells = _Cells(nonblank)
@@ -471,7 +472,10 @@ def find_identifiers(
                 IdentifierFinding(str(column), f"the column name suggests {reason}", header_line)
             )
             continue
-        values = frame[column].astype(str).reset_index(drop=True)
+        values = frame[column]
+        if values.dtype != object:  # a raw table's cells are strings already
+            values = values.astype(str)
+        values = pd.Series(values.to_numpy(), copy=False)  # rows numbered from 0
         found = _value_reason(values, str(column), lines)
         if found:
             what, line, rows = found

@@ -461,7 +461,7 @@ def mostly_numeric_problems(
         if col in skip or col.endswith(("_date", "_months", "_event", "_source")):
             continue
         s = raw.frame[col]
-        nonblank = s[s != ""]
+        nonblank = s[filled(s)]
         numeric = _matches(nonblank, NUMBER)
         if numeric.sum() < min_numbers or numeric.mean() < share or numeric.all():
             continue
