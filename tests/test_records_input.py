@@ -158,3 +158,48 @@ def test_synthetic_records_are_byte_reproducible(tmp_path):
         a = (tmp_path / "a" / f"{name}.csv").read_bytes()
         assert a == (tmp_path / "b" / f"{name}.csv").read_bytes()
         assert a.startswith(b"# SYNTHETIC DATA")
+
+
+def test_a_fixed_combination_becomes_one_exposure_per_component_in_order(tmp_path):
+    treatments = TREATMENTS + "P2,Phesgo,2020-10-05,2020-11-01,metastatic,\nP2,T-DXd,2020-11-02,,,\n"
+    rec = read_records(write(tmp_path, patients=PATIENTS, treatments=treatments), load_dictionary())
+    t = rec.treatments
+    # file rows 3 and 4 (0-based): Phesgo expands into its two generics, between its neighbours
+    assert t["row"].tolist() == [0, 1, 2, 3, 3, 4]
+    assert t["generic"].tolist()[3:] == [
+        "pertuzumab",
+        "trastuzumab-hyaluronidase",
+        "trastuzumab deruxtecan",
+    ]
+    assert t["drug"].tolist()[3:5] == ["Phesgo", "Phesgo"]
+    assert t["drug_class"].tolist()[3:] == ["anti-HER2 antibody"] * 2 + ["anti-HER2 ADC"]
+    assert t["setting"].tolist()[-1] == "metastatic"  # empty setting: metastatic
+    assert t["discontinuation_reason"].isna().tolist()[3:] == [True, True, True]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "\n", "a", "a\n", "a\n\n", "\n\na\nbb\n", "ab\ncd", "a\r\nb\r\n", "x\n" * 7],
+)
+def test_physical_lines_cut_as_str_split(text):
+    from her2rwe.records.rawtext import _physical_lines
+
+    expected = text.split("\n")
+    if expected[-1] == "":
+        expected.pop()
+    for chunk in (1, 2, 3, 1 << 20):
+        for start in range(len(text) + 1):
+            want = text[start:].split("\n")
+            if want[-1] == "":
+                want.pop()
+            assert list(_physical_lines(text, start, chunk)) == want
+    assert list(_physical_lines(text, 0)) == expected
+
+
+def test_same_day_rows_are_the_rows_of_a_repeated_patient_and_day():
+    from her2rwe.records.assessments import same_day_rows
+
+    pid = ["P1", "P1", "P1", "P2", "P2", "P1"]
+    date = pd.to_datetime(["2020-01-01", "2020-01-02", "2020-01-01", "2020-01-01", None, None])
+    # P1 twice on 2020-01-01; a missing date is no day (P1's and P2's)
+    assert same_day_rows(pid, date).tolist() == [True, False, True, False, False, False]
