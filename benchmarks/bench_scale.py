@@ -80,7 +80,7 @@ def main() -> None:
         csv = project / "data" / "cohort.csv"
         size_mb = csv.stat().st_size / 1e6
         load_ours = os.getloadavg()[0]
-        wall, jobs = run_with_timeline(project, ["--cores", "2"])
+        wall, cpu, jobs = run_with_timeline(project, ["--cores", "2"])
         load_r = os.getloadavg()[0]
         r_wall, r_out = run_r(csv, Path(tmp))
     ratio = wall / r_wall
@@ -102,13 +102,14 @@ python benchmarks/bench_scale.py --n {args.n} --write-doc docs/benchmarks.md
 
 | measurement | wall (s) | 1-minute load average before |
 | :--- | ---: | ---: |
-| whole workflow (ours) | {wall:.1f} | {load_ours:.2f} |
+| whole workflow (ours; {cpu:.1f} s CPU, user + system) | {wall:.1f} | {load_ours:.2f} |
 | R survival: read + KM + log-rank + Cox | {r_wall:.1f} | {load_r:.2f} |
 | **ratio ours / R** | **{ratio:.2f}** | |
 
 Budget (ours <= R): {ok}. R printed: `{r_out}`.
 
-Jobs (start and end in seconds from the start of the run; peak RSS of each job's process):
+Jobs (start and end in seconds from the start of the run; CPU time and peak RSS of each job's
+process):
 
 {timeline_table(jobs, wall)}
 """

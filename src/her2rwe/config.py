@@ -11,10 +11,15 @@ import copy
 import difflib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import yaml
+
+if TYPE_CHECKING:  # pragma: no cover
+    import jsonschema
+
+# jsonschema is imported where a config is validated or filled (Snakemake's parse, library calls),
+# not at import: a job reads study blocks that the parse filled already (StudySettings)
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
 
@@ -27,12 +32,21 @@ class ConfigError(ValueError):
         super().__init__("invalid configuration:\n" + "\n".join(f"  - {p}" for p in self.problems))
 
 
+# libyaml's parser where PyYAML was built with it (the same documents, parsed several times faster)
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SCHEMAS: dict[tuple[str, int, int], dict] = {}
+
+
 def load_schema(path: str | Path | None = None) -> dict:
-    # libyaml's parser when PyYAML has it: the same safe constructor and resolver as
-    # yaml.safe_load, parsing the schema in a tenth of the time (it is read at every start)
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with open(path or SCHEMA_PATH, encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=loader)  # noqa: S506 (a safe loader)
+    """The config schema (a fresh copy). Parsed once per file version: Snakemake parses the
+    workflow once per run, and the study blocks are filled from the same schema many times."""
+    path = Path(path or SCHEMA_PATH).resolve()
+    stat = path.stat()
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    if key not in _SCHEMAS:
+        with open(path, encoding="utf-8") as fh:
+            _SCHEMAS[key] = yaml.load(fh, Loader=_SAFE_LOADER)  # noqa: S506 (a safe loader)
+    return copy.deepcopy(_SCHEMAS[key])
 
 
 def _defaulting_validator(schema: dict):
@@ -40,6 +54,8 @@ def _defaulting_validator(schema: dict):
 
     A default of null is not inserted: absent optional keys stay absent and readers use `.get`.
     """
+    import jsonschema
+
     base = jsonschema.Draft202012Validator
     validate_properties = base.VALIDATORS["properties"]
 
@@ -95,6 +111,8 @@ def validate_config(config: Mapping[str, Any], schema: dict | None = None) -> di
 
     Raises ConfigError listing every problem, each naming its key.
     """
+    import jsonschema
+
     cfg = copy.deepcopy(dict(config))
     validator = _defaulting_validator(schema or load_schema())
     errors = sorted(
@@ -110,6 +128,8 @@ def validate_config(config: Mapping[str, Any], schema: dict | None = None) -> di
     if problems:
         raise ConfigError(problems)
     _check_semantics(cfg)
+    # every study block is complete now: study_settings() returns it as it is
+    cfg["studies"] = {name: StudySettings(block) for name, block in cfg["studies"].items()}
     return cfg
 
 

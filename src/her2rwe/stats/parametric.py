@@ -28,7 +28,7 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import integrate, special, stats
+from scipy import special
 
 DISTRIBUTIONS = ("exponential", "weibull", "lognormal", "loglogistic", "gengamma")
 LABELS = {
@@ -84,6 +84,8 @@ class ParametricFit:
         """Restricted mean survival time: the area under the fitted curve from 0 to ``horizon``."""
         if not horizon > 0:
             raise ValueError(f"horizon must be > 0, not {horizon}")
+        from scipy import integrate  # here: the figures draw curves without importing it
+
         value, _ = integrate.quad(
             lambda t: float(self.survival(np.array([t]))[0]),
             0.0,
@@ -105,12 +107,12 @@ def survival_function(
     if distribution in ("exponential", "weibull"):
         s = np.exp(-np.exp(w))
     elif distribution == "lognormal":
-        s = stats.norm.sf(w)
+        s = special.ndtr(-w)  # the normal survival function, as scipy.stats.norm.sf computes it
     elif distribution == "loglogistic":
         s = special.expit(-w)
     elif distribution == "gengamma":
         if q == 0:
-            s = stats.norm.sf(w)
+            s = special.ndtr(-w)
         else:
             shape = 1.0 / q**2
             x = shape * np.exp(q * w)
