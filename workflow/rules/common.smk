@@ -80,8 +80,30 @@ def records_outputs(study):
         f"results/{study}/lines_of_therapy.parquet",
         f"results/{study}/tables/treatment_sequences.csv",
         f"results/{study}/tables/outcomes_by_line.csv",
-        *(f"results/{study}/figures/{name}.{ext}" for name in ("flow", "sequences") for ext in ("pdf", "png")),
+        *records_figure_outputs(study).values(),
     ]
+
+
+def records_figure_inputs(study):
+    """A records study's flow and treatment-sequence figures are drawn by its figure job (one
+    matplotlib start-up per study, figures.smk), from these shareable tables."""
+    if "records" not in study_config(study):
+        return {}
+    return {
+        "flow_attrition": f"results/{study}/tables/attrition.csv",
+        "sequences_table": f"results/{study}/tables/treatment_sequences.csv",
+    }
+
+
+def records_figure_outputs(study):
+    """{flow_pdf, flow_png, sequences_pdf, sequences_png: path} of a records study."""
+    if "records" not in study_config(study):
+        return {}
+    return {
+        f"{name}_{ext}": f"results/{study}/figures/{name}.{ext}"
+        for name in ("flow", "sequences")
+        for ext in ("pdf", "png")
+    }
 
 
 def memory_mb(base, per_input_mb=0):

@@ -10,8 +10,10 @@ for _study in STUDIES:
             f"plot_figures_{_study}"
         input:
             **figure_inputs(_study),
+            **records_figure_inputs(_study),
         output:
             **figure_report_outputs(_study),
+            **records_figure_outputs(_study),
         params:
             study=study_config(_study),
             names=figure_names(study_config(_study)),

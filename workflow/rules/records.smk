@@ -1,5 +1,7 @@
 # Input contract v2: longitudinal records -> validated frames and lines of therapy (every patient,
-# before and independently of index selection), and the CONSORT-style flow figure of the selection.
+# before and independently of index selection), and the treatment patterns. The CONSORT-style flow
+# figure of the selection and the treatment-sequence figure are drawn by the study's figure job
+# (figures.smk: one matplotlib start-up per study).
 
 
 rule derive_lines:
@@ -18,21 +20,6 @@ rule derive_lines:
         "results/{study}/logs/derive_lines.log",
     script:
         "../scripts/derive_lines.py"
-
-
-rule plot_flow:
-    input:
-        attrition="results/{study}/tables/attrition.csv",
-    output:
-        pdf="results/{study}/figures/flow.pdf",
-        png="results/{study}/figures/flow.png",
-    params:
-        study=study_block,
-        min_cell_count=config["min_cell_count"],
-    log:
-        "results/{study}/logs/plot_flow.log",
-    script:
-        "../scripts/plot_flow.py"
 
 
 rule summarize_treatment_patterns:
@@ -54,15 +41,3 @@ rule summarize_treatment_patterns:
         "../scripts/summarize_treatment_patterns.py"
 
 
-rule plot_sequences:
-    input:
-        sequences="results/{study}/tables/treatment_sequences.csv",
-    output:
-        pdf="results/{study}/figures/sequences.pdf",
-        png="results/{study}/figures/sequences.png",
-    params:
-        study=study_block,
-    log:
-        "results/{study}/logs/plot_sequences.log",
-    script:
-        "../scripts/plot_sequences.py"
