@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_workflow import commit, project_copy, publish  # noqa: E402
+from bench_workflow import COMPILED, commit, compile_package, project_copy, publish  # noqa: E402
 from jobs import run_with_timeline, timeline_table  # noqa: E402
 
 SECTION = "## Bundled run: job timeline"
@@ -29,6 +29,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--write-doc", type=Path)
     args = parser.parse_args()
+    compile_package()
     walls, cpus, loads, runs = [], [], [], []
     for _ in range(args.repeat):
         with tempfile.TemporaryDirectory(prefix="her2rwe-bench-") as tmp:
@@ -44,6 +45,7 @@ def main() -> None:
     text = f"""{SECTION}
 
 The three bundled studies, fresh, `--cores 2`; the timeline of the run closest to the median.
+{COMPILED}
 Machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}. Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC at commit {commit()}.
 
 Reproduce:

@@ -35,6 +35,27 @@ def project_copy(dest: Path) -> Path:
     return dest
 
 
+COMPILED = (
+    "The package's modules are byte-compiled before the runs (`compileall`, as installing a "
+    "package does;\nthis machine sets PYTHONDONTWRITEBYTECODE=1, under which every job would "
+    "compile them again)."
+)
+
+
+def compile_package() -> None:
+    """Byte-compile the her2rwe package's modules (as installing a package does; ``COMPILED``).
+
+    Where PYTHONDONTWRITEBYTECODE is set (these machines set it), Python never caches the compiled
+    modules of an editable install, and every job compiles the modules it imports again: about
+    0.1-0.2 s of CPU per job, a cost that a user's installation does not pay after its first run.
+    """
+    import compileall
+
+    import her2rwe
+
+    compileall.compile_dir(Path(her2rwe.__file__).parent, quiet=1)
+
+
 def snakemake(project: Path, *extra: str) -> float:
     exe = Path(sys.executable).with_name("snakemake")
     cmd = [
@@ -57,6 +78,7 @@ def snakemake(project: Path, *extra: str) -> float:
 
 
 def measure(repeat: int) -> dict[str, list[float]]:
+    compile_package()
     fresh, noop, loads = [], [], []
     for _ in range(repeat):
         with tempfile.TemporaryDirectory(prefix="her2rwe-bench-") as tmp:
@@ -85,6 +107,7 @@ def section(result: dict[str, list[float]], repeat: int) -> str:
 The three bundled studies (config.yaml), copied into a temporary project folder: a fresh full run
 (every table and figure of every study, the reproduction checks, summaries, DOCX tables and the
 manifest; not the HTML report) and a rerun with nothing to do. `--cores 2`, median of {repeat} runs.
+{COMPILED}
 
 Machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}. Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC at commit {commit()}.
 
