@@ -121,7 +121,7 @@ def has_assessments(study):
 SURVIVAL_TABLES = ["survival", "landmarks", "comparisons", "cox_models", "subgroup_survival"]
 SURVIVAL_MARKDOWN = ["survival", "comparisons", "cox_models", "landmarks", "subgroup_survival"]
 
-# response, safety and baseline tables written by tables.smk (CSV and Markdown each)
+# response, safety and baseline tables written by survival.smk (CSV and Markdown each)
 TABLE_NAMES = [
     "response",
     "response_comparisons",
@@ -370,7 +370,7 @@ def final_outputs(study):
         f"results/{study}/survival/risk_table.csv",
         # competing.smk (studies with competing_endpoints)
         *(competing_outputs(study) if study_config(study)["competing_endpoints"] else []),
-        # tables.smk
+        # survival.smk: response, safety and baseline
         *(f"results/{study}/tables/{name}.{ext}" for name in TABLE_NAMES for ext in ("csv", "md")),
         # response.smk (studies with an assessment file)
         *(

@@ -1,11 +1,13 @@
-# Survival: Kaplan-Meier summaries, landmarks, log-rank, Cox models and subgroups, one job per study.
-# Tables: unsuppressed under internal/, shareable (min_cell_count) under tables/.
+# The tables of a study, in one job (one Python start-up): survival (Kaplan-Meier summaries,
+# landmarks, log-rank, Cox models and subgroups), then response, safety and baseline. Tables:
+# unsuppressed under internal/, shareable (min_cell_count) under tables/.
 
 
 
-rule summarize_survival:
+rule summarize_study:
     input:
         dataset="results/{study}/analysis_dataset.parquet",
+        adverse_events="results/{study}/adverse_events.parquet",
     output:
         survival=shareable_table("survival", "table_survival"),
         landmarks=shareable_table("landmarks", "table_survival"),
@@ -24,15 +26,19 @@ rule summarize_survival:
         comparisons_internal="results/{study}/internal/comparisons.csv",
         cox_models_internal="results/{study}/internal/cox_models.csv",
         subgroup_survival_internal="results/{study}/internal/subgroup_survival.csv",
+        **{f"{name}_csv": shareable_table(name, "table_tables") for name in TABLE_NAMES},
+        **{f"{name}_md": f"results/{{study}}/tables/{name}.md" for name in TABLE_NAMES},
+        **{f"{name}_internal": f"results/{{study}}/internal/{name}.csv" for name in TABLE_NAMES},
     params:
         study=study_block,
         min_cell_count=config["min_cell_count"],
     resources:
         mem_mb=memory_mb(1000, 60),
-        runtime=15,
+        runtime=25,
         cpus_per_task=1,
     log:
-        "results/{study}/logs/summarize_survival.log",
+        survival="results/{study}/logs/summarize_survival.log",
+        tables="results/{study}/logs/summarize_tables.log",
     script:
-        "../scripts/summarize_survival.py"
+        "../scripts/summarize_study.py"
 

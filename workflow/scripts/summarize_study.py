@@ -1,4 +1,6 @@
-"""Kaplan-Meier summaries, landmarks, comparisons, Cox models and subgroups of one study.
+"""The tables of one study, in one job (one Python start-up): first the Kaplan-Meier summaries,
+landmarks, comparisons, Cox models and subgroups, then the response, adverse-event and baseline
+tables (CSV, unrounded; Markdown, formatted). Each part writes its own log.
 
 Each table is written twice: unsuppressed under results/{study}/internal/ (for figures and
 reproduction checks), and with small counts masked (min_cell_count) under results/{study}/tables/
@@ -13,15 +15,19 @@ import pyarrow.parquet as pq
 
 from her2rwe import io
 from her2rwe.analyses import survival
+from her2rwe.config import has_adverse_events
 from her2rwe.outputs import shareable, survival_tables
+from her2rwe.outputs.study_tables import log_lines, summarize_study_tables
 
-sys.stderr = open(snakemake.log[0], "w", buffering=1)
 study = snakemake.params.study
 k = snakemake.params.min_cell_count
+out = snakemake.output
+
+# ---- survival ----------------------------------------------------------------------------------
+sys.stderr = open(snakemake.log["survival"], "w", buffering=1)
 path = snakemake.input.dataset
 data = pd.read_parquet(path, columns=survival.analysis_columns(study, pq.read_schema(path).names))
 results = survival.summarize_survival(data, study)
-out = snakemake.output
 shared = dict(
     zip(
         ("survival", "subgroup_survival"),
@@ -58,3 +64,20 @@ print(
     f"method {study['ci_method']}, min_cell_count {k}",
     file=sys.stderr,
 )
+del data, results, shared, formatted
+
+# ---- response, adverse events and baseline ------------------------------------------------------
+sys.stderr = open(snakemake.log["tables"], "w", buffering=1)
+tables = summarize_study_tables(
+    study,
+    io.read_analysis_dataset(snakemake.input.dataset),
+    io.read_analysis_dataset(snakemake.input.adverse_events),
+    has_adverse_event_file=has_adverse_events(study),
+    min_cell_count=k,
+)
+for name, table in tables.items():
+    io.write_table(table.unsuppressed, out[f"{name}_internal"])
+    io.write_table(table.frame, out[f"{name}_csv"])
+    io.write_text(table.markdown, out[f"{name}_md"])
+print("\n".join(log_lines(tables)), file=sys.stderr)
+print(f"min_cell_count {k}", file=sys.stderr)
