@@ -3,8 +3,8 @@
 Corpus cases (tests/bad_inputs/) that fail at each stage run the workflow in a temporary project:
 - the config check (before any job): nothing under ``results/`` at all;
 - ``derive_endpoints``: nothing under ``results/<study>/`` but the job's log;
-- a summarize job (``summarize_survival``), made to crash after it has written three of its
-  outputs (a fault injected through ``sitecustomize``, as a bug would): none of the job's outputs,
+- a summarize job (``summarize_study``, in its survival part), made to crash after it has written
+  three of its outputs (a fault injected through ``sitecustomize``, as a bug would): none of the job's outputs,
   nothing that depends on them, and no hidden temporary file anywhere.
 """
 
@@ -20,7 +20,7 @@ import yaml
 from workflow_helpers import ENV, command
 
 REPO = Path(__file__).resolve().parents[1]
-# the tables summarize_survival writes (tables/ and internal/, CSV and Markdown)
+# the tables summarize_study's survival part writes (tables/ and internal/, CSV and Markdown)
 SURVIVAL_TABLES = {"survival", "landmarks", "comparisons", "cox_models", "subgroup_survival"}
 CORPUS = REPO / "tests" / "bad_inputs"
 
@@ -98,7 +98,7 @@ def test_a_summarize_job_that_crashes_mid_way_leaves_none_of_its_outputs(tmp_pat
     env = {
         **ENV,
         "PYTHONPATH": os.pathsep.join([str(hook), ENV["PYTHONPATH"]]),
-        "HER2RWE_TEST_CRASH": "summarize_survival",
+        "HER2RWE_TEST_CRASH": "summarize_study",
         "HER2RWE_TEST_CRASH_AFTER": "3",
     }
     # the survival stage only (later stages read its tables)
@@ -107,7 +107,7 @@ def test_a_summarize_job_that_crashes_mid_way_leaves_none_of_its_outputs(tmp_pat
     log = project / "results" / "s" / "logs" / "summarize_survival.log"
     assert "injected failure" in log.read_text()
     files = _files(project / "results")
-    # derive_endpoints finished; nothing of summarize_survival (it had written three tables)
+    # derive_endpoints finished; nothing of summarize_study (it had written three tables)
     assert "s/analysis_dataset.parquet" in files
     survival_outputs = [
         f for f in files
