@@ -7,7 +7,8 @@ reads the same everywhere: ``7.0 (5.6-8.9)``, ``NR`` when not reached, ``p < 0.0
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+import numbers
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 NR = "NR"
@@ -123,3 +124,62 @@ def risk_table_interval(axis_end: float, max_columns: int = MAX_RISK_COLUMNS) ->
         if math.floor(end / step + 1e-9) + 1 <= max_columns:
             return step
     return float(math.ceil(end / (max_columns - 1)))
+
+
+# ------------------------------------------------------------------------------------------------
+# display names and order of arms and levels (the study's `display` setting)
+
+
+def level_text(value: Any) -> str:
+    """A level as it prints, and the text a configured value is matched by (subgroup ``levels``,
+    ``reference_levels``, ``display``): a whole number reads ``1`` whether stored as 1 or 1.0 (an
+    integer column with a missing cell); anything else is its ``str`` (a YAML boolean: True)."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        if math.isfinite(float(value)) and float(value).is_integer():
+            return str(int(value))
+    return str(value)
+
+
+class LevelLabels:
+    """Display names and order of the arms and the levels of covariates, subgroups and Table 1
+    variables (``display``: {column: {raw value: label}}). The arm column is addressed as ``arm``
+    whatever ``arms.column`` names it. A level without a label prints as its raw text."""
+
+    def __init__(self, display: Mapping[str, Mapping[Any, str]], arm_column: str = "arm"):
+        self._labels = {
+            ("arm" if column == arm_column else column): {
+                level_text(raw): str(label) for raw, label in mapping.items()
+            }
+            for column, mapping in display.items()
+        }
+
+    @classmethod
+    def of(cls, study: Mapping[str, Any]) -> LevelLabels:
+        """The labels of a study block (filled with its defaults)."""
+        from her2rwe.config import study_settings
+
+        settings = study_settings(study)
+        return cls(settings["display"], settings["arms"]["column"])
+
+    def label(self, column: str, raw: Any) -> str:
+        """The display name of one level of ``column`` (its raw text when none is set)."""
+        text = level_text(raw)
+        mapping = self._labels[column] if column in self._labels else {}
+        return mapping[text] if text in mapping else text
+
+    def arm(self, raw: Any) -> str:
+        return self.label("arm", raw)
+
+    def order(self, column: str, levels: Iterable[Any]) -> list[Any]:
+        """``levels`` in display order: the listed ones in the setting's key order, then the
+        others in their given order."""
+        levels = list(levels)
+        listed = list(self._labels[column]) if column in self._labels else []
+        rank = {text: i for i, text in enumerate(listed)}
+        first = sorted(
+            (v for v in levels if level_text(v) in rank), key=lambda v: rank[level_text(v)]
+        )
+        return first + [v for v in levels if level_text(v) not in rank]
+
+    def columns(self) -> list[str]:
+        return list(self._labels)

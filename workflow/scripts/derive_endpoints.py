@@ -22,6 +22,7 @@ try:
             io.read_analysis_dataset(snakemake.input.assessments),
             io.read_analysis_dataset(snakemake.input.records_adverse_events),
             days_per_month=snakemake.params.days_per_month,
+            name=snakemake.wildcards.study,
         )
     else:
         data = build_study_data(

@@ -16,13 +16,16 @@ for name, fig in figures.draw_study_figures(tables, snakemake.params.study, name
     style.save_named(fig, name, snakemake.output)
     print(f"{name}: written", file=sys.stderr)
 if "flow_pdf" in snakemake.output.keys():  # a records study: the flow and sequence figures
+    from functools import partial
+
     from her2rwe import io
+    from her2rwe.formatting import LevelLabels
     from her2rwe.outputs.plotting.flow import draw_flow
     from her2rwe.outputs.plotting.sequences import draw_sequences
 
     title = snakemake.params.methods["title"]
     for name, draw, table in (
-        ("flow", draw_flow, snakemake.input.flow_attrition),
+        ("flow", partial(draw_flow, labels=LevelLabels.of(snakemake.params.study)), snakemake.input.flow_attrition),
         ("sequences", draw_sequences, snakemake.input.sequences_table),
     ):
         fig = draw(io.read_table(table), title)

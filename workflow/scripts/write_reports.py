@@ -6,6 +6,7 @@ from pathlib import Path
 from her2rwe import io
 from her2rwe.config import has_assessments
 from her2rwe.derive.dataset import arm_levels, reference_arm
+from her2rwe.formatting import LevelLabels
 from her2rwe.outputs import docx_tables, report, survival_tables
 from her2rwe.outputs.response_duration import response_duration_sentences, response_methods_sentence
 
@@ -85,6 +86,6 @@ for i, (name, study) in enumerate(snakemake.params.studies.items()):
         heading=title,
         intro=study.get("citation"),
         page_size=snakemake.params.page_size,
-        arms=[*arms, "Overall"],
+        arms=[*map(LevelLabels.of(study).arm, arms), "Overall"],
     )
     print(f"{name}: summary and {len(tables)} tables", file=sys.stderr)

@@ -34,7 +34,7 @@ import pandas as pd
 from her2rwe.analyses import survival
 from her2rwe.config import study_settings
 from her2rwe.derive.dataset import arm_levels, reference_arm
-from her2rwe.formatting import risk_table_interval
+from her2rwe.formatting import LevelLabels, risk_table_interval
 from her2rwe.stats import cox, km, propensity, weighting
 
 BALANCE_COLUMNS = [
@@ -480,6 +480,7 @@ def methods_text(study: Mapping[str, Any], results: AdjustedResults | None = Non
     """The methods paragraph of the adjusted analysis: estimand, covariates, weights, trimming,
     matching, variance and bootstrap, from the config (and the balance verdict when given)."""
     spec = _spec(study)
+    labels = LevelLabels.of(study)
     est = spec["estimand"]
     population = {
         "ATE": "the average treatment effect in the whole population (ATE), with inverse-probability "
@@ -549,12 +550,12 @@ def methods_text(study: Mapping[str, Any], results: AdjustedResults | None = Non
         for c in results.summary.get("comparisons", []):
             if c["balanced"]:
                 parts.append(
-                    f"{c['arm']} vs {c['reference']}: balance achieved after weighting "
+                    f"{labels.arm(c['arm'])} vs {labels.arm(c['reference'])}: balance achieved after weighting "
                     f"(every |SMD| <= {float(spec['smd_threshold']):g})."
                 )
             else:
                 parts.append(
-                    f"{c['arm']} vs {c['reference']}: balance not achieved after weighting "
+                    f"{labels.arm(c['arm'])} vs {labels.arm(c['reference'])}: balance not achieved after weighting "
                     f"(|SMD| > {float(spec['smd_threshold']):g}: {', '.join(c['flagged'])})."
                 )
     return " ".join(parts)
@@ -573,6 +574,7 @@ def format_tables(
 
     study = study_settings(study)
     spec = _spec(study)
+    labels = LevelLabels.of(study)
     notes = notes or {}
     conf = f"{float(study['conf_level']) * 100:g}%"
     title = study.get("title") or ""
@@ -580,7 +582,7 @@ def format_tables(
     rows = []
     for r in results.comparisons.itertuples(index=False):
         rows.append([
-            r.endpoint.upper(), f"{r.arm} vs {r.reference}", f"{r.method} ({r.estimand})", r.n,
+            r.endpoint.upper(), f"{labels.arm(r.arm)} vs {labels.arm(r.reference)}", f"{r.method} ({r.estimand})", r.n,
             r.events, f"{fm.fmt_num(r.ess_arm, 1, '-')} / {fm.fmt_num(r.ess_reference, 1, '-')}",
             fm.fmt_estimate_ci(r.hr, r.hr_lower, r.hr_upper, 2, "-"), fm.fmt_p(r.hr_p),
             fm.fmt_estimate_ci(r.rmst_diff, r.rmst_diff_lower, r.rmst_diff_upper, 2, "-"),
@@ -625,13 +627,13 @@ def format_tables(
     b = results.balance
     for r in b.itertuples(index=False):
         rows.append([
-            f"{r.arm} vs {r.reference}", r.variable + (f": {r.level}" if str(r.level) else ""),
+            f"{labels.arm(r.arm)} vs {labels.arm(r.reference)}", r.variable + (f": {labels.label(r.variable, r.level)}" if str(r.level) else ""),
             r.method, fm.fmt_num(r.smd_before, 3, "-"), fm.fmt_num(r.smd_after, 3, "-"),
             fm.fmt_num(r.variance_ratio_before, 2, "-"), fm.fmt_num(r.variance_ratio_after, 2, "-"),
             "yes" if r.flag else "",
         ])  # fmt: skip
     verdicts = [
-        f"{c['arm']} vs {c['reference']}: "
+        f"{labels.arm(c['arm'])} vs {labels.arm(c['reference'])}: "
         + (
             "balance achieved after weighting."
             if c["balanced"]

@@ -228,21 +228,17 @@ def _digits(values: np.ndarray) -> int:
     return 0 if len(v) and np.all(v == np.round(v)) else 1
 
 
-def _level_text(value: Any) -> str:
-    if isinstance(value, (float, np.floating)) and value == int(value):
-        return str(int(value))
-    return str(value)
-
-
 def summarize_baseline(
     data: pd.DataFrame,
     arms: Sequence[str],
     variables: Sequence[Variable],
     test: str = "auto",
     chisq_correct: bool = True,
+    labels: formatting.LevelLabels | None = None,
 ) -> pd.DataFrame:
     """Table 1: one block of rows per variable, one formatted column per arm and Overall, unrounded
-    ``{arm}__*`` columns, and ``p``, ``test`` and ``smd`` on the first row of each variable."""
+    ``{arm}__*`` columns, and ``p``, ``test`` and ``smd`` on the first row of each variable.
+    Categorical levels are sorted, or in the display order of ``labels`` (the study's `display`)."""
     groups = [*arms, OVERALL]
     masks = {a: (data["arm"].astype(str) == a).to_numpy() for a in arms}
     masks[OVERALL] = np.ones(len(data), dtype=bool)
@@ -282,16 +278,16 @@ def summarize_baseline(
             block = [med, rng]
         else:
             text = pd.Series(
-                [None if m else _level_text(v) for v, m in zip(col, missing, strict=True)],
+                [None if m else formatting.level_text(v) for v, m in zip(col, missing, strict=True)],
                 dtype="object",
             )
-            levels = _categorical_levels(col)
+            levels = (labels or formatting.LevelLabels({})).order(var.name, _categorical_levels(col))
             counts = pd.DataFrame(
                 {
-                    a: [int(((text == _level_text(lv)) & masks[a]).sum()) for lv in levels]
+                    a: [int(((text == formatting.level_text(lv)) & masks[a]).sum()) for lv in levels]
                     for a in groups
                 },
-                index=[_level_text(lv) for lv in levels],
+                index=[formatting.level_text(lv) for lv in levels],
             )
             table = counts[list(arms)].to_numpy()
             res = None

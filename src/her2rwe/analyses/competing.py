@@ -27,7 +27,7 @@ import pandas as pd
 
 from her2rwe.config import study_settings
 from her2rwe.derive.dataset import arm_levels, reference_arm
-from her2rwe.formatting import risk_table_interval
+from her2rwe.formatting import LevelLabels, risk_table_interval
 from her2rwe.stats import competing
 
 EVENT_TYPES = {1: "event", 2: "competing"}
@@ -230,6 +230,7 @@ def format_tables(
     from her2rwe import formatting as fm
 
     study = study_settings(study)
+    labels = LevelLabels.of(study)
     notes = notes or {}
     conf = f"{float(study['conf_level']) * 100:g}%"
     title = study.get("title") or ""
@@ -250,7 +251,7 @@ def format_tables(
         ]  # fmt: skip
         label = event_labels(study, ep)[kind]
         rows.append(
-            [label, arm, first["n"], _count_pct(first["events_total"], first["crude_pct"]), *cells]
+            [label, arm if arm == "All" else labels.arm(arm), first["n"], _count_pct(first["events_total"], first["crude_pct"]), *cells]
         )
     ci_md = fm.markdown_table(
         rows,
@@ -276,7 +277,7 @@ def format_tables(
     for r in results.competing_comparisons.itertuples(index=False):
         shr = fm.fmt_estimate_ci(r.shr, r.shr_lower, r.shr_upper, 2, "-")
         rows.append([
-            event_labels(study, r.endpoint)["event"], f"{r.arm} vs {r.reference}", r.n, r.events,
+            event_labels(study, r.endpoint)["event"], f"{labels.arm(r.arm)} vs {labels.arm(r.reference)}", r.n, r.events,
             r.competing, shr, fm.fmt_p(r.shr_p), fm.fmt_p(r.gray_p),
             r.note if isinstance(r.note, str) else "",
         ])  # fmt: skip

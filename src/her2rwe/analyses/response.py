@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from her2rwe.config import study_settings
+from her2rwe.formatting import LevelLabels
 from her2rwe.records import ingest
 from her2rwe.stats import proportions
 
@@ -412,8 +413,9 @@ def summarize_response_subgroups(
     arms: Sequence[str],
     subgroups: Sequence[Mapping[str, Any]],
     options: ResponseOptions,
+    labels: LevelLabels | None = None,
 ) -> pd.DataFrame:
-    """Response rates by subgroup.
+    """Response rates by subgroup (levels in display order: `levels`, else ``labels``' order).
 
     For a subgroup with levels: one row per level and arm (and ``Overall`` across arms when the
     study has more than one arm); ``orr_p``/``cbr_p`` test the rate across the levels within that arm.
@@ -433,6 +435,8 @@ def summarize_response_subgroups(
             contrast = "compare"
         else:
             levels = subgroup_levels(data, sg)
+            if labels is not None and not sg.get("levels"):
+                levels = labels.order(var, levels)
             blocks = {}
             for arm in arm_sets:
                 in_arm = flags if arm == OVERALL else flags[flags["arm"] == arm]

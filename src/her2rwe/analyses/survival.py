@@ -23,7 +23,7 @@ import pandas as pd
 from her2rwe.config import study_settings
 from her2rwe.derive.dataset import arm_levels, reference_arm
 from her2rwe.derive.endpoints import endpoint_name
-from her2rwe.formatting import risk_table_interval
+from her2rwe.formatting import LevelLabels, level_text, risk_table_interval
 from her2rwe.stats import cox, km, logrank
 
 PH_ALPHA = 0.05
@@ -178,15 +178,7 @@ def _risk_ticks(time: np.ndarray, event: np.ndarray, ticks: np.ndarray) -> dict[
 def _labels(values: pd.Series) -> tuple[np.ndarray, list[str]]:
     """Integer codes (-1 = missing) and the text of each level, by hashing (no string ops)."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    return codes, [_level_text(u) for u in uniques]
-
-
-def _level_text(value: Any) -> str:
-    """A level as it prints: a whole number stored as float (an integer column with a missing
-    cell) reads ``1``, not ``1.0``."""
-    if isinstance(value, float | np.floating) and float(value).is_integer():
-        return str(int(value))
-    return str(value)
+    return codes, [level_text(u) for u in uniques]
 
 
 def _column_values(data: pd.DataFrame, col: str) -> pd.Series:
@@ -214,8 +206,15 @@ def _match(data: pd.DataFrame, spec: Mapping[str, Any]) -> np.ndarray:
 def _levels(data: pd.DataFrame, sg: Mapping[str, Any]) -> list[str]:
     s = _column_values(data, sg["variable"])
     if sg.get("levels"):
-        return [str(v) for v in sg["levels"]]
+        return [level_text(v) for v in sg["levels"]]
     return sorted(s.dropna().unique().tolist())
+
+
+def _display_levels(data: pd.DataFrame, sg: Mapping[str, Any], study: Mapping[str, Any]) -> list[str]:
+    """A subgroup's levels in display order: its `levels`, else those listed under `display` for
+    its variable, then the others sorted (the reference level stays the first of `_levels`)."""
+    levels = _levels(data, sg)
+    return levels if sg.get("levels") else LevelLabels.of(study).order(sg["variable"], levels)
 
 
 def study_groups(data: pd.DataFrame, study: Mapping[str, Any]) -> list[tuple[str, str, np.ndarray]]:
@@ -235,7 +234,7 @@ def study_groups(data: pd.DataFrame, study: Mapping[str, Any]) -> list[tuple[str
                 groups.append((var, label, _match(data, spec)))
             continue
         s = _column_values(data, var)
-        for lev in _levels(data, sg):
+        for lev in _display_levels(data, sg, study):
             in_level = (s == lev).fillna(False).to_numpy(bool)
             if multi:
                 for a in levels:
@@ -591,7 +590,7 @@ def subgroup_rows(
                 add(var, label, g, g, gref, masks[g], masks[gref] & ~masks[g], "compare", cmp, note)
             continue
         s = _column_values(data, var)
-        levs = _levels(data, sg)
+        levs = _display_levels(data, sg, study)
         if multi:
             for a in others:
                 ip = _interaction_p(data, ep, a, ref, var, settings)
@@ -611,7 +610,8 @@ def subgroup_rows(
                     )
                     rows[-1]["interaction_p"] = ip
         else:
-            first = levs[0] if levs else None
+            analysed = _levels(data, sg)
+            first = analysed[0] if analysed else None
             for lev in levs:
                 in_lev = (s == lev).fillna(False).to_numpy(bool)
                 if lev == first:
@@ -776,10 +776,11 @@ def format_tables(
     def name_of(endpoint: str) -> str:
         return names.get(endpoint) or endpoint.upper()
 
+    labels = LevelLabels.of(study)
     rows = []
     for r in s.itertuples(index=False):
         rows.append([
-            name_of(r.endpoint), r.group, r.n, r.events,
+            name_of(r.endpoint), labels.arm(r.group) if r.split == "arm" else r.group, r.n, r.events,
             fm.fmt_estimate_ci(r.median, r.median_lower, r.median_upper),
             f"{fm.fmt_num(r.rmst, 1, '-')} ({fm.fmt_num(r.rmst_se, 2, '-')})",
             fm.fmt_estimate_ci(r.followup_median, r.followup_lower, r.followup_upper),
@@ -814,7 +815,7 @@ def format_tables(
     rows = []
     for r in c.itertuples(index=False):
         rows.append([
-            name_of(r.endpoint), f"{r.arm} vs {r.reference}", r.n, r.events,
+            name_of(r.endpoint), f"{labels.arm(r.arm)} vs {labels.arm(r.reference)}", r.n, r.events,
             fm.fmt_estimate_ci(r.hr, r.hr_lower, r.hr_upper, 2, "-"), fm.fmt_p(r.hr_p),
             fm.fmt_p(r.logrank_p), fm.fmt_p(r.ph_p) + (" *" if r.ph_flag else ""), r.note or "",
         ])  # fmt: skip
@@ -848,7 +849,11 @@ def format_tables(
     m = results.cox_models
     rows = []
     for r in m.itertuples(index=False):
-        term = f"{r.term}: {r.level} vs {r.reference_level}" if r.level else r.term
+        term = (
+            f"{r.term}: {labels.label(r.term, r.level)} vs {labels.label(r.term, r.reference_level)}"
+            if r.level
+            else r.term
+        )
         rows.append([
             name_of(r.endpoint), r.model, term, r.n, r.events,
             fm.fmt_estimate_ci(r.hr, r.hr_lower, r.hr_upper, 2, "-"), fm.fmt_p(r.p),

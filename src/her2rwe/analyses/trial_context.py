@@ -24,6 +24,7 @@ import pandas as pd
 
 from her2rwe.analyses.survival import Settings, fit_cox, summarize_group
 from her2rwe.config import study_settings
+from her2rwe.formatting import LevelLabels
 from her2rwe.records.digitised import read_at_risk, read_curve
 from her2rwe.stats import ipd, km, parametric
 
@@ -416,9 +417,11 @@ def format_comparison(
             else fm.fmt_num(x, 1, "-")
         )
 
+    labels = LevelLabels.of(study)
     rows = []
     for r in table.to_dict("records"):
-        row = [r["endpoint"].upper(), r["source"], r["arm"], r["n"], r["events"],
+        arm = labels.arm(r["arm"]) if r["source"] == REAL_WORLD else r["arm"]
+        row = [r["endpoint"].upper(), r["source"], arm, r["n"], r["events"],
                fm.fmt_estimate_ci(r["median"], r["median_lower"], r["median_upper"])]  # fmt: skip
         for t in settings.landmarks:
             est, lo, hi = (r[f"surv_{t:g}{p}"] for p in ("", "_lower", "_upper"))
@@ -452,7 +455,7 @@ def format_cox(table: pd.DataFrame, arms: Sequence[TrialArm], study: Mapping[str
     rows = [
         [
             r.endpoint.upper(),
-            f"{r.arm} vs {r.trial_arm}",
+            f"{LevelLabels.of(study).arm(r.arm)} vs {r.trial_arm}",
             r.n,
             r.events,
             r.trial_n,
@@ -501,7 +504,7 @@ def format_parametric(table: pd.DataFrame, study: Mapping[str, Any]) -> str:
         [
             r.endpoint.upper(),
             r.source,
-            r.arm,
+            LevelLabels.of(study).arm(r.arm) if r.source == REAL_WORLD else r.arm,
             parametric.LABELS[r.distribution],
             num(r.aic),
             num(r.bic),

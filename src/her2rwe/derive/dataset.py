@@ -19,6 +19,7 @@ from her2rwe.derive.endpoints import (
     same_day_ties,
 )
 from her2rwe.derive.tumour_response import PATIENT_COLUMNS, cohort_response
+from her2rwe.formatting import LevelLabels
 from her2rwe.records import assessments as assessment_file
 from her2rwe.records import identifiers, ingest
 
@@ -43,7 +44,8 @@ AE_COLUMNS = ["patient_id", "arm", "term", "grade", "category"]
 
 
 def arm_levels(study: Mapping[str, Any], present: list[str] | None = None) -> list[str]:
-    """Display order of the arms: `arms.order`, else the reference first and the others sorted."""
+    """Display order of the arms: `arms.order`, else the arms listed under `display` for the arm
+    column in that order, then the reference first and the others sorted."""
     study = study_settings(study)
     arms = study["arms"]
     if arms.get("order"):
@@ -53,7 +55,7 @@ def arm_levels(study: Mapping[str, Any], present: list[str] | None = None) -> li
     if ref in levels:
         levels.remove(ref)
         levels.insert(0, ref)
-    return levels
+    return LevelLabels.of(study).order("arm", levels)
 
 
 def reference_arm(study: Mapping[str, Any], present: list[str]) -> str:

@@ -9,12 +9,13 @@ a broken config costs well under a second to find out about.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from her2rwe.config import ConfigError, load_schema, study_settings, validate_config
 from her2rwe.derive.endpoints import BUILTIN_ENDPOINTS, endpoint_definitions
+from her2rwe.formatting import level_text
 from her2rwe.records.rawtext import CsvStructureError, check_file, records
 
 # ------------------------------------------------------------------------------------------------
@@ -183,19 +184,29 @@ def _read_header_and_column(path: Path, column: str) -> tuple[list[str], list[st
 
     Comments are skipped only above the header (as ingest does); a broken CSV structure stops the
     reading (ingest reports it with its line and column)."""
+    header, values = _read_header_and_columns(path, [column])
+    return header, values[column] if column in values else []
+
+
+def _read_header_and_columns(
+    path: Path, columns: Sequence[str]
+) -> tuple[list[str], dict[str, list[str]]]:
+    """The header of a CSV and the values of the listed columns it has, in one pass."""
     text = path.read_bytes().decode("utf-8-sig", errors="replace")
     rows = records(text)
     try:
         first = next(rows, None)
         if first is None:
-            return [], []
+            return [], {}
         header = [h.strip() for h in first[1]]
-        if column not in header:
-            return header, []
-        idx = header.index(column)
-        values = [row[idx].strip() for _, row in rows if len(row) == len(header)]
+        wanted = {c: header.index(c) for c in columns if c in header}
+        values: dict[str, list[str]] = {c: [] for c in wanted}
+        for _, row in rows:
+            if len(row) == len(header):
+                for c, idx in wanted.items():
+                    values[c].append(row[idx].strip())
     except CsvStructureError:
-        return header, []
+        return header, {}
     return header, values
 
 
@@ -282,6 +293,13 @@ def check_study_against_data(
         col = item if isinstance(item, str) else item["name"]
         if col not in columns:
             problems.append(f"{key}.baseline: column {col!r} is not in {study['cohort']}")
+    problems += display_problems(name, study)
+    wanted = [c for c in study["display"] if c in columns and c in display_columns(study)]
+    wanted = [c for c in wanted if not identifier_columns(study, [c])]
+    if wanted:
+        _, values = _read_header_and_columns(cohort, wanted)
+        present = {c: {data_level(v) for v in vals if v != ""} for c, vals in values.items()}
+        problems += display_value_problems(name, study, present, study["cohort"])
     if problems:
         raise ConfigError(problems)
 
@@ -362,8 +380,123 @@ def check_records_study(name: str, study: Mapping[str, Any], workdir: str | Path
         problems.append(
             f"studies.{name}.arms.reference: {ref!r} is not an arm of index.arms ({', '.join(arms)})"
         )
+    problems += display_problems(name, study, columns)
+    arm_key = study["arms"]["column"]
+    for raw in study["display"][arm_key] if arm_key in study["display"] else []:
+        if level_text(raw) not in arms:
+            problems.append(
+                f"studies.{name}.display.{arm_key}: {level_text(raw)!r} is not an arm of "
+                f"index.arms ({', '.join(arms)})"
+            )
+    present = {}
+    patients = [c for c in study["display"] if c in headers["patients"] and c != arm_key]
+    patients = [c for c in patients if c in display_columns(study)]
+    patients = [c for c in patients if not identifier_columns(study, [c])]
+    if patients:
+        _, values = _read_header_and_columns(Path(workdir) / study["records"]["patients"], patients)
+        present |= {c: {data_level(v) for v in vals if v != ""} for c, vals in values.items()}
+    # columns derived from the records are checked when the analysis dataset is built
+    problems += display_value_problems(name, study, present, study["records"]["patients"])
     if problems:
         raise ConfigError(problems)
+
+
+# ------------------------------------------------------------------------------------------------
+# display names and order (studies.<name>.display)
+
+
+def display_columns(study: Mapping[str, Any]) -> set[str]:
+    """The columns `display` may name: the arm column and the study's covariates, categorical and
+    adjustment covariates, subgroup variables and Table 1 variables."""
+    study = study_settings(study)
+    cols = {study["arms"]["column"], *study["covariates"], *study["categorical"]}
+    adjustment = study.get("adjustment")  # null by default: absent
+    cols |= set(adjustment["covariates"] if adjustment else [])
+    cols |= {sg["variable"] for sg in study["subgroups"]}
+    cols |= {item if isinstance(item, str) else item["name"] for item in study["baseline"]}
+    return cols
+
+
+def identifier_columns(study: Mapping[str, Any], columns: Sequence[str]) -> list[str]:
+    """The listed columns that look like identifiers (their values are never read or printed)."""
+    from her2rwe.records.identifiers import identifier_name_reason  # numpy: only when needed
+
+    return [c for c in columns if c == "patient_id" or identifier_name_reason(c) is not None]
+
+
+def _control(text: str) -> bool:
+    return any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in text)
+
+
+def display_problems(
+    name: str, study: Mapping[str, Any], columns: set[str] | None = None
+) -> list[str]:
+    """The `display` setting on its own: each column one the study declares (never an
+    identifier-like one), and labels non-empty, unique within a column, without control
+    characters. ``columns``: the columns the data have, when known."""
+    problems = []
+    allowed = display_columns(study)
+    for column, mapping in study["display"].items():
+        key = f"studies.{name}.display.{column}"
+        if column in identifier_columns(study, [column]):
+            problems.append(
+                f"{key}: {column!r} looks like an identifier column; display names are for arms "
+                "and the levels of covariates, subgroups and Table 1 variables"
+            )
+            continue
+        if column not in allowed:
+            problems.append(
+                f"{key}: {column!r} is not the arm column ({study['arms']['column']}), a "
+                "covariate, a subgroup variable or a Table 1 variable of the study"
+            )
+        elif columns is not None and column not in columns and column != study["arms"]["column"]:
+            problems.append(f"{key}: column {column!r} is not in the data")
+        seen: dict[str, str] = {}
+        for raw, label in mapping.items():
+            where = f"{key}[{level_text(raw)!r}]"
+            if not str(label).strip():
+                problems.append(f"{where}: the label is empty")
+            elif _control(str(label)):
+                problems.append(f"{where}: the label holds a control character (a line break?)")
+            elif str(label) in seen:
+                problems.append(
+                    f"{where}: label {label!r} is also the label of {seen[str(label)]!r}; "
+                    "labels must differ within a column"
+                )
+            seen.setdefault(str(label), level_text(raw))
+    return problems
+
+
+def data_level(text: str) -> str:
+    """A CSV cell as the level it becomes in the analysis dataset (`formatting.level_text`): a
+    whole number reads 1 whether written 1, 1.0 or 01."""
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return level_text(number) if number.is_integer() else text
+
+
+def display_value_problems(
+    name: str, study: Mapping[str, Any], present: Mapping[str, set[str]], source: str
+) -> list[str]:
+    """Listed raw values that do not occur in their column (``present``: column -> the levels of
+    the data, as `formatting.level_text` prints them). The value named is the config's."""
+    problems = []
+    for column, levels in present.items():
+        for raw in study["display"][column]:
+            if level_text(raw) in levels:
+                continue
+            hint = (
+                " (unquoted yes/no/true/false are YAML booleans: quote the value)"
+                if isinstance(raw, bool)
+                else ""
+            )
+            problems.append(
+                f"studies.{name}.display.{column}: value {level_text(raw)!r} does not occur in "
+                f"column {column!r} of {source}{hint}"
+            )
+    return problems
 
 
 def _competing_problems(key: str, study: Mapping[str, Any], header: list[str]) -> list[str]:

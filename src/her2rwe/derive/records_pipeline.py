@@ -19,8 +19,10 @@ from her2rwe.config import has_assessments, study_settings
 from her2rwe.derive.dataset import AE_COLUMNS, StudyData, arm_levels
 from her2rwe.derive.index_line import select_index_lines
 from her2rwe.derive.lines import compare_given_lines, derive_lines, line_rules
+from her2rwe.derive.preflight import display_columns, display_value_problems, identifier_columns
 from her2rwe.derive.records_dataset import build_analysis_dataset, index_cohort
 from her2rwe.derive.tumour_response import PATIENT_COLUMNS, cohort_response
+from her2rwe.formatting import level_text
 from her2rwe.records.drugs import load_dictionary
 from her2rwe.records.longitudinal import read_records
 from her2rwe.records.rawtext import InputError, Problem
@@ -106,6 +108,21 @@ def first_onset(cohort: pd.DataFrame, adverse_events: pd.DataFrame, terms) -> np
     return pd.to_datetime(first.reindex(cohort["patient_id"]).to_numpy())
 
 
+def _check_display(name: str, study: Mapping[str, Any], dataset: pd.DataFrame) -> None:
+    """`display` values of columns derived from the records (the preflight saw only the patients
+    file): each must occur in the analysis dataset."""
+    arm_key = study["arms"]["column"]
+    present = {
+        column: {level_text(v) for v in dataset[column].dropna().unique()}
+        for column in study["display"]
+        if column != arm_key and column in dataset.columns and column in display_columns(study)
+        and not identifier_columns(study, [column])
+    }
+    problems = display_value_problems(name, study, present, "the analysis dataset")
+    if problems:
+        raise InputError([Problem("config", None, None, p) for p in problems])
+
+
 def build_records_study_data(
     study: Mapping[str, Any],
     lines: pd.DataFrame,
@@ -113,8 +130,10 @@ def build_records_study_data(
     assessments: pd.DataFrame,
     adverse_events: pd.DataFrame,
     days_per_month: float,
+    name: str = "<study>",
 ) -> StudyData:
-    """Index selection, the analysis dataset (v1 shape), attrition and adverse events by arm."""
+    """Index selection, the analysis dataset (v1 shape), attrition and adverse events by arm.
+    ``name``: the study's key, for the message on a `display` value the derived data lack."""
     study = study_settings(study)
     dictionary = dictionary_of(study)
     rule = study["index"]
@@ -146,6 +165,7 @@ def build_records_study_data(
     else:
         notes.append("no assessments file: best_response is empty")
     dataset = build_analysis_dataset(cohort, study, days_per_month)
+    _check_display(name, study, dataset)
     levels = arm_levels(study, sorted(dataset["arm"].unique()))
     att = selection.attrition
     order = {a: i for i, a in enumerate(levels)}

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from her2rwe import formatting as fmt
+from her2rwe.formatting import LevelLabels
 from her2rwe.outputs.report import MarkdownTable, parse_markdown_tables
 
 _P_COLUMN = re.compile(r"(^p$|_p$|^p_)")
@@ -136,13 +137,21 @@ def _cell(value: str, column: str) -> str:
 
 
 def table_from_csv(
-    header: Sequence[str], rows: Sequence[Sequence[str]], title: str, source: str
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    title: str,
+    source: str,
+    labels: LevelLabels | None = None,
 ) -> ReportTable:
     """A shareable CSV without a formatted version: columns named as in the file, numbers rounded
-    for display (the CSV keeps every digit)."""
+    for display (the CSV keeps every digit), arms by their display names (``labels``)."""
     width = len(header)
+    name_of = (labels or LevelLabels({})).arm
     cells = [
-        [_cell(v, c) for v, c in zip((list(row) + [""] * width)[:width], header, strict=True)]
+        [
+            name_of(v) if c in ("arm", "reference") else _cell(v, c)
+            for v, c in zip((list(row) + [""] * width)[:width], header, strict=True)
+        ]
         for row in rows
     ]
     note = f"Numbers rounded for display; {source} has every digit."
@@ -412,9 +421,10 @@ def design_items(
         items.append(("Patients analysed", analysed))
     if arms:
         reference = study["arms"].get("reference")
-        text = ", ".join(arms)
+        name_of = LevelLabels.of(study).arm
+        text = ", ".join(map(name_of, arms))
         if reference in arms and len(arms) > 1:
-            text += f" (reference: {reference})"
+            text += f" (reference: {name_of(reference)})"
         items.append(("Arms" if len(arms) > 1 else "Arm", text))
     items.append(("Endpoints", "; ".join(endpoint_labels[e] for e in study["endpoints"])))
     subgroups = [str(s.get("label") or s["variable"]) for s in study["subgroups"]]
@@ -466,7 +476,8 @@ def build_study_report(
         else:
             header, rows = read_csv(path)
             if rows:
-                tables.append(table_from_csv(header, rows, csv_title(Path(path).stem), rel))
+                title = csv_title(Path(path).stem)
+                tables.append(table_from_csv(header, rows, title, rel, LevelLabels.of(study)))
     reproduction = None
     if files["reproduction"]:
         header, rows = read_csv(files["reproduction"])
@@ -492,6 +503,6 @@ def build_study_report(
         tables=tables,
         figures=figures,
         reproduction=reproduction,
-        arms=[*arms, "Overall"],
+        arms=[*map(LevelLabels.of(study).arm, arms), "Overall"],
     )
     return page, len(tables), len(figures)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from her2rwe import formatting as fmt
 from her2rwe.config import study_settings
 from her2rwe.derive.endpoints import BUILTIN_ENDPOINTS, endpoint_definitions
+from her2rwe.formatting import LevelLabels
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd  # imported where used: the HTML report job reads no DataFrame
@@ -109,11 +110,12 @@ def survival_sentences(
             )
             continue
         order = sentence_order(arms, reference, study)
+        name_of = LevelLabels.of(study).arm
         parts = []
         for arm in order:
             row = _rows(by_arm, group=arm)
             if not row.empty:
-                parts.append(f"{_median_text(row.iloc[0])} with {arm}")
+                parts.append(f"{_median_text(row.iloc[0])} with {name_of(arm)}")
         text = f"Median {name} was " + _join(parts)
         hr_parts = []
         for arm in (a for a in order if a != reference):
@@ -123,7 +125,7 @@ def survival_sentences(
             c = comp.iloc[0]
             if fmt.is_missing(c.get("hr")):
                 hr_parts.append(
-                    f"{arm} vs {reference}: HR not estimable"
+                    f"{name_of(arm)} vs {name_of(reference)}: HR not estimable"
                     + (
                         f" ({c['note']})"
                         if isinstance(c.get("note"), str) and c.get("note")
@@ -134,7 +136,7 @@ def survival_sentences(
             hr = f"HR {fmt.fmt_num(c['hr'], 2)}, 95% CI {fmt.fmt_ci(c['hr_lower'], c['hr_upper'], 2)}"
             p = fmt.fmt_p(c.get("logrank_p"))
             p_text = f"; log-rank p {'= ' + p if not p.startswith('<') else p}" if p else ""
-            prefix = f"{arm} vs {reference}: " if len(order) > 2 else ""
+            prefix = f"{name_of(arm)} vs {name_of(reference)}: " if len(order) > 2 else ""
             hr_parts.append(prefix + hr + p_text)
         if hr_parts:
             text += " (" + "; ".join(hr_parts) + ")"
@@ -200,12 +202,13 @@ def response_sentences(
                 sentences.append(f"The {name} was {text}.")
             continue
         order = sentence_order(arms, reference, study)
+        name_of = LevelLabels.of(study).arm if study is not None else str
         parts = []
         for arm in order:
             row = _rows(response, arm=arm)
             rate = None if row.empty else _rate_text(row.iloc[0], key)
             if rate:
-                parts.append(f"{rate} with {arm}")
+                parts.append(f"{rate} with {name_of(arm)}")
         if not parts:
             continue
         text = f"The {name} was " + _join(parts)
@@ -216,7 +219,7 @@ def response_sentences(
                 p = fmt.fmt_p(comp.iloc[0]["p"])
                 test = TEST_NAMES.get(str(comp.iloc[0].get("test", "")), "")
                 # three or more arms: each p names its comparison, as the hazard ratios do
-                who = f"{arm} vs {reference}, " if len(order) > 2 else ""
+                who = f"{name_of(arm)} vs {name_of(reference)}, " if len(order) > 2 else ""
                 ps.append(
                     f"{who}{test + ' ' if test else ''}p {'= ' + p if not p.startswith('<') else p}"
                 )
@@ -288,11 +291,12 @@ def adjusted_sentences(study: Mapping[str, Any], comparisons: pd.DataFrame | Non
     if rows.empty:
         return []
     spec = study_settings(study)["adjustment"]
+    name_of = LevelLabels.of(study).arm
     parts = []
     for r in rows.itertuples(index=False):
         name = endpoint_abbreviation(study, r.endpoint)
         many = len(set(rows["arm"])) > 1
-        who = f"{r.arm} vs {r.reference}, " if many else ""
+        who = f"{name_of(r.arm)} vs {name_of(r.reference)}, " if many else ""
         if fmt.is_missing(r.hr):
             parts.append(f"{who}{name}: HR not estimable")
             continue
@@ -413,6 +417,7 @@ def competing_sentences(
 
     study = study_settings(study)
     conf = f"{study['conf_level'] * 100:g}%"
+    name_of = LevelLabels.of(study).arm
     sentences = []
     for ep in study["competing_endpoints"]:
         rows = _rows(cumulative_incidence, endpoint=ep, event_type="event")
@@ -433,7 +438,7 @@ def competing_sentences(
                     f"at {fmt.fmt_num(r.time, 0)} months"
                 )  # fmt: skip
             if at:
-                parts.append(_join(at) + (f" with {group}" if group != "All" else ""))
+                parts.append(_join(at) + (f" with {name_of(group)}" if group != "All" else ""))
         if not parts:
             continue
         label = _sentence_case(labels["event"])
@@ -443,7 +448,7 @@ def competing_sentences(
         text += "; ".join(parts)
         extra = []
         for c in _rows(comparisons, endpoint=ep).to_dict("records"):
-            prefix = f"{c['arm']} vs {c['reference']}: " if len(groups) > 2 else ""
+            prefix = f"{name_of(c['arm'])} vs {name_of(c['reference'])}: " if len(groups) > 2 else ""
             if fmt.is_missing(c.get("shr")):
                 extra.append(prefix + "SHR not estimable")
                 continue

@@ -13,6 +13,7 @@ from her2rwe import formatting
 from her2rwe.analyses.response_duration import summarize_response_duration
 from her2rwe.config import study_settings
 from her2rwe.derive.dataset import arm_levels
+from her2rwe.formatting import LevelLabels
 from her2rwe.outputs import shareable
 
 TITLE = "Duration of response and time to response"
@@ -37,10 +38,11 @@ def format_response_duration(
         "TTR range, months",
     ]
     rows = []
+    arm = LevelLabels.of(study).arm
     for rec in table.to_dict("records"):
         rows.append(
             [
-                rec["arm"],
+                arm(rec["arm"]),
                 _count(rec["n"]),
                 _count(rec["responders"]),
                 _count(rec["dor_events"]),
@@ -97,6 +99,7 @@ def response_duration_sentences(table: pd.DataFrame | None, study: Mapping[str, 
         return []
     study = study_settings(study)
     conf = f"{study['conf_level'] * 100:g}% CI"
+    arm = LevelLabels.of(study).arm
     dor, ttr = [], []
     for rec in table.to_dict("records"):
         if not shareable.is_masked(rec["responders"]) and int(rec["responders"]) == 0:
@@ -105,10 +108,10 @@ def response_duration_sentences(table: pd.DataFrame | None, study: Mapping[str, 
         ci = formatting.fmt_ci(rec["dor_median_lower"], rec["dor_median_upper"])
         n = _count(rec["responders"])
         months = " months" if median != formatting.NR else ""
-        dor.append(f"{median}{months} ({conf} {ci}) with {rec['arm']} ({n} responders)")
+        dor.append(f"{median}{months} ({conf} {ci}) with {arm(rec['arm'])} ({n} responders)")
         ttr.append(
             f"{formatting.fmt_num(rec['ttr_median'])} months (IQR "
-            f"{formatting.fmt_ci(rec['ttr_q25'], rec['ttr_q75'])}) with {rec['arm']}"
+            f"{formatting.fmt_ci(rec['ttr_q25'], rec['ttr_q75'])}) with {arm(rec['arm'])}"
         )
     if not dor:
         return ["No patient had a CR or PR, so duration of response was not estimated."]

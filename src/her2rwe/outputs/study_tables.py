@@ -17,6 +17,7 @@ from her2rwe import formatting
 from her2rwe.analyses import baseline, missingness, response, safety
 from her2rwe.config import study_settings
 from her2rwe.derive.dataset import arm_levels, reference_arm
+from her2rwe.formatting import LevelLabels
 from her2rwe.outputs import shareable
 from her2rwe.stats import proportions
 
@@ -105,8 +106,9 @@ def format_response(
     for r in response.RATES:
         header += [f"{response.RATE_LABELS[r]}, n (%)", conf]
     rows = []
+    arm = LevelLabels.of(study).arm
     for rec in table.to_dict("records"):
-        row = [rec["arm"], _count(rec["n"])]
+        row = [arm(rec["arm"]), _count(rec["n"])]
         for r in response.RATES:
             row += [
                 _rate_cell(rec[f"{r}_n"], rec[f"{r}_pct"]),
@@ -138,12 +140,13 @@ def format_comparisons(
         "p",
     ]
     rows = []
+    arm = LevelLabels.of(study).arm
     for rec in table.to_dict("records"):
         if shareable.is_masked(rec["diff"]):  # hidden with the counts it derives from
             rows.append(
                 [
                     response.RATE_LABELS[rec["rate"]],
-                    f"{rec['arm']} vs {rec['reference']}",
+                    f"{arm(rec['arm'])} vs {arm(rec['reference'])}",
                     rec["diff"],
                     rec["odds_ratio"],
                     rec["test"] if isinstance(rec["test"], str) else "",
@@ -167,7 +170,7 @@ def format_comparisons(
         rows.append(
             [
                 response.RATE_LABELS[rec["rate"]],
-                f"{rec['arm']} vs {rec['reference']}",
+                f"{arm(rec['arm'])} vs {arm(rec['reference'])}",
                 diff,
                 odds,
                 rec["test"] if isinstance(rec["test"], str) else "",
@@ -196,7 +199,8 @@ def format_comparisons(
 def format_best_response(table: pd.DataFrame, study, suppression: str = "") -> str:
     arms = list(dict.fromkeys(table["arm"]))
     sizes = table.groupby("arm", sort=False)["n_arm"].first()
-    header = ["Best overall response"] + [f"{a} (N = {_count(sizes[a])})" for a in arms]
+    arm = LevelLabels.of(study).arm
+    header = ["Best overall response"] + [f"{arm(a)} (N = {_count(sizes[a])})" for a in arms]
     labels = response.RESPONSE_LABELS
     rows = []
     for cat in [*response.RESPONSES, "missing"]:
@@ -223,12 +227,14 @@ def format_subgroups(
         "p (CBR)",
     ]
     rows = []
+    labels = LevelLabels.of(study)
     for rec in table.to_dict("records"):
+        compared = rec["contrast"] == "compare"  # a named group of the config, not a level
         rows.append(
             [
                 rec["label"],
-                rec["level"],
-                rec["arm"],
+                rec["level"] if compared else labels.label(rec["variable"], rec["level"]),
+                rec["arm"] if rec["arm"] == response.OVERALL else labels.arm(rec["arm"]),
                 _count(rec["n"]),
                 _rate_cell(rec["orr_n"], rec["orr_pct"]),
                 _ci_cell(rec["orr_lower"], rec["orr_upper"]),
@@ -251,9 +257,10 @@ def format_adverse_events(table: pd.DataFrame, by: str, study, suppression: str 
     arms = list(dict.fromkeys(table["arm"]))
     sizes = table.groupby("arm", sort=False)["n"].first()
     header = ["Adverse event" if by == "term" else "Category"]
+    arm = LevelLabels.of(study).arm
     for a in arms:
         n = _count(sizes[a])
-        header += [f"{a} (N = {n}) any grade", f"{a} grade 3-4", f"{a} grade 5"]
+        header += [f"{arm(a)} (N = {n}) any grade", f"{arm(a)} grade 3-4", f"{arm(a)} grade 5"]
     rows = []
     for value in dict.fromkeys(table[by]):
         sub = table[table[by] == value].set_index("arm")
@@ -278,8 +285,10 @@ def format_adverse_events(table: pd.DataFrame, by: str, study, suppression: str 
 def format_baseline(table: pd.DataFrame, arms: list[str], study, suppression: str = "") -> str:
     groups = [*arms, baseline.OVERALL]
     n_per = {g: table.attrs.get("n", {}).get(g) for g in groups}
+    labels = LevelLabels.of(study)
+    shown = {g: g if g == baseline.OVERALL else labels.arm(g) for g in groups}
     header = ["Characteristic", ""] + [
-        f"{g} (N = {n_per[g]})" if n_per[g] is not None else g for g in groups
+        f"{shown[g]} (N = {n_per[g]})" if n_per[g] is not None else shown[g] for g in groups
     ]
     two = len(arms) == 2
     header += ["p"] + (["SMD"] if two else [])
@@ -288,7 +297,8 @@ def format_baseline(table: pd.DataFrame, arms: list[str], study, suppression: st
     for rec in table.to_dict("records"):
         first = rec["variable"] != last
         last = rec["variable"]
-        row = [rec["label"] if first else "", rec["level"]] + [rec[g] for g in groups]
+        level = rec["level"] if rec["type"] == "continuous" else labels.label(rec["variable"], rec["level"])
+        row = [rec["label"] if first else "", level] + [rec[g] for g in groups]
         row.append(formatting.fmt_p(rec["p"]) if first else "")
         if two:
             row.append(formatting.fmt_num(rec["smd"], 2, "") if first else "")
@@ -314,7 +324,8 @@ def format_baseline(table: pd.DataFrame, arms: list[str], study, suppression: st
 def format_missingness(table: pd.DataFrame, study, suppression: str = "") -> str:
     arms = list(dict.fromkeys(table["arm"]))
     sizes = table.groupby("arm", sort=False)["n"].first()
-    header = ["Variable", "Role", *(f"{a} (N = {_count(sizes[a])})" for a in arms)]
+    arm = LevelLabels.of(study).arm
+    header = ["Variable", "Role", *(f"{arm(a)} (N = {_count(sizes[a])})" for a in arms)]
     rows = []
     for variable in dict.fromkeys(table["variable"]):
         sub = table[table["variable"] == variable].set_index("arm")
@@ -386,7 +397,9 @@ def summarize_study_tables(
         )
         subgroups = study["subgroups"]
         if subgroups:
-            s = response.summarize_response_subgroups(data, arms, subgroups, opts)
+            s = response.summarize_response_subgroups(
+                data, arms, subgroups, opts, LevelLabels.of(study)
+            )
             sh = shareable.response_subgroups(s, k, out["response"].unsuppressed)
             out["response_subgroups"] = Table(
                 sh.table, format_subgroups(sh.table, opts, study, sh.footnote()), internal=s
@@ -417,7 +430,9 @@ def summarize_study_tables(
 
     variables = baseline.baseline_variables(data, study)
     if variables:
-        t = baseline.summarize_baseline(data, arms, variables, "auto", opts.chisq_correct)
+        t = baseline.summarize_baseline(
+            data, arms, variables, "auto", opts.chisq_correct, LevelLabels.of(study)
+        )
         t.attrs["n"] = {
             **data["arm"].astype(str).value_counts().to_dict(),
             baseline.OVERALL: len(data),

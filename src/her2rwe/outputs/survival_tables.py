@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from her2rwe import formatting as fmt
 from her2rwe.config import study_settings
 from her2rwe.derive.endpoints import endpoint_name
+from her2rwe.formatting import LevelLabels
 from her2rwe.outputs.report import endpoint_abbreviation, sentence_order
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -75,6 +76,7 @@ def format_landmarks(table: pd.DataFrame, study: Mapping[str, Any], note: str = 
     study = study_settings(study)
     shown = _groups(table)
     times = sorted({float(t) for t in shown["time"]})
+    labels = LevelLabels.of(study)
     rows = []
     for endpoint in study["endpoints"]:
         sub = shown[shown["endpoint"] == endpoint]
@@ -87,7 +89,9 @@ def format_landmarks(table: pd.DataFrame, study: Mapping[str, Any], note: str = 
                     continue
                 r = hit.iloc[0]
                 cells.append(f"{_rate(r)} [{_count(r['n_risk'])}]")
-            rows.append([endpoint_name(study, endpoint), group, *cells])
+            split = sub.loc[sub["group"] == group, "split"].iloc[0]
+            shown_group = labels.arm(group) if split == "arm" else group
+            rows.append([endpoint_name(study, endpoint), shown_group, *cells])
     header = ["Endpoint", "Group", *(f"{_months(t)} months" for t in times)]
     conf = f"{study['conf_level'] * 100:g}%"
     # SPSS-style studies: symmetric bands for the curve and its landmarks (analyses/survival.py)
@@ -105,13 +109,23 @@ def _blank(value: Any) -> bool:
     return fmt.is_missing(value) or not str(value).strip()
 
 
-def _comparison(r: Mapping[str, Any]) -> str:
+def _level(r: Mapping[str, Any], labels: LevelLabels) -> str:
+    """The subgroup level of a row as people read it (a compare group's name as configured)."""
+    if str(r["level"]) == "Overall" or r["contrast"] == "compare":
+        return str(r["level"])
+    return labels.label(str(r["variable"]), r["level"])
+
+
+def _comparison(r: Mapping[str, Any], labels: LevelLabels) -> str:
     if r["contrast"] == "level":
         if str(r["level"]) == "Overall":
             return ""
         if str(r["note"] or "") == "reference level" or _blank(r["reference"]):
             return "reference"
-        return f"{r['level']} vs {r['reference']}"
+        reference = labels.label(str(r["variable"]), r["reference"])
+        return f"{_level(r, labels)} vs {reference}"
+    if r["contrast"] == "arm":
+        return f"{labels.arm(r['group'])} vs {labels.arm(r['reference'])}"
     return f"{r['group']} vs {r['reference']}"
 
 
@@ -120,6 +134,7 @@ def format_subgroups(table: pd.DataFrame, study: Mapping[str, Any], note: str = 
     interaction p of the subgroup."""
     study = study_settings(study)
     conf = f"{study['conf_level'] * 100:g}%"
+    labels = LevelLabels.of(study)
     rows = []
     for r in table.to_dict("records"):
         hr = (
@@ -130,8 +145,8 @@ def format_subgroups(table: pd.DataFrame, study: Mapping[str, Any], note: str = 
         rows.append([
             endpoint_name(study, r["endpoint"]),
             "Overall" if str(r["level"]) == "Overall" else str(r["label"]),
-            "" if str(r["level"]) == "Overall" else str(r["level"]),
-            _comparison(r),
+            "" if str(r["level"]) == "Overall" else _level(r, labels),
+            _comparison(r, labels),
             f"{_count(r['n'])} ({_count(r['events'])})",
             fmt.fmt_estimate_ci(r["median"], r["median_lower"], r["median_upper"])
             if _num(r["median"]) is not None or fmt.is_missing(r["median"]) else str(r["median"]),
@@ -173,6 +188,7 @@ def landmark_sentences(
     times = sorted({float(t) for t in landmarks["time"]})
     t = 12.0 if 12.0 in times else times[0]
     shown = _groups(landmarks)
+    labels = LevelLabels.of(study)
     multi = shown[shown["split"] == "arm"]["group"].nunique() > 1
     sentences = []
     for endpoint in study["endpoints"]:
@@ -189,7 +205,7 @@ def landmark_sentences(
             if _num(r["surv"]) is None:
                 continue
             text = f"{_pct(r['surv'])}% (95% CI {_pct(r['surv_lower'])}-{_pct(r['surv_upper'])})"
-            parts.append(f"{text} with {group}" if multi else text)
+            parts.append(f"{text} with {labels.arm(group)}" if multi else text)
         if not parts:
             continue
         joined = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
@@ -205,6 +221,7 @@ def subgroup_sentences(study: Mapping[str, Any], subgroups: pd.DataFrame | None)
     if subgroups is None or subgroups.empty:
         return []
     study = study_settings(study)
+    labels = LevelLabels.of(study)
     sentences = []
     for endpoint in study["endpoints"][:1]:
         sub = subgroups[(subgroups["endpoint"] == endpoint) & (subgroups["level"].astype(str) != "Overall")]
@@ -215,7 +232,7 @@ def subgroup_sentences(study: Mapping[str, Any], subgroups: pd.DataFrame | None)
                 p = fmt.fmt_p(r["hr_p"])
                 p_text = f"; p {'= ' + p if not p.startswith('<') else p}" if p else ""
                 hrs.append(
-                    f"{_comparison(r)}{' (' + str(r['label']) + ')' if r['contrast'] == 'level' else ''}, "
+                    f"{_comparison(r, labels)}{' (' + str(r['label']) + ')' if r['contrast'] == 'level' else ''}, "
                     f"HR {fmt.fmt_num(r['hr'], 2)} (95% CI {fmt.fmt_ci(r['hr_lower'], r['hr_upper'], 2)}{p_text})"
                 )
             elif r["contrast"] == "arm" and _num(r["interaction_p"]) is not None:

@@ -254,6 +254,11 @@ class IdentifierFinding:
     rows: int = 0  # how many rows matched (value rules)
 
 
+def identifier_name_reason(column: str) -> str | None:
+    """Why a column's name alone marks it as an identifier (None when it does not)."""
+    return _name_reason(column)
+
+
 def _name_reason(column: str) -> str | None:
     if column in CONTRACT_COLUMNS or column.endswith(CONTRACT_SUFFIXES):
         return None

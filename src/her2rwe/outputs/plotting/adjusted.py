@@ -15,11 +15,11 @@ Drawn from the adjusted stage's results (docs/outputs.md), nothing re-estimated:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from her2rwe.config import study_settings
-from her2rwe.formatting import fmt_num
+from her2rwe.formatting import LevelLabels, fmt_num
 from her2rwe.outputs.plotting import km, style
 from her2rwe.outputs.plotting.spec import FigureContext, FigureSpec
 
@@ -62,8 +62,10 @@ def km_specs(study: Mapping[str, Any]) -> list[FigureSpec]:
     return [FigureSpec(f"adjusted_km_{ep}", "adjusted_km", ep, "arm") for ep in endpoints]
 
 
-def _label(var: str, level: Any) -> str:
-    return f"{var}: {level}" if str(level) not in ("", "nan") else var
+def _label(var: str, level: Any, labels: LevelLabels | None = None) -> str:
+    if str(level) in ("", "nan"):
+        return var
+    return f"{var}: {labels.label(var, level) if labels is not None else level}"
 
 
 # Plotted |SMD| values are rounded to this many decimals: 1e-4 is far below what the figure can show,
@@ -76,9 +78,15 @@ def _plotted(values: pd.Series) -> pd.Series:
     return values.abs().round(PLOT_DECIMALS)
 
 
-def plot_love(balance: pd.DataFrame, threshold: float, width: str = "single") -> Figure:
+def plot_love(
+    balance: pd.DataFrame,
+    threshold: float,
+    width: str = "single",
+    labels: LevelLabels | None = None,
+) -> Figure:
     """|SMD| per covariate level, before and after, one panel per comparison (values plotted at
-    PLOT_DECIMALS decimals)."""
+    PLOT_DECIMALS decimals); arms and levels by their display names (``labels``)."""
+    names = labels or LevelLabels({})
     from matplotlib.lines import Line2D
 
     pairs = zip(balance["arm"].astype(str), balance["reference"].astype(str), strict=True)
@@ -97,8 +105,8 @@ def plot_love(balance: pd.DataFrame, threshold: float, width: str = "single") ->
         ax = fig.add_axes((0.42, bottom + 6.0 / height, 0.53, (panel_mm - 8.0) / height))
         methods = list(dict.fromkeys(rows["method"]))
         base = rows[rows["method"] == methods[0]]
-        labels = [_label(v, lev) for v, lev in zip(base["variable"], base["level"], strict=True)]
-        y = list(range(len(labels)))[::-1]
+        ticks = [_label(v, lev, names) for v, lev in zip(base["variable"], base["level"], strict=True)]
+        y = list(range(len(ticks)))[::-1]
         ax.scatter(_plotted(base["smd_before"]), y, marker="o", facecolors="none",
                    edgecolors=style.NEUTRAL, s=14, lw=0.8, zorder=3)  # fmt: skip
         for m in methods:
@@ -108,13 +116,13 @@ def plot_love(balance: pd.DataFrame, threshold: float, width: str = "single") ->
         ax.axvline(threshold, ls="--", lw=0.6, color=style.NEUTRAL)
         ax.axvline(0, lw=0.6, color=style.GRID)
         ax.set_yticks(y)
-        ax.set_yticklabels(labels)
-        ax.set_ylim(-0.7, len(labels) - 0.3)
+        ax.set_yticklabels(ticks)
+        ax.set_ylim(-0.7, len(ticks) - 0.3)
         top = max(float(_plotted(rows[["smd_before", "smd_after"]]).max().max()), threshold) * 1.15
         ax.set_xlim(0, top)
         ax.set_xlabel("Absolute standardized mean difference")
         if len(comps) > 1:
-            ax.set_title(f"{arm} vs {ref}", fontsize=7, loc="left")
+            ax.set_title(f"{names.arm(arm)} vs {names.arm(ref)}", fontsize=7, loc="left")
         ax.grid(axis="x", color=style.GRID, lw=0.4)
     handles = [Line2D([], [], marker="o", ls="none", markerfacecolor="none",
                       markeredgecolor=style.NEUTRAL, label="before")]  # fmt: skip
@@ -127,9 +135,15 @@ def plot_love(balance: pd.DataFrame, threshold: float, width: str = "single") ->
 
 
 def plot_overlap(
-    scores: pd.DataFrame, arms: list[str], min_cell_count: int = 0, width: str = "single"
+    scores: pd.DataFrame,
+    arms: list[str],
+    min_cell_count: int = 0,
+    width: str = "single",
+    labels: LevelLabels | None = None,
 ) -> Figure:
-    """Mirrored histograms of the propensity score by arm (share of each arm's patients per bin)."""
+    """Mirrored histograms of the propensity score by arm (share of each arm's patients per bin);
+    arms by their display names (``labels``)."""
+    shown = (labels or LevelLabels({})).arm
     import numpy as np
 
     comps = list(dict.fromkeys(scores["comparison"].astype(str)))
@@ -157,7 +171,7 @@ def plot_overlap(
             top = max(top, float(share.max()) if len(share) else 0.0)
             ax.bar(edges[:-1], sign * share, width=np.diff(edges), align="edge",
                    color=colors.get(name, style.NEUTRAL), alpha=0.85, lw=0.3,
-                   edgecolor="white", label=f"{name} (n = {len(ps)})")  # fmt: skip
+                   edgecolor="white", label=f"{shown(name)} (n = {len(ps)})")  # fmt: skip
         top = top * 1.1 or 1.0
         ax.set_ylim(-top, top)
         ax.axhline(0, color=style.NEUTRAL, lw=0.6)
@@ -166,10 +180,10 @@ def plot_overlap(
         ax.set_yticklabels([fmt_num(abs(t), 0) for t in ticks])
         ax.set_ylim(-top, top)
         ax.set_xlim(0, 1)
-        ax.set_xlabel(f"Propensity score (probability of {arm})")
+        ax.set_xlabel(f"Propensity score (probability of {shown(arm)})")
         ax.set_ylabel("Patients of the arm (%)")
         ax.legend(loc="upper right", frameon=False)
-        ax.text(0.01, 0.97, f"{arm} above, {ref} below", transform=ax.transAxes, ha="left",
+        ax.text(0.01, 0.97, f"{shown(arm)} above, {shown(ref)} below", transform=ax.transAxes, ha="left",
                 va="top", fontsize=6.5)  # fmt: skip
     if hidden:
         fig.text(0.02, 0.01, f"Bins with 1 to {k - 1} patients of an arm are not drawn.",
@@ -177,26 +191,31 @@ def plot_overlap(
     return fig
 
 
-def weighted_km_lines(comparisons: pd.DataFrame, endpoint: str, conf_level: float) -> list[str]:
+def weighted_km_lines(
+    comparisons: pd.DataFrame, endpoint: str, conf_level: float, name: Callable[[Any], str] = str
+) -> list[str]:
     """``ADC vs HP+C (ATE weights): HR ... (robust 95% CI ...); p = ...`` per comparison."""
     rows = comparisons[(comparisons["endpoint"] == endpoint)
                        & (comparisons["method"] == "weighting")]  # fmt: skip
     lines = []
     for _, r in rows.iterrows():
         text = km.hr_text(r["hr"], r["hr_lower"], r["hr_upper"], r["hr_p"], "robust p", conf_level)
-        lines.append(f"{r['arm']} vs {r['reference']}, {r['estimand']} weights: {text}")
+        lines.append(f"{name(r['arm'])} vs {name(r['reference'])}, {r['estimand']} weights: {text}")
     return lines
 
 
 def draw_love(spec: FigureSpec, ctx: FigureContext) -> Figure:
     """The love plot, one column wide (as before these kinds joined the registry)."""
     threshold = float(ctx.study["adjustment"]["smd_threshold"])
-    return plot_love(ctx.tables["balance"], threshold)
+    return plot_love(ctx.tables["balance"], threshold, labels=LevelLabels.of(ctx.study))
 
 
 def draw_overlap(spec: FigureSpec, ctx: FigureContext) -> Figure:
     """The overlap histograms, one column wide."""
-    return plot_overlap(ctx.tables["propensity_scores"], ctx.arms, ctx.min_cell_count)
+    return plot_overlap(
+        ctx.tables["propensity_scores"], ctx.arms, ctx.min_cell_count,
+        labels=LevelLabels.of(ctx.study),
+    )  # fmt: skip
 
 
 def draw_km(spec: FigureSpec, ctx: FigureContext) -> Figure:
@@ -206,7 +225,9 @@ def draw_km(spec: FigureSpec, ctx: FigureContext) -> Figure:
     estimand = ctx.study["adjustment"]["estimand"]
     label, origin = ctx.endpoint_text(spec.endpoint)
     surv = _median_rows(ctx.tables["adjusted_survival"], spec.endpoint)
-    lines = weighted_km_lines(ctx.tables["adjusted_comparisons"], spec.endpoint, ctx.conf_level)
+    lines = weighted_km_lines(
+        ctx.tables["adjusted_comparisons"], spec.endpoint, ctx.conf_level, ctx.arm_name
+    )
     panel = km.select_panel(
         ctx.tables["adjusted_km_curves"], ctx.tables["adjusted_risk_table"], surv, spec.endpoint,
         "arm", lines, fig_cfg.get("xmax"), f"{label}, weighted ({estimand})",
@@ -214,6 +235,7 @@ def draw_km(spec: FigureSpec, ctx: FigureContext) -> Figure:
     )  # fmt: skip
     if not panel.groups:
         return style.placeholder(f"No weighted estimates of {label}.", label)
+    panel.names = {g: ctx.arm_name(g) for g in panel.groups}
     return km.draw_panel(
         panel, style.group_styles(panel.groups, ctx.arms), fig_cfg, ylabel=label, origin=origin,
         conf_level=ctx.conf_level, min_cell_count=ctx.min_cell_count, risk_title=RISK_TITLE,

@@ -14,7 +14,7 @@ ticks, laid out in millimetres as the KM figure. Registered as the figure kind `
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +40,7 @@ class CIFPanel:
     header: list[str]  # one line per arm: the event's CIF at the landmarks
     comparisons: list[str] = field(default_factory=list)
     xmax: float = 0.0
+    names: dict[str, str] = field(default_factory=dict)  # arm -> display name (default: itself)
 
 
 def pct_text(cif: Any, lower: Any, upper: Any) -> str:
@@ -51,7 +52,9 @@ def pct_text(cif: Any, lower: Any, upper: Any) -> str:
     return f"{fmt_num(100 * float(cif))}% ({fmt_ci(lo, hi, missing='NE')})"
 
 
-def shr_line(row: Mapping[str, Any], many: bool, conf_level: float = 0.95) -> str:
+def shr_line(
+    row: Mapping[str, Any], many: bool, conf_level: float = 0.95, name: Callable[[Any], str] = str
+) -> str:
     """``SHR 0.72 (95% CI 0.50-1.04); Gray's p = 0.081``, prefixed with the arms when several."""
     if is_missing(row["shr"]):
         head = "SHR not estimable"
@@ -60,7 +63,7 @@ def shr_line(row: Mapping[str, Any], many: bool, conf_level: float = 0.95) -> st
         head = f"SHR {fmt_num(row['shr'], 2)} ({conf_level * 100:g}% CI {ci})"
     tail = p_text(row["gray_p"], "Gray's p")
     text = f"{head}; {tail}" if tail else head
-    return f"{row['arm']} vs {row['reference']}: {text}" if many else text
+    return f"{name(row['arm'])} vs {name(row['reference'])}: {text}" if many else text
 
 
 def select_panel(
@@ -72,8 +75,10 @@ def select_panel(
     arms: Sequence[str],
     xmax: float | None = None,
     conf_level: float = 0.95,
+    name: Callable[[Any], str] = str,
 ) -> CIFPanel:
-    """Pick one endpoint's rows; the arms in display order (``All`` only for a single arm)."""
+    """Pick one endpoint's rows; the arms in display order (``All`` only for a single arm), named
+    by ``name`` (their display names)."""
     cur = curves[curves["endpoint"] == endpoint]
     rsk = risk[risk["endpoint"] == endpoint]
     drawn = [a for a in arms if (cur["arm"].astype(str) == a).any()]
@@ -95,12 +100,12 @@ def select_panel(
             if not is_missing(r.cif)
         ]
         header.append(
-            f"{a} ({conf_level * 100:g}% CI): "
+            f"{name(a) if a != 'All' else a} ({conf_level * 100:g}% CI): "
             + ("; ".join(parts) if parts else "no estimate at the landmarks")
         )
     cmp = comparisons[comparisons["endpoint"] == endpoint]
     many = len(cmp) > 1
-    lines = [shr_line(r, many, conf_level) for r in cmp.to_dict("records")]
+    lines = [shr_line(r, many, conf_level, name) for r in cmp.to_dict("records")]
     return CIFPanel(
         arms=drawn,
         curves={
@@ -113,6 +118,7 @@ def select_panel(
         header=header,
         comparisons=lines,
         xmax=end,
+        names={a: a if a == "All" else name(a) for a in drawn},
     )
 
 
@@ -160,7 +166,7 @@ def plot_cif(
 
     arms = panel.arms
     n_head = 1 + len(panel.header) + len(panel.comparisons)
-    lay = layout(arms, n_head, width, False)
+    lay = layout([panel.names.get(a, a) for a in arms], n_head, width, False)
     fig, ax_head, ax, ax_risk = lay.fig, lay.ax_head, lay.ax, lay.ax_risk
     fw, left, right, head_left = lay.fw, lay.left, lay.right, lay.head_left
 
@@ -210,7 +216,7 @@ def plot_cif(
         ax_head.text(0.0, j + 0.5, line, va="center", ha="left", fontsize=6.5, gid="comparison")
 
     count_table(ax_risk, arms, panel.ticks, panel.at_risk, styles, risk_title, "at_risk",
-                left, fw - left - right)  # fmt: skip
+                left, fw - left - right, panel.names)  # fmt: skip
     return fig
 
 
@@ -245,7 +251,7 @@ def draw(spec: FigureSpec, ctx: FigureContext) -> Figure:
     label = labels["event"]
     panel = select_panel(
         tables["cif_curves"], tables["cif_risk_table"], ci, tables["competing_comparisons"],
-        ep, arms if len(arms) > 1 else ["All"], fig_cfg.get("xmax"), ctx.conf_level,
+        ep, arms if len(arms) > 1 else ["All"], fig_cfg.get("xmax"), ctx.conf_level, ctx.arm_name,
     )  # fmt: skip
     if not panel.arms:
         return style.placeholder(f"No cumulative incidence of {label}.", label)

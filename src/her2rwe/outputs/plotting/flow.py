@@ -11,6 +11,7 @@ import textwrap
 
 import pandas as pd
 
+from her2rwe.formatting import LevelLabels
 from her2rwe.outputs.plotting import style
 
 
@@ -34,8 +35,9 @@ def flow_steps(attrition: pd.DataFrame) -> tuple[int, list[tuple[str, object]], 
     return read, excluded, dict(zip(arms["arm"], arms["n"], strict=True))
 
 
-def draw_flow(attrition: pd.DataFrame, title: str = ""):
+def draw_flow(attrition: pd.DataFrame, title: str = "", labels: LevelLabels | None = None):
     read, excluded, arms = flow_steps(attrition)
+    name_of = (labels or LevelLabels({})).arm
     steps = len(excluded)
     fig = style.new_figure("double", height_mm=30.0 + 16.0 * (steps + 1))
     ax = fig.add_axes((0, 0, 1, 1))
@@ -100,7 +102,7 @@ def draw_flow(attrition: pd.DataFrame, title: str = ""):
                 xytext=(0.3, y + 0.78),
                 arrowprops={"arrowstyle": "-|>", "color": style.NEUTRAL, "lw": 0.6},
             )
-            ax.text(x, y, f"{arm}\nn = {_n(n)}", ha="center", va="center", fontsize=7, bbox=box)
+            ax.text(x, y, f"{name_of(arm)}\nn = {_n(n)}", ha="center", va="center", fontsize=7, bbox=box)
     if title:
         ax.text(0.02, steps + 1.95, title, ha="left", va="top", fontsize=7, fontweight="bold")
     return fig

@@ -83,6 +83,8 @@ def forest_table(
     min_cell_count: int = 0,
     shown: pd.DataFrame | None = None,
     shown_survival: pd.DataFrame | None = None,
+    arm_name: Callable[[Any], str] = str,
+    level_name: Callable[[str, Any], str] | None = None,
 ) -> ForestTable:
     """Arrange the rows of one endpoint of ``subgroup_survival.csv`` for drawing (file order kept).
 
@@ -92,6 +94,7 @@ def forest_table(
     split = the subgroup variable) when given.
     """
     k = int(min_cell_count or 0)
+    level_name = level_name or (lambda variable, level: str(level))
     # printed events/n come from the shareable tables when given (same rows, counts masked there
     # with their complementary cells); else the counts here are masked 1..k-1 only
     rows_in = subgroups[subgroups["endpoint"] == endpoint]
@@ -133,7 +136,7 @@ def forest_table(
         if overall:
             # with three or more arms there is one Overall row per non-reference arm: name it
             label = (
-                f"Overall, {r['group']} vs {r['reference']}"
+                f"Overall, {arm_name(r['group'])} vs {arm_name(r['reference'])}"
                 if r["contrast"] == "arm" and n_arm_groups > 1
                 else "Overall"
             )
@@ -150,9 +153,9 @@ def forest_table(
         if r["contrast"] == "compare":
             label = str(r["group"]) if medians else f"{r['group']} vs {r['reference']}"
         elif r["contrast"] == "arm" and n_arm_groups > 1:
-            label = f"{r['level']} ({r['group']})"
+            label = f"{level_name(variable, r['level'])} ({arm_name(r['group'])})"
         else:
-            label = str(r["level"])
+            label = level_name(variable, r["level"])
         out.append(ForestRow("level", label, cells, est, lo, hi, events, text, "", color))
         if medians and r["contrast"] == "compare" and survival is not None:
             last_of_variable = rows_in.loc[rows_in["variable"].astype(str) == variable].index[-1]
@@ -167,8 +170,8 @@ def forest_table(
         columns = ["Events/n"]
         favours = None
     else:
-        arm_groups = list(dict.fromkeys(first["group"].astype(str))) or ["Group"]
-        ref = str(first["reference"].iloc[0]) if len(first) else "Reference"
+        arm_groups = [arm_name(g) for g in dict.fromkeys(first["group"].astype(str))] or ["Group"]
+        ref = arm_name(first["reference"].iloc[0]) if len(first) else "Reference"
         if len(arm_groups) > 1:  # each row names its arm; the first column holds that arm's counts
             columns = ["Arm\nevents/n", f"{ref}\nevents/n"]
             favours = (" or ".join(arm_groups), ref)
@@ -428,5 +431,7 @@ def draw(spec: FigureSpec, ctx: FigureContext) -> Figure:
         min_cell_count=ctx.min_cell_count,
         shown=None if shown is None else shown[(sub["endpoint"] == spec.endpoint).to_numpy()],
         shown_survival=ctx.tables.get("survival_shown"),
+        arm_name=ctx.arm_name,
+        level_name=ctx.level_name,
     )
     return plot_forest(table, ctx.width)

@@ -12,7 +12,7 @@ Layout is computed in millimetres so that the number-at-risk table sits exactly 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -80,6 +80,10 @@ class KMPanel:
     comparisons: list[str] = field(default_factory=list)
     xmax: float = 0.0
     title: str = ""
+    names: dict[str, str] = field(default_factory=dict)  # group -> display name (default: itself)
+
+    def name(self, group: str) -> str:
+        return self.names[group] if group in self.names else group
 
 
 def _float(x: Any) -> float:
@@ -157,22 +161,33 @@ def select_panel(
 
 
 def arm_comparison_lines(
-    comparisons: pd.DataFrame, endpoint: str, conf_level: float = 0.95
+    comparisons: pd.DataFrame,
+    endpoint: str,
+    conf_level: float = 0.95,
+    name: Callable[[Any], str] = str,
 ) -> list[str]:
     """One line per non-reference arm, naming the comparison: ``ADC vs HP+C: HR ...; log-rank
-    p = ...``."""
+    p = ...`` (arms by ``name``, their display names)."""
     rows = comparisons[comparisons["endpoint"] == endpoint]
     lines = []
     for _, r in rows.iterrows():
         text = hr_text(r["hr"], r["hr_lower"], r["hr_upper"], r["logrank_p"], conf_level=conf_level)
-        lines.append(f"{r['arm']} vs {r['reference']}: {text}")
+        lines.append(f"{name(r['arm'])} vs {name(r['reference'])}: {text}")
     return lines
 
 
 def subgroup_comparison_lines(
-    subgroups: pd.DataFrame, endpoint: str, variable: str, conf_level: float = 0.95, label: str = ""
+    subgroups: pd.DataFrame,
+    endpoint: str,
+    variable: str,
+    conf_level: float = 0.95,
+    label: str = "",
+    ctx: FigureContext | None = None,
 ) -> list[str]:
-    """HR lines of a subgroup split, from ``subgroup_survival.csv`` (Cox Wald p; no log-rank there)."""
+    """HR lines of a subgroup split, from ``subgroup_survival.csv`` (Cox Wald p; no log-rank there);
+    arms and levels by their display names when ``ctx`` is given."""
+    arm = ctx.arm_name if ctx is not None else str
+    level = (lambda v: ctx.level_name(variable, v)) if ctx is not None else str
     rows = subgroups[(subgroups["endpoint"] == endpoint) & (subgroups["variable"] == variable)]
     lines = []
     for _, r in rows.iterrows():
@@ -184,7 +199,9 @@ def subgroup_comparison_lines(
             continue  # no comparison to show: the reference level itself, or an empty group
         text = hr_text(r["hr"], r["hr_lower"], r["hr_upper"], r.get("hr_p"), "p", conf_level)
         if r["contrast"] == "arm":
-            lines.append(f"{r['level']}: {r['group']} vs {r['reference']}, {text}")
+            lines.append(f"{level(r['level'])}: {arm(r['group'])} vs {arm(r['reference'])}, {text}")
+        elif r["contrast"] == "level":
+            lines.append(f"{level(r['group'])} vs {level(r['reference'])}: {text}")
         else:
             lines.append(f"{r['group']} vs {r['reference']}: {text}")
     p_int = rows["interaction_p"].dropna() if "interaction_p" in rows else []
@@ -245,6 +262,7 @@ def count_table(
     kind: str,
     left: float,
     axes_mm: float,
+    names: Mapping[str, str] | None = None,
 ) -> None:
     """A table of counts under the x ticks (number at risk, cumulative events): a bold title, each
     group's name in its colour at the left, each count centred on its tick (``gid`` kind:group)."""
@@ -266,7 +284,7 @@ def count_table(
         axis.text(
             -4.0 / axes_mm,
             i,
-            g,
+            (names or {}).get(g, g),
             transform=axis.get_yaxis_transform(),
             ha="right",
             va="center",
@@ -370,7 +388,7 @@ def plot_km(
     overlays = dict(overlays or {})
     lead = 1 if panel.title else 0
     n_head = lead + len(groups) + len(overlays) + len(panel.comparisons)
-    lay = layout(groups, n_head, width, cumulative_events)
+    lay = layout([panel.name(g) for g in groups], n_head, width, cumulative_events)
     fig, ax_head, ax, ax_risk, ax_cum = lay.fig, lay.ax_head, lay.ax, lay.ax_risk, lay.ax_cum
     fw, left, right, head_left = lay.fw, lay.left, lay.right, lay.head_left
 
@@ -471,7 +489,7 @@ def plot_km(
                 lw=1.2,
             )
         )
-        text = f"{g}: {median_text(*panel.medians[g], conf_level=conf_level)}"
+        text = f"{panel.name(g)}: {median_text(*panel.medians[g], conf_level=conf_level)}"
         ax_head.text(
             handle * 1.3,
             i + 0.5,
@@ -507,7 +525,9 @@ def plot_km(
     axes_mm = fw - left - right
 
     def table(axis, values: dict[str, list[Any]], title: str, kind: str) -> None:
-        count_table(axis, groups, panel.ticks, values, styles, title, kind, left, axes_mm)
+        count_table(
+            axis, groups, panel.ticks, values, styles, title, kind, left, axes_mm, panel.names
+        )
 
     table(ax_risk, panel.at_risk, risk_title, "at_risk")
     if ax_cum is not None:
@@ -520,7 +540,9 @@ def draw_arms(spec: FigureSpec, ctx: FigureContext) -> Figure:
     lines = (
         []
         if ctx.single_arm
-        else arm_comparison_lines(ctx.tables["comparisons"], spec.endpoint, ctx.conf_level)
+        else arm_comparison_lines(
+            ctx.tables["comparisons"], spec.endpoint, ctx.conf_level, ctx.arm_name
+        )
     )
     overlays = {}
     trial = ctx.tables.get("trial_context_curves")  # figures.TRIAL_CONTEXT_CURVES
@@ -536,7 +558,7 @@ def draw_subgroup(spec: FigureSpec, ctx: FigureContext) -> Figure:
     label, _ = ctx.endpoint_text(spec.endpoint)
     sg_label = ctx.subgroup(spec.split).get("label") or spec.split
     lines = subgroup_comparison_lines(
-        ctx.tables["subgroup_survival"], spec.endpoint, spec.split, ctx.conf_level, sg_label
+        ctx.tables["subgroup_survival"], spec.endpoint, spec.split, ctx.conf_level, sg_label, ctx
     )
     return _draw_split(spec, ctx, lines, f"{label} by {sg_label}", f"subgroup {spec.split}")
 
@@ -564,6 +586,7 @@ def _draw_split(
     )
     if not panel.groups or all(len(c) == 0 for c in panel.curves.values()):
         return style.placeholder(f"No Kaplan-Meier estimates of {label} for {what}.", label)
+    panel.names = {g: ctx.group_name(spec.split, g) for g in panel.groups}
     styles = ctx.split_styles(spec.split, spec.endpoint)
     for g in panel.groups:
         styles.setdefault(g, {"color": style.NEUTRAL, "linestyle": "-"})

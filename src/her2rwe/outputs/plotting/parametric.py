@@ -128,7 +128,7 @@ def draw(spec: FigureSpec, ctx: FigureContext) -> Figure:
         ax.set_xlim(0, xmax)
         ax.set_ylim(-0.03, 1.03)
         ax.grid(axis="y", color=style.GRID, lw=0.4)
-        shown = arm if source == REAL_WORLD else f"{arm} (reconstructed)"
+        shown = ctx.arm_name(arm) if source == REAL_WORLD else f"{arm} (reconstructed)"
         ax.set_title(shown, fontsize=6.5, loc="left")
         ax.set_xlabel(km.time_axis_label(origin), fontsize=6.5)
         if col == 0:

@@ -39,8 +39,10 @@ def plot_response(
     width: str = "double",
     min_cell_count: int = 0,
     shown_n: Mapping[str, Any] | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> Figure:
-    """Stacked bars of best overall response per arm (percent of the arm), ORR and CBR marked.
+    """Stacked bars of best overall response per arm (percent of the arm), ORR and CBR marked;
+    the arms by ``names`` (arm -> display name) where given.
 
     With ``min_cell_count`` k > 1, an arm's n of 1..k-1 reads ``<k``, an n that the shareable
     response table hides (``shown_n``: arm -> its cell there) reads as there, and a category whose
@@ -146,11 +148,12 @@ def plot_response(
     ax.set_ylabel("Patients (%)")
     ax.set_xticks(xs)
     n_by_arm = {a: rates.loc[rates["arm"] == a, "n"] for a in arms}
+    shown = {a: (names or {}).get(a, a) for a in arms}
     ax.set_xticklabels(
         [
-            f"{a}\n(n = {shown_count(int(n_by_arm[a].iloc[0]), min_cell_count, (shown_n or {}).get(a))})"
+            f"{shown[a]}\n(n = {shown_count(int(n_by_arm[a].iloc[0]), min_cell_count, (shown_n or {}).get(a))})"
             if len(n_by_arm[a])
-            else a
+            else shown[a]
             for a in arms
         ]
     )
@@ -196,4 +199,5 @@ def draw(spec: FigureSpec, ctx: FigureContext) -> Figure:
         width=ctx.width,
         min_cell_count=ctx.min_cell_count,
         shown_n=shown_counts(ctx.tables.get("response_shown"), "n"),
+        names={a: ctx.arm_name(a) for a in arms},
     )

@@ -85,6 +85,30 @@ class FigureContext:
                 return sg
         return {}
 
+    def arm_name(self, arm: Any) -> str:
+        """An arm as figures print it: its display name (the study's `display`), else its code."""
+        from her2rwe.formatting import LevelLabels
+
+        return LevelLabels.of(self.study).arm(arm)
+
+    def level_name(self, variable: str, level: Any) -> str:
+        """A level of a covariate or subgroup variable as figures print it."""
+        from her2rwe.formatting import LevelLabels
+
+        return LevelLabels.of(self.study).label(variable, level)
+
+    def group_name(self, split: str, group: str) -> str:
+        """A group of survival.csv as figures print it: an arm, a subgroup level, or a level and
+        an arm (``<level>, <arm>`` in a study with arms); a compare group keeps its name."""
+        if split == "arm":
+            return self.arm_name(group)
+        if split == "overall" or self.subgroup(split).get("compare"):
+            return str(group)
+        level, _, arm = str(group).rpartition(", ")
+        if level and arm in self.arms:
+            return f"{self.level_name(split, level)}, {self.arm_name(arm)}"
+        return self.level_name(split, group)
+
     def split_styles(self, split: str, endpoint: str) -> dict[str, dict[str, Any]]:
         """Colour and line style of each group of a split, in display order."""
         from her2rwe.outputs.plotting import style

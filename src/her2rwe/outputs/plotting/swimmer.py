@@ -62,6 +62,7 @@ def plot_swimmer(
     max_patients: int = 40,
     width: str = "double",
     min_cell_count: int = 0,
+    names: Mapping[str, str] | None = None,
 ) -> Figure:
     """Bars of time on the index line (months) with response, progression, death and ongoing."""
     import numpy as np
@@ -116,7 +117,10 @@ def plot_swimmer(
         ax.text(0.5, 0.5, "no patient to show", transform=ax.transAxes, ha="center",
                 va="center", fontsize=6, color=style.NEUTRAL)  # fmt: skip
     total = int(patients["line_months"].notna().sum())
-    handles = [Patch(facecolor=arm_colors.get(a, style.NEUTRAL), label=a) for a in shown_arms]
+    handles = [
+        Patch(facecolor=arm_colors.get(a, style.NEUTRAL), label=(names or {}).get(a, a))
+        for a in shown_arms
+    ]
     handles += [
         Line2D([], [], linestyle="none", marker=s["marker"], color=s["color"], label=s["label"],
                markersize=3.5)
@@ -147,4 +151,5 @@ def draw(spec: FigureSpec, ctx: FigureContext) -> Figure:
         max_patients=int(ctx.figure_settings["swimmer_max_patients"]),
         width=ctx.width,
         min_cell_count=ctx.min_cell_count,
+        names={a: ctx.arm_name(a) for a in ctx.arms},
     )

@@ -42,15 +42,18 @@ def select_terms(ae: pd.DataFrame, max_terms: int = 15) -> list[str]:
     return [str(t) for t in top["term"].head(max_terms)]
 
 
-def _arm_label(ae: pd.DataFrame, arm: str, min_cell_count: int, shown: Any = None) -> str:
-    """``<arm> (n = N)``; N reads ``<k`` when it is 1..k-1, and as the shareable table has it
-    (``shown``) when that hides it."""
+def _arm_label(
+    ae: pd.DataFrame, arm: str, min_cell_count: int, shown: Any = None, name: str | None = None
+) -> str:
+    """``<arm> (n = N)``, the arm by its display ``name`` when given; N reads ``<k`` when it is
+    1..k-1, and as the shareable table has it (``shown``) when that hides it."""
     from her2rwe.outputs.shareable import shown_count
 
+    name = arm if name is None else name
     n = ae.loc[ae["arm"] == arm, "n"]
     if len(n) and n.notna().iloc[0]:
-        return f"{arm} (n = {shown_count(int(n.iloc[0]), min_cell_count, shown)})"
-    return arm
+        return f"{name} (n = {shown_count(int(n.iloc[0]), min_cell_count, shown)})"
+    return name
 
 
 def plot_toxicity(
@@ -62,6 +65,7 @@ def plot_toxicity(
     width: str = "double",
     min_cell_count: int = 0,
     shown_n: Mapping[str, Any] | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> Figure:
     """Grouped bars per term (most frequent on top), one bar per arm, grade >=3 solid, 1-2 light.
 
@@ -74,7 +78,10 @@ def plot_toxicity(
     band = 0.8 / n_arms
     fw = style.WIDTH_MM[width]
     row_mm = max(4.2, 2.6 * n_arms + 1.4)
-    labels = [_arm_label(ae, arm, min_cell_count, (shown_n or {}).get(arm)) for arm in arms]
+    labels = [
+        _arm_label(ae, arm, min_cell_count, (shown_n or {}).get(arm), (names or {}).get(arm))
+        for arm in arms
+    ]
     # legend entries "<arm> (n = N), grade 1-2" at 6 pt: about 1.3 mm a character, plus the patch
     entry_mm = max(len(f"{label}, grade 1-2") for label in labels) * 1.3 + 7.0
     side = width == "double"  # legend right of the bars; at single width above them
@@ -164,4 +171,5 @@ def draw(spec: FigureSpec, ctx: FigureContext) -> Figure:
     return plot_toxicity(
         ae, arms, ctx.colors, width=ctx.width, min_cell_count=ctx.min_cell_count,
         shown_n=shown_counts(ctx.tables.get("adverse_events_shown"), "n"),
+        names={a: ctx.arm_name(a) for a in arms},
     )  # fmt: skip

@@ -35,6 +35,7 @@ def plot_waterfall(
     *,
     width: str = "double",
     min_cell_count: int = 0,
+    names: Mapping[str, str] | None = None,
 ) -> Figure:
     """One panel per arm of best % change bars, coloured by best response (arm names in their
     colours)."""
@@ -65,7 +66,7 @@ def plot_waterfall(
         n_all = int((patients["arm"].astype(str) == arm).sum())
         n = len(rows)
         ax.set_title(
-            f"{arm} (n = {mask_count(n, k)} of {mask_count(n_all, k)})",
+            f"{(names or {}).get(arm, arm)} (n = {mask_count(n, k)} of {mask_count(n_all, k)})",
             fontsize=7,
             color=arm_colors.get(arm, style.NEUTRAL),
         )
@@ -116,4 +117,5 @@ def draw(spec: FigureSpec, ctx: FigureContext) -> Figure:
         ctx.colors,
         width=ctx.width,
         min_cell_count=ctx.min_cell_count,
+        names={a: ctx.arm_name(a) for a in ctx.arms},
     )
