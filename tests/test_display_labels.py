@@ -239,7 +239,7 @@ def test_html_report_shows_labels(study):
 
 
 def test_figures_print_labels(study):
-    from tests.test_figure_text_layout import text_boxes
+    from tests.test_figure_text_layout import layout_problems, text_boxes
 
     block, _, results, other, _, _ = study
     tables = {
@@ -252,9 +252,10 @@ def test_figures_print_labels(study):
         "response": other["response"].frame,
         "adverse_events": other["adverse_events"].frame,
     }
-    texts = {}
+    texts, problems = {}, {}
     for name, fig in figures.draw_study_figures(tables, block):
         texts[name] = " | ".join(t for t, _, _ in text_boxes(fig))
+        problems[name] = layout_problems(fig)  # longer names still fit
         fig.clf()
     for name in ("km_pfs", "km_pfs_grade", "forest_pfs", "response", "toxicity"):
         assert not re.search(r"\b(CTL|TRT)\b", texts[name]), name
@@ -264,6 +265,7 @@ def test_figures_print_labels(study):
     assert "Zeta regimen" in texts["response"]
     assert _in_order(texts["forest_pfs"], ["Well", "Moderate", "Poor"])
     assert "Well, Observation (control): median" in texts["km_pfs_grade"]
+    assert not {name: p for name, p in problems.items() if p}
 
 
 # ------------------------------------------------------------------------------------------------
