@@ -94,6 +94,40 @@ def _days(s: pd.Series) -> np.ndarray:
     return (s.to_numpy(dtype="datetime64[D]") - _EPOCH).astype(np.int64)
 
 
+def _lexsort(keys: Sequence[np.ndarray]) -> np.ndarray:
+    """``np.lexsort(keys)`` for integer keys (the last the primary): when one int64 holds every
+    combination, the keys are packed into one (each shifted to start at 0) and sorted stably, which
+    gives the same order (ties keep the order of the rows) in about half the time."""
+    n = len(keys[0])
+    if n == 0:
+        return np.lexsort(keys)
+    lows = [int(k.min()) for k in keys]
+    spans = [int(k.max()) - low + 1 for k, low in zip(keys, lows, strict=True)]
+    total = 1
+    for span in spans:
+        total *= span
+    if total >= 2**63:
+        return np.lexsort(keys)
+    packed = np.zeros(n, dtype=np.int64)
+    for k, low, span in zip(reversed(keys), reversed(lows), reversed(spans), strict=True):
+        packed = packed * span + (k.astype(np.int64) - low)
+    return np.argsort(packed, kind="stable")
+
+
+_TABLE_LIMIT = 1 << 26  # a presence table of at most 64 MB
+
+
+def _distinct(values: np.ndarray, bound: int, table: bool = False) -> np.ndarray:
+    """``np.unique(values)`` of non-negative integers below ``bound``, through a presence table (a
+    linear pass instead of a sort) when the bound is small enough; with ``table``, that presence
+    table itself (a bool array: ``t[v]`` says whether ``v`` is among the values)."""
+    if bound > _TABLE_LIMIT:
+        return np.unique(values)
+    present = np.zeros(bound, dtype=bool)
+    present[values] = True
+    return present if table else np.flatnonzero(present)
+
+
 def _matches(names: np.ndarray, classes: np.ndarray, what: str) -> np.ndarray:
     """Drugs (by generic name and class) that `what` (a class or a generic name) refers to."""
     if what in CLASSES:
@@ -128,12 +162,12 @@ def _line_reasons(line_id: np.ndarray, end: np.ndarray, n_lines: int, reason) ->
     if not keep.any():
         return out
     rank = reason[keep].map({r: i for i, r in enumerate(REASON_PRIORITY)}).fillna(99).to_numpy()
-    frame = pd.DataFrame(
-        {"line": line_id[keep], "end": end[keep], "rank": rank, "reason": reason[keep].to_numpy()}
-    )
-    frame = frame.sort_values(["line", "end", "rank"], ascending=[True, False, True], kind="stable")
-    first = frame.drop_duplicates("line")
-    out[first["line"].to_numpy()] = first["reason"].to_numpy()
+    # by line, latest end first, then rank; ties keep the order of the rows (a stable sort)
+    lines, reasons = line_id[keep].astype(np.int64), reason[keep].to_numpy()
+    order = _lexsort((rank.astype(np.int64), -end[keep].astype(np.int64), lines))
+    lines = lines[order]
+    first = np.r_[True, lines[1:] != lines[:-1]]
+    out[lines[first]] = reasons[order][first]
     return out
 
 
@@ -163,6 +197,7 @@ def _number_metastatic(
         k: [] for k in ("pat", "ord", "start", "end", "next", "why", "rule", "mask")
     }
     rule_of_next = np.zeros(len(counter), dtype=np.int8)  # 0 first, 1 new_drug, 2 gap
+    n_pairs, n_regs = len(counter) * n_drugs, len(counter) * n_keys  # bounds of the codes below
     while rem.size:
         p, s, e, d, k = pat[rem], start[rem], end[rem], drug[rem], key[rem]
         m = rem.size
@@ -171,10 +206,10 @@ def _number_metastatic(
         seg = np.cumsum(is_first) - 1
         seg_p = p[seg_start]
         in_win = (s - s[seg_start][seg]) <= W
-        pairs = np.unique(np.concatenate([p[in_win] * n_drugs + d[in_win], carried]))
+        pairs = _distinct(np.concatenate([p[in_win] * n_drugs + d[in_win], carried]), n_pairs)
         pair_p, pair_d = pairs // n_drugs, pairs % n_drugs
-        reg_keys = np.unique(pair_p * n_keys + key_by_drug[pair_d])
-        in_reg = np.isin(p * n_keys + k, reg_keys)
+        reg = _distinct(pair_p * n_keys + key_by_drug[pair_d], n_regs, table=True)
+        in_reg = reg[p * n_keys + k] if reg.dtype == bool else np.isin(p * n_keys + k, reg)
         ok_add = np.zeros(m, dtype=bool)
         for add, to in zip(is_add, is_to, strict=True):
             has_to = np.zeros(len(counter), dtype=bool)
@@ -273,7 +308,7 @@ def derive_lines(
 
     met = ~early
     idx = np.flatnonzero(met)
-    order = np.lexsort((end_all[idx], drug_all[idx], start_all[idx], pat_all[idx]))
+    order = _lexsort((end_all[idx], drug_all[idx], start_all[idx], pat_all[idx]))
     idx = idx[order]
     ordinal, ml = _number_metastatic(
         pat_all[idx],

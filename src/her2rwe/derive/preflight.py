@@ -16,7 +16,7 @@ from typing import Any
 from her2rwe.config import ConfigError, load_schema, study_settings, validate_config
 from her2rwe.derive.endpoints import BUILTIN_ENDPOINTS, endpoint_definitions
 from her2rwe.formatting import level_text
-from her2rwe.records.rawtext import CsvStructureError, check_file, records
+from her2rwe.records.rawtext import CsvStructureError, check_file, check_file_header, records
 
 # ------------------------------------------------------------------------------------------------
 # config files: read again, strictly
@@ -167,16 +167,6 @@ def unsafe_output_paths(paths) -> list[str]:
 
 def endpoint_definition_names(study: Mapping[str, Any]) -> set[str]:
     return set(BUILTIN_ENDPOINTS) | set(study["endpoint_definitions"])
-
-
-def _read_header(path: Path) -> list[str]:
-    """The header of a CSV (stripped names; [] for an empty file or a broken first record)."""
-    text = path.read_bytes().decode("utf-8-sig", errors="replace")
-    try:
-        first = next(records(text), None)
-    except CsvStructureError:
-        return []
-    return [] if first is None else [h.strip() for h in first[1]]
 
 
 def _read_header_and_column(path: Path, column: str) -> tuple[list[str], list[str]]:
@@ -336,11 +326,11 @@ def check_records_study(name: str, study: Mapping[str, Any], workdir: str | Path
         if not full.is_file():
             problems.append(f"{key}.{kind}: file not found: {path}")
             continue
-        bad = check_file(full, path)
+        bad, header = check_file_header(full, path)  # one reading of a large file
         if bad:
             problems += [f"{key}.{kind}: {p}" for p in bad]
             continue
-        headers[kind] = _read_header(full)
+        headers[kind] = header
     if problems:
         raise ConfigError(problems)
     derived = set(RECORDS_DERIVED)

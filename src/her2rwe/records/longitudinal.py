@@ -148,7 +148,7 @@ def _duplicates(raw: ingest.RawTable, what: str, key: Iterable[np.ndarray] = ())
     frame = raw.frame
     key = list(key)
     if key:
-        candidates = np.flatnonzero(pd.DataFrame(dict(enumerate(key))).duplicated(keep=False))
+        candidates = np.flatnonzero(_repeated(key))
         dup = np.zeros(len(frame), dtype=bool)
         dup[candidates] = frame.iloc[candidates].duplicated(keep="first").to_numpy()
     else:
@@ -158,6 +158,21 @@ def _duplicates(raw: ingest.RawTable, what: str, key: Iterable[np.ndarray] = ())
         if dup.any()
         else []
     )
+
+
+def _repeated(key: list[np.ndarray]) -> np.ndarray:
+    """``pd.DataFrame(dict(enumerate(key))).duplicated(keep=False)`` for integer columns: the codes
+    of each column's distinct values are combined into one integer per row (mixed radix, one-to-one),
+    which is hashed once."""
+    combined = np.zeros(len(key[0]), dtype=np.int64)
+    size = 1
+    for column in key:
+        codes, uniques = pd.factorize(np.asarray(column, dtype=np.int64))
+        size *= max(len(uniques), 1)
+        if size >= 2**62:  # no single integer holds every combination
+            return pd.DataFrame(dict(enumerate(key))).duplicated(keep=False).to_numpy()
+        combined = combined * max(len(uniques), 1) + codes
+    return pd.Series(combined).duplicated(keep=False).to_numpy()
 
 
 def _unknown_patients(raw: ingest.RawTable, position: np.ndarray | None) -> list[Problem]:
@@ -467,17 +482,25 @@ def _typed_assessments(raw: ingest.RawTable, parsed: Mapping[str, pd.Series]) ->
         {
             "patient_id": f["patient_id"].astype(str),
             "date": parsed["date"],
-            "response": (f["response"] if "response" in f else pd.Series("", index=f.index))
-            .replace("", None)
-            .astype(object),
+            "response": _empty_as(f["response"], None)
+            if "response" in f
+            else pd.Series(None, index=f.index, dtype=object),
         }
     )
-    out["sum_diameters"] = (
-        pd.to_numeric(f["sum_diameters"].replace("", None)).astype(float)
-        if "sum_diameters" in f
-        else np.nan
-    )
+    out["sum_diameters"] = _numbers(f["sum_diameters"]) if "sum_diameters" in f else np.nan
     return out
+
+
+def _numbers(s: pd.Series) -> np.ndarray:
+    """``pd.to_numeric(s.replace("", None)).astype(float)``, parsed once per distinct value. The
+    distinct values (with None when a cell is empty) are the column's own, so pandas infers the same
+    type from them and every cell gets the number it would get on its own."""
+    codes, uniques = pd.factorize(s.to_numpy(dtype=object))
+    empty = np.flatnonzero(np.asarray(uniques, dtype=object) == "")
+    values = np.asarray(uniques, dtype=object).copy()
+    values[empty] = None
+    numbers = pd.to_numeric(pd.Series(values, dtype=object)).astype(float).to_numpy()
+    return numbers[codes] if len(codes) else numbers[:0]
 
 
 def _read(path, name):

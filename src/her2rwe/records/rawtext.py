@@ -272,15 +272,21 @@ def delimiter_problem(header_line: str, n_fields: int, name: str, line: int) -> 
 
 def check_file(path: str | Path, name: str | None = None) -> list[Problem]:
     """File-level problems of a CSV (empty, not text, not UTF-8, wrong delimiter); [] when fine."""
+    return check_file_header(path, name)[0]
+
+
+def check_file_header(path: str | Path, name: str | None = None) -> tuple[list[Problem], list[str]]:
+    """:func:`check_file`'s problems, and the header (stripped names) of a file without any: one
+    reading of the file for both."""
     name = name or str(path)
     try:
         text = decode(Path(path).read_bytes(), name)
     except InputError as exc:
-        return exc.problems
+        return exc.problems, []
     try:
         for line, row in records(text):
             problem = delimiter_problem(",".join(row), len(row), name, line)
-            return [problem] if problem else []
+            return ([problem], []) if problem else ([], [h.strip() for h in row])
     except CsvStructureError as exc:
-        return [Problem(name, exc.line, None, exc.message)]
-    return [Problem(name, None, None, EMPTY)]
+        return [Problem(name, exc.line, None, exc.message)], []
+    return [Problem(name, None, None, EMPTY)], []
