@@ -120,10 +120,15 @@ def load_dictionary(extra: Mapping[str, Any] | None = None) -> DrugDictionary:
     return DrugDictionary(generic, drug_class)
 
 
-def map_exposures(names: pd.Series, dictionary: DrugDictionary) -> tuple[pd.Series, np.ndarray]:
+def map_exposures(
+    names: pd.Series,
+    dictionary: DrugDictionary,
+    factor: tuple[np.ndarray, np.ndarray] | None = None,
+) -> tuple[pd.Series, np.ndarray]:
     """The generic name of every exposure (a combination stays joined by '+'), and a mask of the
-    names that the dictionary does not know."""
-    codes, uniques = pd.factorize(names)
+    names that the dictionary does not know. ``factor``: the names' codes and values when the caller
+    has them (values[codes] == names)."""
+    codes, uniques = pd.factorize(names) if factor is None else factor
     keys = normalise(pd.Series(uniques, dtype=object))
     mapped = np.array([dictionary.generic.get(u) for u in keys], dtype=object)
     generic = pd.Series(mapped[codes] if len(codes) else [], index=names.index, dtype=object)

@@ -36,12 +36,14 @@ def body_start(text: str) -> int:
 
 
 def read_simple(text: str, field_limit: int, keep=None, raw: bytes | None = None):
-    """``(header_line, header, columns, lines)`` of a simple CSV text, else None.
+    """``(header_line, header, columns, lines, factors)`` of a simple CSV text, else None.
 
     ``header`` is the header's fields (unstripped), ``columns`` maps each stripped column name
     (those in ``keep`` when given; every column's cells still decide which rows are empty) to an
-    object array of stripped strings, ``lines`` the 1-based file line of each row kept. ``raw``,
-    the file's bytes that ``text`` decodes, saves encoding the text again.
+    object array of stripped strings, ``lines`` the 1-based file line of each row kept. ``factors``
+    maps the columns built from their distinct values (:func:`_stripped`) to ``(codes, values)``:
+    ``values[codes]`` is the column. ``raw``, the file's bytes that ``text`` decodes, saves
+    encoding the text again.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -97,29 +99,36 @@ def read_simple(text: str, field_limit: int, keep=None, raw: bytes | None = None
     if max(pc.max(pc.binary_length(c)).as_py() or 0 for c in table.columns) >= field_limit:
         return None  # a cell the line-by-line reader refuses (bytes >= characters)
     empty = np.ones(n, dtype=bool)
-    columns = {}
+    columns, factors = {}, {}
     for g, name in zip(generic, names, strict=True):
         wanted = keep is None or name in keep
         if not wanted and not empty.any():
             continue
-        values, blank = _stripped(table.column(g).combine_chunks(), wanted)
+        values, blank, factor = _stripped(table.column(g).combine_chunks(), wanted)
         empty &= blank
         if wanted:
             columns[name] = values
+            if factor is not None:
+                factors[name] = factor
     lines = np.arange(header_line + 1, header_line + 1 + n, dtype=np.int64)
     if empty.any():
         full = ~empty
         columns = {k: v[full] for k, v in columns.items()}
+        factors = {k: (codes[full], uniq) for k, (codes, uniq) in factors.items()}
         lines = lines[full]
-    return header_line, header, columns, lines
+    return header_line, header, columns, lines, factors
 
 
 def _stripped(col, values: bool):
-    """``(cells, blank)``: the cells of a pyarrow string array stripped with ``str.strip`` (an
-    object array; None unless ``values``) and which of them are empty.
+    """``(cells, blank, factor)``: the cells of a pyarrow string array stripped with ``str.strip``
+    (an object array; None unless ``values``), which of them are empty, and for a column built
+    from its distinct values ``(codes, values)`` (else None).
 
     A column whose values repeat is built from its distinct values, so its rows share one string
-    object per value (a million yes/no flags hold two strings, not a million)."""
+    object per value (a million yes/no flags hold two strings, not a million), and the checks work
+    on those values through the codes instead of hashing the column again. Two cells that differ
+    only in surrounding spaces keep two codes with equal values (each check maps values one by
+    one)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -131,19 +140,21 @@ def _stripped(col, values: bool):
         encoded = pc.dictionary_encode(col)
         uniq = encoded.dictionary.to_numpy(zero_copy_only=False)
         uniq = np.array([v.strip() for v in uniq], dtype=object)
-        codes = encoded.indices.to_numpy(zero_copy_only=False)
-        return (uniq[codes] if values else None), (uniq == "")[codes]
+        codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.intp)
+        if not values:
+            return None, (uniq == "")[codes], None
+        return uniq[codes], (uniq == "")[codes], (codes, uniq)
     strip = np.flatnonzero(pc.match_substring_regex(col, _MAY_STRIP).to_numpy(False))
     blank = pc.equal(pc.binary_length(col), 0).to_numpy(False)
     if not values:
         for k, cell in enumerate(col.take(pa.array(strip, type=pa.int64())).to_pylist()):
             blank[strip[k]] = cell.strip() == ""
-        return None, blank
+        return None, blank, None
     cells = col.to_numpy(zero_copy_only=False).astype(object, copy=False)
     for i in strip:
         cells[i] = cells[i].strip()
         blank[i] = cells[i] == ""
-    return cells, blank
+    return cells, blank, None
 
 
 def _ascii_pattern(pattern: str) -> str:

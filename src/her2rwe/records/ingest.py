@@ -58,6 +58,18 @@ class RawTable:
     header_line: int
     lines: np.ndarray  # 1-based CSV line of each data row
     dropped: list[str] = field(default_factory=list)  # columns dropped unread (``keep``)
+    # column -> (codes, values) with values[codes] == the column, where the reader built the column
+    # from its distinct values (fastread); rows are never dropped from a RawTable after reading
+    factors: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+    def factorized(self, column: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(codes, values)`` of a column, ``values[codes]`` equal to its cells: the reader's own
+        codes where it has them, else ``pd.factorize``. The values need not be distinct, so use
+        them only for what depends on each value alone."""
+        if column in self.factors and len(self.factors[column][0]) == len(self.frame):
+            return self.factors[column]
+        codes, values = pd.factorize(self.frame[column].to_numpy(dtype=object))
+        return codes, np.asarray(values, dtype=object)
 
     def line_of(self, index: Any) -> int | None:
         if index is None or (isinstance(index, float) and np.isnan(index)):
@@ -102,11 +114,11 @@ def read_raw_csv(
     keep = None if keep is None else set(keep)
     fast = read_simple(text, FIELD_LIMIT, keep, raw)
     if fast is not None:
-        header_line, header, columns, lines = fast
+        header_line, header, columns, lines, factors = fast
         names = [h.strip() for h in header]
         frame = pd.DataFrame(columns, columns=[c for c in names if c in columns], copy=False)
         dropped = [c for c in names if c not in columns]
-        return RawTable(name, frame, header_line, lines, dropped)
+        return RawTable(name, frame, header_line, lines, dropped, factors)
     del raw
     return _read_lines(text, name, keep)
 

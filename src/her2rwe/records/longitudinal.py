@@ -102,10 +102,11 @@ def _problems(raw: ingest.RawTable, mask, column: str, message: str, show: bool 
     ]
 
 
-def _dates(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
+def _dates(s: pd.Series, factor: tuple[np.ndarray, np.ndarray]) -> tuple[pd.Series, np.ndarray]:
     """Parsed dates (NaT where empty or invalid) and a mask of invalid non-empty cells; the
-    distinct values are parsed once (a million rows hold a few thousand dates)."""
-    codes, uniques = pd.factorize(s)
+    distinct values are parsed once (a million rows hold a few thousand dates). ``factor``: the
+    column's ``(codes, values)`` (:meth:`ingest.RawTable.factorized`)."""
+    codes, uniques = factor
     u = pd.Series(uniques, dtype=object)
     ok = u.str.fullmatch(ISO_DATE).fillna(False).to_numpy(dtype=bool)
     parsed_u = pd.to_datetime(u.where(ok), format="%Y-%m-%d", errors="coerce").to_numpy()
@@ -114,9 +115,10 @@ def _dates(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return parsed.astype("datetime64[ns]"), bad_u[codes] if len(codes) else bad_u[:0]
 
 
-def _isin(s: pd.Series, allowed) -> np.ndarray:
-    """Membership per row through the distinct values."""
-    codes, uniques = pd.factorize(s)
+def _isin(factor: tuple[np.ndarray, np.ndarray], allowed) -> np.ndarray:
+    """Membership per row through the distinct values (``factor``: the column's codes and values,
+    :meth:`ingest.RawTable.factorized`)."""
+    codes, uniques = factor
     return np.isin(np.asarray(uniques, dtype=object), list(allowed))[codes]
 
 
@@ -132,13 +134,13 @@ def _date_checks(raw, col, required, parsed_out) -> list[Problem]:
     if col not in raw.frame.columns:
         return []
     s = raw.frame[col]
-    parsed, bad = _dates(s)
+    parsed, bad = _dates(s, raw.factorized(col))
     parsed_out[col] = parsed
     problems = _problems(
         raw, bad, col, "expected an ISO date YYYY-MM-DD" + ("" if required else " or empty")
     )
     if required:
-        problems += _problems(raw, (s == "").to_numpy(), col, "expected a date (required)", False)
+        problems += _problems(raw, _blank(s), col, "expected a date (required)", False)
     return problems
 
 
@@ -179,21 +181,31 @@ def _unknown_patients(raw: ingest.RawTable, position: np.ndarray | None) -> list
     """``position``: each row's patient in the patient table (:func:`_positions`), -1 unknown."""
     if position is None or "patient_id" not in raw.frame:
         return []
-    ids = raw.frame["patient_id"]
+    blank = _blank(raw.frame["patient_id"])
     return _problems(
         raw,
-        (position < 0) & (ids != "").to_numpy(),
+        (position < 0) & ~blank,
         "patient_id",
         "patient is not in the patients file",
         False,
-    ) + _problems(raw, (ids == "").to_numpy(), "patient_id", "expected a patient ID", False)
+    ) + _problems(raw, blank, "patient_id", "expected a patient ID", False)
 
 
-def _positions(ids: pd.Series, patients: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+def _blank(s: pd.Series) -> np.ndarray:
+    """``(s == "").to_numpy()`` for a column of a raw table (:func:`ingest.filled`)."""
+    return ~ingest.filled(s).to_numpy()
+
+
+def _positions(
+    factor: tuple[np.ndarray, np.ndarray], patients: pd.DataFrame
+) -> tuple[np.ndarray, pd.DataFrame]:
     """Each row's position in the patient table (its first row of a repeated ID), -1 for a patient
-    not in it; and that table without repeated IDs. Looked up once per file."""
+    not in it; and that table without repeated IDs. ``factor``: the patient_id column's codes and
+    values (:meth:`ingest.RawTable.factorized`); each value is looked up once."""
     first = patients.drop_duplicates("patient_id")
-    return pd.Index(first["patient_id"]).get_indexer(ids.to_numpy()), first
+    codes, values = factor
+    found = pd.Index(first["patient_id"]).get_indexer(np.asarray(values, dtype=object))
+    return (found[codes] if len(codes) else np.zeros(0, dtype=np.intp)), first
 
 
 def _key(found, parsed: Mapping[str, pd.Series], date: str) -> list[np.ndarray]:
@@ -273,7 +285,7 @@ def _common_problems(raw, kind, contract, patients, allowlist):
     problems = flagged + _missing_columns(raw, kind)
     found = None
     if patients is not None and "patient_id" in raw.frame:
-        found = _positions(raw.frame["patient_id"], patients)
+        found = _positions(raw.factorized("patient_id"), patients)
     problems += _unknown_patients(raw, None if found is None else found[0])
     return flagged, notes, problems, found
 
@@ -297,10 +309,10 @@ def treatment_problems(
         bad = (parsed["end_date"] < parsed["start_date"]).to_numpy()
         problems += _problems(raw, bad, "end_date", "end date before the start date")
     if "setting" in f:
-        bad = ~_isin(f["setting"], ("", *SETTINGS))
+        bad = ~_isin(raw.factorized("setting"), ("", *SETTINGS))
         problems += _problems(raw, bad, "setting", "expected early, metastatic or empty")
     if "discontinuation_reason" in f:
-        bad = ~_isin(f["discontinuation_reason"], ("", *DISCONTINUATION_REASONS))
+        bad = ~_isin(raw.factorized("discontinuation_reason"), ("", *DISCONTINUATION_REASONS))
         problems += _problems(
             raw,
             bad,
@@ -315,11 +327,10 @@ def treatment_problems(
             raw, bad, "line", "expected a line number 1, 2, ... (empty only for early-setting rows)"
         )
     if "drug" in f:
-        problems += _problems(
-            raw, (f["drug"] == "").to_numpy(), "drug", "expected a drug name", False
-        )
-        parsed["generic"], unknown = map_exposures(f["drug"], dictionary)
-        unknown &= (f["drug"] != "").to_numpy()
+        blank = _blank(f["drug"])
+        problems += _problems(raw, blank, "drug", "expected a drug name", False)
+        parsed["generic"], unknown = map_exposures(f["drug"], dictionary, raw.factorized("drug"))
+        unknown &= ~blank
         if unknown.any():
             names = sorted(set(f["drug"].to_numpy()[unknown]))
             first = int(raw.lines[np.flatnonzero(unknown)[0]])
@@ -382,12 +393,12 @@ def assessment_problems(
     parsed: dict[str, pd.Series] = {}
     problems += _date_checks(raw, "date", True, parsed)
     if "response" in f:
-        bad = ~_isin(f["response"], ("", *RESPONSES))
+        bad = ~_isin(raw.factorized("response"), ("", *RESPONSES))
         problems += _problems(
             raw, bad, "response", "expected CR, PR, SD, PD, NE or empty (baseline)"
         )
     if "sum_diameters" in f:
-        codes, uniques = pd.factorize(f["sum_diameters"])
+        codes, uniques = raw.factorized("sum_diameters")
         u = pd.Series(uniques, dtype=object)
         num = pd.to_numeric(u.where(u.str.fullmatch(ingest.NUMBER).fillna(False)), errors="coerce")
         bad = ((u != "").to_numpy() & ~(num >= 0).to_numpy())[codes]
@@ -487,15 +498,18 @@ def _typed_assessments(raw: ingest.RawTable, parsed: Mapping[str, pd.Series]) ->
             else pd.Series(None, index=f.index, dtype=object),
         }
     )
-    out["sum_diameters"] = _numbers(f["sum_diameters"]) if "sum_diameters" in f else np.nan
+    out["sum_diameters"] = (
+        _numbers(raw.factorized("sum_diameters")) if "sum_diameters" in f else np.nan
+    )
     return out
 
 
-def _numbers(s: pd.Series) -> np.ndarray:
-    """``pd.to_numeric(s.replace("", None)).astype(float)``, parsed once per distinct value. The
-    distinct values (with None when a cell is empty) are the column's own, so pandas infers the same
-    type from them and every cell gets the number it would get on its own."""
-    codes, uniques = pd.factorize(s.to_numpy(dtype=object))
+def _numbers(factor: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """``pd.to_numeric(s.replace("", None)).astype(float)`` of a column ``s`` given as its codes and
+    values (:meth:`ingest.RawTable.factorized`), parsed once per value. The values (with None for
+    the empty cells) are the column's own, so pandas infers the same type from them and every cell
+    gets the number it would get on its own."""
+    codes, uniques = factor
     empty = np.flatnonzero(np.asarray(uniques, dtype=object) == "")
     values = np.asarray(uniques, dtype=object).copy()
     values[empty] = None
