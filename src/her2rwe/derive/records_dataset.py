@@ -165,7 +165,10 @@ def index_cohort(
     months = (tdm1["end_date"] - tdm1["start_date"]).dt.days / days_per_month
     benefit = months >= index_rule["benefit_months"]
     if assessments is not None and len(assessments):
-        a = assessments.merge(tdm1[["patient_id", "start_date", "end_date"]], on="patient_id")
+        # each T-DM1 patient's assessments beside that line's dates (only who qualifies is kept)
+        a = _with_cohort(
+            assessments, pd.Index(tdm1["patient_id"]), tdm1[["start_date", "end_date"]]
+        )
         good = a[
             (a["date"] > a["start_date"])
             & (a["date"] <= a["end_date"])
