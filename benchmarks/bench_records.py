@@ -25,7 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_workflow import commit, publish  # noqa: E402
+from bench_workflow import COMPILED, commit, compile_package, publish  # noqa: E402
 
 SECTION = "## Records to analysis dataset"
 CONFIG = """studies:
@@ -99,6 +99,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--write-doc", type=Path)
     args = parser.parse_args()
+    compile_package()
     times, cpus, peaks, loads = [], [], [], []
     with tempfile.TemporaryDirectory(prefix="her2rwe-records-bench-") as tmp:
         project = Path(tmp)
@@ -121,6 +122,8 @@ A records study from CSV to analysis dataset: {args.patients:,} synthetic patien
 `snakemake --cores 2 results/bench/analysis_dataset.parquet` (validation, lines of therapy for every
 patient, index selection, endpoints), from a fresh results folder. Median of {args.repeat} runs;
 CPU time of snakemake and all its jobs; peak resident memory of the largest process.
+
+{COMPILED}
 
 Machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}. Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC at commit {commit()}.
 
