@@ -21,6 +21,18 @@ sets <- list(colon = colon2, lung = lung2, gbsg = gbsg2)
 risk_every <- c(colon = 12, lung = 6, gbsg = 12)
 reference_arm <- c(colon = "Obs", lung = "male", gbsg = "no_hormon")
 for (nm in names(sets)) wcsv(sets[[nm]], paste0("trial_context_data_", nm, ".csv"))
+# harder cases for the parametric fits only: lung in days (another time unit), lung censored at
+# 6 months (heavy censoring), the first 12 men of lung (tiny n), and a simulated Weibull sample
+# (shape 1.5, a generalised gamma near Q = 1; labelled simulated, not a trial)
+set.seed(18)
+sim_t <- rweibull(300, shape = 1.5, scale = 20); sim_c <- runif(300, 5, 60)
+extra <- list(
+  lung_days = transform(lung2, time = time * days_per_month),
+  lung_cens6 = transform(lung2, event = as.integer(event == 1 & time <= 6), time = pmin(time, 6)),
+  lung_tiny = head(lung2[lung2$arm == "male", ], 12),
+  weibull_sim = data.frame(time = pmin(sim_t, sim_c), event = as.integer(sim_t <= sim_c),
+    arm = "simulated"))
+for (nm in names(extra)) wcsv(extra[[nm]], paste0("trial_context_data_", nm, ".csv"))
 
 # ---- digitiser-like inputs: one point per 0.5 months, as a reader clicking along the curve makes
 # them: in each half month (g - 0.5, g] with a drop, the corner of its last drop (time of that drop,
@@ -66,7 +78,9 @@ for (nm in names(sets)) {
 wcsv(do.call(rbind, hr), "trial_context_cox.csv")
 
 # ---- parametric models per arm: survreg parameters, log-likelihood, mean and restricted mean ----
-horizon <- c(colon = 120, lung = 36, gbsg = 120)
+horizon <- c(colon = 120, lung = 36, gbsg = 120, lung_days = 36 * days_per_month, lung_cens6 = 12,
+  lung_tiny = 36, weibull_sim = 60)
+all_sets <- c(sets, extra)
 surv_fun <- function(dist, mu, sigma) switch(dist,
   exponential = function(t) exp(-t / exp(mu)),
   weibull = function(t) pweibull(t, shape = 1 / sigma, scale = exp(mu), lower.tail = FALSE),
@@ -78,8 +92,8 @@ mean_of <- function(dist, mu, sigma) switch(dist,
   lognormal = exp(mu + sigma^2 / 2),
   loglogistic = if (sigma < 1) exp(mu) * pi * sigma / sin(pi * sigma) else Inf)
 par <- list()
-for (nm in names(sets)) {
-  d <- sets[[nm]]
+for (nm in names(all_sets)) {
+  d <- all_sets[[nm]]
   for (a in sort(unique(d$arm))) {
     dd <- d[d$arm == a, ]
     for (dist in c("exponential", "weibull", "lognormal", "loglogistic")) {
@@ -103,7 +117,10 @@ wcsv(p, "trial_context_survreg.csv")
 # survreg has no generalised gamma, so its log-likelihood is written out here: with
 # w = (log t - mu) / sigma, k = 1 / Q^2 and x = k exp(Q w), x follows a Gamma(k, 1) law, so
 # log f(t) = k log x - x + log|Q| - lgamma(k) - log sigma - log t and
-# S(t) = P(X > x) for Q > 0, P(X < x) for Q < 0. Maximised with nlminb, then polished by BFGS.
+# S(t) = P(X > x) for Q > 0, P(X < x) for Q < 0. Maximised with nlminb, then polished by BFGS and
+# by Newton steps on a numerical gradient (central differences, Richardson-extrapolated) and Hessian
+# (optimHess), so that the optimum is known to about 1e-9; max_gradient is the gradient's largest
+# component there. The restricted mean by integrate() of S, as for the survreg families.
 gg_loglik <- function(par, time, event) {
   mu <- par[1]; sigma <- exp(par[2]); q <- par[3]
   if (abs(q) < 1e-4) return(-1e10)  # the log-normal limit; not needed by these data
@@ -114,9 +131,26 @@ gg_loglik <- function(par, time, event) {
   logs <- pgamma(x, k, lower.tail = q < 0, log.p = TRUE)
   sum(ifelse(event == 1, logf, logs))
 }
+num_grad <- function(f, p, h = 1e-4) vapply(seq_along(p), function(i) {
+  e <- replace(numeric(length(p)), i, 1)
+  diff_at <- function(hh) (f(p + hh * e) - f(p - hh * e)) / (2 * hh)
+  (4 * diff_at(h / 2) - diff_at(h)) / 3
+}, numeric(1))
+polish <- function(f, p) {
+  for (i in 1:50) {
+    step <- solve(optimHess(p, f, function(x) num_grad(f, x)), num_grad(f, p))
+    p <- p - step
+    if (max(abs(step)) < 1e-12) break
+  }
+  p
+}
+gg_surv <- function(mu, sigma, q) function(t) {
+  x <- exp(q * (log(t) - mu) / sigma) / q^2
+  pgamma(x, 1 / q^2, lower.tail = q < 0)
+}
 gg <- list()
-for (nm in c("lung", "gbsg")) {
-  d <- sets[[nm]]
+for (nm in c("lung", "gbsg", names(extra))) {
+  d <- all_sets[[nm]]
   for (a in sort(unique(d$arm))) {
     dd <- d[d$arm == a, ]
     wb <- survreg(Surv(time, event) ~ 1, data = dd, dist = "weibull")
@@ -128,8 +162,11 @@ for (nm in c("lung", "gbsg")) {
       if (is.null(best) || f1$objective < best$objective) best <- f1
     }
     f2 <- optim(best$par, nll, method = "BFGS", control = list(reltol = 1e-16, maxit = 10000, ndeps = rep(1e-6, 3)))
-    gg[[length(gg) + 1]] <- data.frame(dataset = nm, arm = a, mu = f2$par[1], sigma = exp(f2$par[2]),
-      q = f2$par[3], loglik = -f2$value, convergence = f2$convergence)
+    p <- polish(nll, f2$par)
+    rmst <- integrate(gg_surv(p[1], exp(p[2]), p[3]), 0, horizon[[nm]], rel.tol = 1e-12)$value
+    gg[[length(gg) + 1]] <- data.frame(dataset = nm, arm = a, mu = p[1], sigma = exp(p[2]),
+      q = p[3], loglik = -nll(p), convergence = f2$convergence,
+      max_gradient = max(abs(num_grad(nll, p))), horizon = horizon[[nm]], rmst = rmst)
   }
 }
 wcsv(do.call(rbind, gg), "trial_context_gengamma.csv")

@@ -532,7 +532,7 @@ def format_parametric(table: pd.DataFrame, study: Mapping[str, Any]) -> str:
         ],
         title="Parametric survival models",
         footnotes=[
-            "Maximum likelihood (lifelines), parameters as R survreg (log T = mu + sigma W); BIC with n = patients. "
+            "Maximum likelihood (Newton's method), parameters as R survreg (log T = mu + sigma W); BIC with n = patients. "
             "Mean: area under the whole fitted curve; RMST: area up to the horizon.",
             "Extrapolation beyond the follow-up of the data rests on the model alone.",
             "Synthetic data." if study_settings(study)["synthetic"] else "",
