@@ -207,14 +207,15 @@ def _terms(distribution: str, z: np.ndarray, event: np.ndarray, q: float | None)
         ez = np.exp(z)
         value = np.where(event, z - ez, -ez)
         return value, np.where(event, 1.0 - ez, -ez), -ez
+    censored = ~event  # log S and the hazard only where needed: the costly functions
     if distribution == "lognormal":
+        value, d1, d2 = -0.5 * z * z - HALF_LOG_2PI, -z, np.full(len(z), -1.0)
+        zc = z[censored]
         with np.errstate(divide="ignore"):
-            log_s = special.log_ndtr(-z)
-        log_f = -0.5 * z * z - HALF_LOG_2PI
-        hazard = np.exp(log_f - log_s)  # d log S / dz = -hazard
-        d1 = np.where(event, -z, -hazard)
-        d2 = np.where(event, -1.0, -hazard * (hazard - z))
-        return np.where(event, log_f, log_s), d1, d2
+            log_s = special.log_ndtr(-zc)
+        hazard = np.exp(value[censored] - log_s)  # d log S / dz = -hazard
+        value[censored], d1[censored], d2[censored] = log_s, -hazard, -hazard * (hazard - zc)
+        return value, d1, d2
     if distribution == "loglogistic":
         p = special.expit(z)
         pq = p * special.expit(-z)
@@ -232,12 +233,15 @@ def _terms(distribution: str, z: np.ndarray, event: np.ndarray, q: float | None)
     em1 = np.expm1(u)
     log_f = _stirling_rest(k) - k * (em1 - u) + math.log(abs(q))
     x = k * np.exp(u)  # not k (em1 + 1): x must keep its digits where u is far below 0
+    d1, d2 = -em1 / q, -q * q * x  # events: d2 = -exp(u)
+    xc = x[censored]
     with np.errstate(divide="ignore"):
-        log_s = np.log(special.gammaincc(k, x) if q > 0 else special.gammainc(k, x))
-    hazard = np.exp(log_f - log_s)
-    d1 = np.where(event, -em1 / q, -hazard)
-    d2 = np.where(event, -q * q * x, -hazard * (q * (k - x) + hazard))  # events: -exp(u)
-    return np.where(event, log_f, log_s), d1, d2
+        log_s = np.log(special.gammaincc(k, xc) if q > 0 else special.gammainc(k, xc))
+    hazard = np.exp(log_f[censored] - log_s)
+    value = log_f.copy()
+    value[censored], d1[censored] = log_s, -hazard
+    d2[censored] = -hazard * (q * (k - xc) + hazard)
+    return value, d1, d2
 
 
 class _Likelihood:
