@@ -94,6 +94,18 @@ def markdown_table(
     return "\n".join(lines) + "\n"
 
 
+# RECIST 1.1 best-overall-response categories as they print, in reporting order; kept in the core
+# (no pandas) so the figure registry, read when the workflow is parsed, stays light
+RESPONSE_LABELS = {
+    "CR": "Complete response",
+    "PR": "Partial response",
+    "SD": "Stable disease",
+    "PD": "Progressive disease",
+    "NE": "Not evaluable",
+    "missing": "Missing",
+}
+
+
 CI_METHOD_TEXT = {
     "log-log": "log-log transformed (Brookmeyer-Crowley, as SAS PROC LIFETEST)",
     "log": "log transformed (as R survfit's default)",

@@ -30,14 +30,6 @@ from her2rwe.stats import proportions
 # the RECIST 1.1 best responses of the input contract
 RESPONSES = list(ingest.RESPONSES)
 # row labels of the best-response distribution, in table order (RECIST 1.1 terms)
-RESPONSE_LABELS = {
-    "CR": "Complete response",
-    "PR": "Partial response",
-    "SD": "Stable disease",
-    "PD": "Progressive disease",
-    "NE": "Not evaluable",
-    "missing": "Missing",
-}
 RATES = ["orr", "cbr", "dcr"]
 RATE_LABELS = {"orr": "ORR", "cbr": "CBR", "dcr": "DCR"}
 DENOMINATORS = {

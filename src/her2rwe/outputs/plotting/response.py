@@ -11,7 +11,7 @@ import textwrap
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from her2rwe.analyses.response import RESPONSE_LABELS as LABELS
+from her2rwe.formatting import RESPONSE_LABELS as LABELS
 from her2rwe.formatting import fmt_ci, fmt_num, is_missing
 from her2rwe.outputs.plotting import style
 

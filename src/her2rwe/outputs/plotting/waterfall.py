@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from her2rwe.analyses.response import RESPONSE_LABELS as LABELS
+from her2rwe.formatting import RESPONSE_LABELS as LABELS
 from her2rwe.outputs.plotting import style
 
 if TYPE_CHECKING:  # pragma: no cover
