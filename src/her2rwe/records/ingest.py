@@ -193,6 +193,12 @@ def _pa():
     return pa
 
 
+def _check(fn, error: str):
+    """A pandera check over every cell: the cells of a raw table are never null, so pandera's
+    null scan of the column before and after each check (``ignore_na``) is skipped."""
+    return _pa().Check(fn, error=error, ignore_na=False)
+
+
 def _matches(s: pd.Series, pattern: str) -> pd.Series:
     """Which cells match ``pattern`` in full (vectorised, :func:`fastread.fullmatch`)."""
     return pd.Series(fullmatch(s, pattern), index=s.index)
@@ -223,10 +229,28 @@ def _valid_date(s: pd.Series) -> pd.Series:
     return empty | (ok & parsed.notna())
 
 
+def _number_cells(s: pd.Series) -> np.ndarray:
+    """The cells of ``s`` that are numbers (:data:`NUMBER`, in full) as floats, NaN elsewhere.
+
+    pyarrow's string-to-float cast, which rounds correctly like ``pd.to_numeric``; a number too
+    large for a float becomes +-inf here where ``pd.to_numeric`` gives NaN, and both fail a bound."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    out = np.full(len(s), np.nan)
+    idx = np.flatnonzero(_matches(s, NUMBER).to_numpy())
+    if len(idx):
+        cells = pa.array(s.to_numpy(dtype=object)[idx], type=pa.string())
+        out[idx] = pc.cast(cells, pa.float64()).to_numpy(zero_copy_only=False)
+    return out
+
+
 def _bounded_number(upper: float):
     def check(s: pd.Series) -> pd.Series:
-        num = pd.to_numeric(s.where(_matches(s, NUMBER)), errors="coerce")
-        return _empty(s) | (num.notna() & (num >= 0) & (num <= upper))
+        num = _number_cells(s)
+        with np.errstate(invalid="ignore"):
+            ok = (num >= 0) & (num <= upper)  # False for NaN
+        return _empty(s) | pd.Series(ok, index=s.index)
 
     return check
 
@@ -255,12 +279,12 @@ def cohort_schema(
         "patient_id": pa.Column(
             TEXT,
             nullable=True,
-            checks=[pa.Check(filled, error="expected a non-empty pseudonymous patient ID")],
+            checks=[_check(filled, error="expected a non-empty pseudonymous patient ID")],
             unique=True,
             report_duplicates="exclude_first",
         ),
         arm_column: pa.Column(
-            TEXT, nullable=True, checks=[pa.Check(filled, error="expected the treatment arm")]
+            TEXT, nullable=True, checks=[_check(filled, error="expected the treatment arm")]
         ),
     }
     date_cols = (
@@ -270,9 +294,9 @@ def cohort_schema(
         | {c for c in required_columns if c.endswith("_date")}
     )
     for col in sorted(date_cols):
-        checks = [pa.Check(_valid_date, error="expected an ISO date YYYY-MM-DD or empty")]
+        checks = [_check(_valid_date, error="expected an ISO date YYYY-MM-DD or empty")]
         if col in required_dates:
-            checks.insert(0, pa.Check(filled, error="expected a date (required)"))
+            checks.insert(0, _check(filled, error="expected a date (required)"))
         spec[col] = pa.Column(
             TEXT, nullable=True, checks=checks, required=col in required_dates | required_columns
         )
@@ -283,18 +307,18 @@ def cohort_schema(
     for col in columns:
         if col.endswith("_months"):
             checks = [
-                pa.Check(
+                _check(
                     _bounded_number(MAX_MONTHS),
                     error=f"expected a number of months >= 0 and <= {MAX_MONTHS:g} (100 years)",
                 )
             ]
             if col[: -len("_months")] in duration_endpoints | status_endpoints:
-                checks.insert(0, pa.Check(filled, error="expected a duration (required)"))
+                checks.insert(0, _check(filled, error="expected a duration (required)"))
             spec[col] = pa.Column(TEXT, nullable=True, checks=checks)
         elif col.endswith("_event"):
-            checks = [pa.Check(_blank_or(r"[01]"), error="expected an event flag 0 or 1")]
+            checks = [_check(_blank_or(r"[01]"), error="expected an event flag 0 or 1")]
             if col[: -len("_event")] in duration_endpoints:
-                checks.insert(0, pa.Check(filled, error="expected an event flag (required)"))
+                checks.insert(0, _check(filled, error="expected an event flag (required)"))
             spec[col] = pa.Column(TEXT, nullable=True, checks=checks)
     for ep in sorted(duration_endpoints):
         spec.setdefault(f"{ep}_months", pa.Column(TEXT, nullable=True))
@@ -305,7 +329,7 @@ def cohort_schema(
             TEXT,
             nullable=True,
             checks=[
-                pa.Check(
+                _check(
                     lambda s: _matches(s, "[012]"),
                     error="expected a competing-risks status 0 (censored), 1 (event) or 2 "
                     "(competing event)",
@@ -317,9 +341,7 @@ def cohort_schema(
             TEXT,
             nullable=True,
             checks=[
-                pa.Check(
-                    _blank_or("|".join(RESPONSES)), error="expected CR, PR, SD, PD, NE or empty"
-                )
+                _check(_blank_or("|".join(RESPONSES)), error="expected CR, PR, SD, PD, NE or empty")
             ],
         )
     if "sd_weeks" in columns:
@@ -327,7 +349,7 @@ def cohort_schema(
             TEXT,
             nullable=True,
             checks=[
-                pa.Check(
+                _check(
                     _bounded_number(MAX_WEEKS),
                     error=f"expected weeks >= 0 and <= {MAX_WEEKS:g} (100 years) or empty",
                 )
@@ -341,18 +363,18 @@ def adverse_event_schema():
     return pa.DataFrameSchema(
         {
             "patient_id": pa.Column(
-                TEXT, nullable=True, checks=[pa.Check(filled, error="expected a patient ID")]
+                TEXT, nullable=True, checks=[_check(filled, error="expected a patient ID")]
             ),
             "term": pa.Column(
                 TEXT,
                 nullable=True,
-                checks=[pa.Check(filled, error="expected an adverse-event term")],
+                checks=[_check(filled, error="expected an adverse-event term")],
             ),
             "grade": pa.Column(
                 TEXT,
                 nullable=True,
                 checks=[
-                    pa.Check(lambda s: s.isin(list("12345")), error="expected a CTCAE grade 1-5")
+                    _check(lambda s: s.isin(list("12345")), error="expected a CTCAE grade 1-5")
                 ],
             ),
             "category": pa.Column(TEXT, nullable=True, required=False),
