@@ -29,6 +29,7 @@ from her2rwe.outputs.report import parse_markdown_tables
 from her2rwe.outputs.study_tables import summarize_study_tables
 
 ARMS = {"CTL": "Observation (control)", "TRT": "Zeta regimen"}
+LONG = {"CTL": "Observation with best supportive care (control)", "TRT": "Zeta regimen"}
 GRADES = {1: "Well", 2: "Moderate", 3: "Poor"}  # sorted labels would read Moderate, Poor, Well
 NOTE = "# SYNTHETIC DATA: a test cohort for display labels; no row describes a real patient.\n"
 
@@ -307,3 +308,26 @@ def test_preflight_names_every_problem_at_once(tmp_path):
 def test_schema_refuses_an_empty_label(tmp_path):
     with pytest.raises(ConfigError, match=r"display\.grade\.1: '' should be non-empty"):
         validate_config({"studies": {"s": _block(display={"grade": {1: ""}})}})
+
+
+def test_long_names_keep_the_figures_text_on_the_canvas(study):
+    from tests.test_figure_text_layout import layout_problems
+
+    block, _, results, other, _, _ = study
+    long = validate_config({"studies": {"s": _block(display={"arm": LONG})}})["studies"]["s"]
+    tables = {
+        "km_curves": results.km_curves,
+        "risk_table": results.risk_table,
+        "survival": results.survival,
+        "comparisons": results.comparisons,
+        "subgroup_survival": results.subgroup_survival,
+        "best_response": other["best_response"].frame,
+        "response": other["response"].frame,
+        "adverse_events": other["adverse_events"].frame,
+    }
+    bad = {}
+    for name, fig in figures.draw_study_figures(tables, long, ["km_pfs", "response", "toxicity"]):
+        if problems := layout_problems(fig):
+            bad[name] = problems[:3]
+        fig.clf()
+    assert not bad

@@ -166,7 +166,8 @@ def plot_cif(
 
     arms = panel.arms
     n_head = 1 + len(panel.header) + len(panel.comparisons)
-    lay = layout([panel.names.get(a, a) for a in arms], n_head, width, False)
+    head = [f"{event_label}, {line}" for line in panel.header] + list(panel.comparisons)
+    lay = layout([panel.names.get(a, a) for a in arms], n_head, width, False, max(map(len, head)))
     fig, ax_head, ax, ax_risk = lay.fig, lay.ax_head, lay.ax, lay.ax_risk
     fw, left, right, head_left = lay.fw, lay.left, lay.right, lay.head_left
 

@@ -320,8 +320,11 @@ class Layout:
     head_left: float
 
 
-def layout(groups: Sequence[str], n_head: int, width: str, cumulative_events: bool) -> Layout:
-    """Lay out a curve figure in millimetres: ``n_head`` annotation lines, the plot, the tables."""
+def layout(
+    groups: Sequence[str], n_head: int, width: str, cumulative_events: bool, head_chars: int = 0
+) -> Layout:
+    """Lay out a curve figure in millimetres: ``n_head`` annotation lines (the longest
+    ``head_chars`` characters), the plot, the tables."""
     head_mm = n_head * _LINE + 1.5
     main_mm = 62.0 if width == "double" else 52.0
     axis_mm = 10.5  # tick labels and x label
@@ -340,8 +343,9 @@ def layout(groups: Sequence[str], n_head: int, width: str, cumulative_events: bo
 
     y = top
     # the annotation block may use the full width: at single-column width the plot's own width is
-    # too narrow for "<group>: median X.X mo (95% CI a-b)"
-    head_left = 2.0 if width == "single" else left
+    # too narrow for "<group>: median X.X mo (95% CI a-b)"; and at any width when long group names
+    # push the plot so far right that the longest annotation line would leave the canvas
+    head_left = 2.0 if width == "single" or left + head_chars * _CHAR > fw - 2.0 else left
     ax_head = fig.add_axes(
         (head_left / fw, 1 - (y + head_mm) / height, (fw - head_left - 2.0) / fw, head_mm / height)
     )
@@ -388,7 +392,11 @@ def plot_km(
     overlays = dict(overlays or {})
     lead = 1 if panel.title else 0
     n_head = lead + len(groups) + len(overlays) + len(panel.comparisons)
-    lay = layout([panel.name(g) for g in groups], n_head, width, cumulative_events)
+    head = [f"{panel.name(g)}: median 00.0 mo (95% CI 00.0-00.0)" for g in groups]
+    head += [f"{label} (reconstructed)" for label in overlays] + list(panel.comparisons)
+    lay = layout(
+        [panel.name(g) for g in groups], n_head, width, cumulative_events, max(map(len, head))
+    )
     fig, ax_head, ax, ax_risk, ax_cum = lay.fig, lay.ax_head, lay.ax, lay.ax_risk, lay.ax_cum
     fw, left, right, head_left = lay.fw, lay.left, lay.right, lay.head_left
 

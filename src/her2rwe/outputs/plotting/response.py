@@ -61,7 +61,11 @@ def plot_response(
     fw = style.WIDTH_MM[width]
     legend_rows = 1 if width == "double" else 2
     top_mm = 4.0 + 3.6 * legend_rows
-    plot_h, bottom_mm = 52.0, 16.0
+    # a long name wraps: the first bar's label must not reach the y-axis labels (the bar's centre
+    # is 0.8 bar widths, about 10 mm, from the axis); the space below grows with its lines
+    shown = {a: textwrap.fill((names or {}).get(a, a), 14, break_long_words=False) for a in arms}
+    extra = max((shown[a].count("\n") for a in arms), default=0)
+    plot_h, bottom_mm = 52.0, 16.0 + 2.8 * extra
     height = top_mm + plot_h + bottom_mm
     fig = style.new_figure(width, height)
     bar_mm = 12.0
@@ -149,9 +153,6 @@ def plot_response(
     ax.set_ylabel("Patients (%)")
     ax.set_xticks(xs)
     n_by_arm = {a: rates.loc[rates["arm"] == a, "n"] for a in arms}
-    # a long name wraps: the first bar's label must not reach the y-axis labels (the bar's centre
-    # is 0.8 bar widths, about 10 mm, from the axis)
-    shown = {a: textwrap.fill((names or {}).get(a, a), 14, break_long_words=False) for a in arms}
     ax.set_xticklabels(
         [
             f"{shown[a]}\n(n = {shown_count(int(n_by_arm[a].iloc[0]), min_cell_count, (shown_n or {}).get(a))})"
