@@ -326,7 +326,9 @@ def test_long_names_keep_the_figures_text_on_the_canvas(study):
         "adverse_events": other["adverse_events"].frame,
     }
     bad = {}
-    for name, fig in figures.draw_study_figures(tables, long, ["km_pfs", "response", "toxicity"]):
+    for name, fig in figures.draw_study_figures(
+        tables, long, ["km_pfs", "forest_pfs", "response", "toxicity"]
+    ):
         if problems := layout_problems(fig):
             bad[name] = problems[:3]
         fig.clf()

@@ -12,6 +12,7 @@ Single-arm study (``single_arm_forest``): either a forest of medians with their 
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -173,10 +174,10 @@ def forest_table(
         arm_groups = [arm_name(g) for g in dict.fromkeys(first["group"].astype(str))] or ["Group"]
         ref = arm_name(first["reference"].iloc[0]) if len(first) else "Reference"
         if len(arm_groups) > 1:  # each row names its arm; the first column holds that arm's counts
-            columns = ["Arm\nevents/n", f"{ref}\nevents/n"]
+            columns = ["Arm\nevents/n", f"{_wrap(ref)}\nevents/n"]
             favours = (" or ".join(arm_groups), ref)
         else:
-            columns = [f"{arm_groups[0]}\nevents/n", f"{ref}\nevents/n"]
+            columns = [f"{_wrap(arm_groups[0])}\nevents/n", f"{_wrap(ref)}\nevents/n"]
             favours = (arm_groups[0], ref)
     name = endpoint_label or endpoint.upper()
     if medians:
@@ -233,13 +234,22 @@ _MARKER_AREA = 60.0  # points^2 of the square of the level with the most events
 _MIN_MARKER_AREA = 6.0  # points^2: a small subgroup's square stays visible
 
 
+def _wrap(name: str, chars: int = 16) -> str:
+    """A long arm name over several lines (a column header stays about as wide as its counts)."""
+    return textwrap.fill(name, chars, break_long_words=False)
+
+
 def _widths(table: ForestTable, width: str) -> tuple[float, float, list[float], float, float]:
     """Font size and the widths (mm) of the label, count, estimate and interaction columns."""
     fs = 5.5 if width == "single" else 6.5
     char = _CHAR * fs / 6.5
     rows = table.rows
     label_mm = max(len(r.label) + (2 if r.kind == "level" else 0) for r in rows) * char + 3
-    col_mm = [max(len(line) for line in c.split("\n")) * char + 4 for c in table.columns]
+    # bold header lines: a long one (a wrapped arm name) needs about 1.3 characters' width each
+    col_mm = [
+        max(max(len(line) * char + 4, len(line) * char * 1.3 + 1) for line in c.split("\n"))
+        for c in table.columns
+    ]
     col_mm = [max(w, 9 * char) for w in col_mm]
     est_mm = max(len(table.estimate_header), *(len(r.estimate_text) for r in rows)) * char + 3
     pint_mm = 14 * char if any(r.p_interaction for r in rows) else 0.0
@@ -261,15 +271,23 @@ def plot_forest(table: ForestTable, width: str = "double") -> Figure:
     if width == "single" and _plot_mm(table, "single") < 30.0:
         width = "double"  # the text columns leave no room for the plot at single-column width
     fw = style.WIDTH_MM[width]
-    head_mm, top, bottom = 8.0, 1.5, 1.5
-    axis_mm = 12.5 if table.favours else 9.5
-    height = top + head_mm + max(n, 1) * _ROW + axis_mm + bottom
-    fig = style.new_figure(width, height)
     fs, label_mm, col_mm, est_mm, pint_mm = _widths(table, width)
     char = _CHAR * fs / 6.5
     x0 = 2.0
     plot_left = x0 + label_mm + sum(col_mm) + 2.0
     plot_right = fw - 2.0 - est_mm - pint_mm - 2.0
+    # long arm names: the "favours" labels wrap within half the plot, the header grows with its lines
+    favours = []
+    if table.favours:
+        half = max(8, int(((plot_right - plot_left) / 2 - 2.0) / char))
+        g, ref = table.favours
+        favours = [_wrap(f"\u2190 favours {g}", half), _wrap(f"favours {ref} \u2192", half)]
+    fav_extra = max((f.count("\n") for f in favours), default=0)
+    head_lines = max(c.count("\n") + 1 for c in table.columns)
+    head_mm, top, bottom = max(8.0, 2.8 * head_lines + 2.4), 1.5, 1.5
+    axis_mm = (12.5 + 2.6 * fav_extra) if table.favours else 9.5
+    height = top + head_mm + max(n, 1) * _ROW + axis_mm + bottom
+    fig = style.new_figure(width, height)
     ax = fig.add_axes(
         (
             plot_left / fw,
@@ -384,12 +402,11 @@ def plot_forest(table: ForestTable, width: str = "double") -> Figure:
     ax.set_xlabel(table.xlabel, fontsize=fs)
     ax.tick_params(axis="x", labelsize=fs)
     if table.favours:
-        g, ref = table.favours
-        y = (bottom + 0.8) / height
+        y = (bottom + 0.8 + 1.3 * fav_extra) / height
         fig.text(
             (plot_left + 1) / fw,
             y,
-            f"\u2190 favours {g}",
+            favours[0],
             ha="left",
             va="center",
             fontsize=fs - 0.5,
@@ -398,7 +415,7 @@ def plot_forest(table: ForestTable, width: str = "double") -> Figure:
         fig.text(
             (plot_right - 1) / fw,
             y,
-            f"favours {ref} \u2192",
+            favours[1],
             ha="right",
             va="center",
             fontsize=fs - 0.5,
