@@ -239,11 +239,9 @@ def test_html_report_shows_labels(study):
 # figures
 
 
-def test_figures_print_labels(study):
-    from tests.test_figure_text_layout import layout_problems, text_boxes
-
-    block, _, results, other, _, _ = study
-    tables = {
+def _figure_tables(results, other) -> dict:
+    """The results tables the figures read, as the plot job gets them."""
+    return {
         "km_curves": results.km_curves,
         "risk_table": results.risk_table,
         "survival": results.survival,
@@ -253,6 +251,13 @@ def test_figures_print_labels(study):
         "response": other["response"].frame,
         "adverse_events": other["adverse_events"].frame,
     }
+
+
+def test_figures_print_labels(study):
+    from tests.test_figure_text_layout import layout_problems, text_boxes
+
+    block, _, results, other, _, _ = study
+    tables = _figure_tables(results, other)
     texts, problems = {}, {}
     for name, fig in figures.draw_study_figures(tables, block):
         texts[name] = " | ".join(t for t, _, _ in text_boxes(fig))
@@ -315,16 +320,7 @@ def test_long_names_keep_the_figures_text_on_the_canvas(study):
 
     block, _, results, other, _, _ = study
     long = validate_config({"studies": {"s": _block(display={"arm": LONG})}})["studies"]["s"]
-    tables = {
-        "km_curves": results.km_curves,
-        "risk_table": results.risk_table,
-        "survival": results.survival,
-        "comparisons": results.comparisons,
-        "subgroup_survival": results.subgroup_survival,
-        "best_response": other["best_response"].frame,
-        "response": other["response"].frame,
-        "adverse_events": other["adverse_events"].frame,
-    }
+    tables = _figure_tables(results, other)
     bad = {}
     for name, fig in figures.draw_study_figures(
         tables, long, ["km_pfs", "forest_pfs", "response", "toxicity"]
