@@ -329,3 +329,20 @@ def test_long_names_keep_the_figures_text_on_the_canvas(study):
             bad[name] = problems[:3]
         fig.clf()
     assert not bad
+
+
+def test_records_study_checks_derived_columns_when_the_dataset_is_built():
+    import yaml
+
+    from her2rwe.records.rawtext import InputError
+    from tests.conftest import REPO, bundled_study_data
+
+    cfg = yaml.safe_load((REPO / "config.yaml").read_text())
+    block = cfg["studies"]["tki_after_tdm1"]
+    # trastuzumab_resistance is derived from the records: the preflight cannot see its values
+    block["display"] = {"trastuzumab_resistance": {"acquired": "Acquired", "partial": "Partial"}}
+    block = validate_config({"studies": {"tki_after_tdm1": block}})["studies"]["tki_after_tdm1"]
+    with pytest.raises(
+        InputError, match="display.trastuzumab_resistance: value 'partial' does not occur"
+    ):
+        bundled_study_data(block)
