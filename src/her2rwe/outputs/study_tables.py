@@ -201,7 +201,7 @@ def format_best_response(table: pd.DataFrame, study, suppression: str = "") -> s
     sizes = table.groupby("arm", sort=False)["n_arm"].first()
     arm = LevelLabels.of(study).arm
     header = ["Best overall response"] + [f"{arm(a)} (N = {_count(sizes[a])})" for a in arms]
-    labels = response.RESPONSE_LABELS
+    labels = formatting.RESPONSE_LABELS
     rows = []
     for cat in [*response.RESPONSES, "missing"]:
         sub = table[table["response"] == cat].set_index("arm")
