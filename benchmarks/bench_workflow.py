@@ -127,12 +127,19 @@ python benchmarks/bench_workflow.py --repeat {repeat} --write-doc docs/benchmark
 
 
 def write_doc(path: Path, text: str, heading: str = SECTION) -> None:
-    """Replace the section under `heading` in the benchmarks document, or append it."""
+    """Replace the section under `heading` in the benchmarks document, or append it.
+
+    Only the generated part is replaced: it ends at the next heading of any level, so hand-written
+    `###` subsections under a section (what changed, where the time goes) are kept."""
     doc = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
     if heading in doc:
         start = doc.index(heading)
-        nxt = doc.find("\n## ", start + len(heading))
-        doc = doc[:start] + text + (doc[nxt + 1 :] if nxt != -1 else "")
+        nxt = min(
+            (i for i in (doc.find(h, start + len(heading)) for h in ("\n## ", "\n### ")) if i != -1),
+            default=-1,
+        )
+        rest = doc[nxt + 1 :] if nxt != -1 else ""
+        doc = doc[:start] + text.rstrip("\n") + "\n" + ("\n" + rest if rest else "")
     else:
         doc = doc.rstrip("\n") + "\n\n" + text
     path.write_text(doc, encoding="utf-8")

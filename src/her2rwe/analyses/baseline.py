@@ -277,17 +277,22 @@ def summarize_baseline(
             med.update(_test_columns(res, smd))
             block = [med, rng]
         else:
-            text = pd.Series(
-                [None if m else formatting.level_text(v) for v, m in zip(col, missing, strict=True)],
-                dtype="object",
-            )
             levels = (labels or formatting.LevelLabels({})).order(var.name, _categorical_levels(col))
+            names = [formatting.level_text(lv) for lv in levels]
+            # each cell's level by its text (1 and 1.0 are one level), worked out once per distinct
+            # value: -1 for a missing cell or a value outside the levels
+            codes, uniques = pd.factorize(col, use_na_sentinel=True)
+            position = {name: i for i, name in enumerate(names)}
+            per_unique = np.array(
+                [position.get(formatting.level_text(u), -1) for u in uniques] + [-1], dtype=np.intp
+            )
+            level_of = per_unique[codes]  # code -1 (missing) picks the trailing -1
             counts = pd.DataFrame(
                 {
-                    a: [int(((text == formatting.level_text(lv)) & masks[a]).sum()) for lv in levels]
+                    a: np.bincount(level_of[masks[a] & (level_of >= 0)], minlength=len(names))
                     for a in groups
                 },
-                index=[formatting.level_text(lv) for lv in levels],
+                index=names,
             )
             table = counts[list(arms)].to_numpy()
             res = None
