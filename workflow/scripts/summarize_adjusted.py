@@ -12,7 +12,7 @@ import pandas as pd
 
 from her2rwe import io
 from her2rwe.analyses import adjusted
-from her2rwe.outputs import shareable
+from her2rwe.outputs.table_files import write_internal_and_shared
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
 study = snakemake.params.study
@@ -20,18 +20,13 @@ k = snakemake.params.min_cell_count
 data = pd.read_parquet(snakemake.input.dataset)
 results = adjusted.summarize_adjusted(data, study)
 out = snakemake.output
-shared = {}
-for name, attr in (
-    ("balance", "balance"),
-    ("adjusted_comparisons", "comparisons"),
-    ("adjusted_survival", "survival"),
-    ("adjusted_attrition", "attrition"),
-):
-    table = getattr(results, attr)
-    io.write_table(table, out[f"{name}_internal"])
-    shared[name] = getattr(shareable, name)(table, k)
-    io.write_table(shared[name].table, out[name])
-    print(shared[name].log_line(name), file=sys.stderr)
+tables = {
+    "balance": results.balance,
+    "adjusted_comparisons": results.comparisons,
+    "adjusted_survival": results.survival,
+    "adjusted_attrition": results.attrition,
+}
+shared = write_internal_and_shared(tables, k, out, sys.stderr)
 shown = dataclasses.replace(
     results,
     balance=shared["balance"].table,

@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 
 from her2rwe import io
 from her2rwe.analyses import competing
-from her2rwe.outputs import shareable
+from her2rwe.outputs.table_files import write_internal_and_shared
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
 study = snakemake.params.study
@@ -23,13 +23,12 @@ path = snakemake.input.dataset
 data = pd.read_parquet(path, columns=competing.analysis_columns(study, pq.read_schema(path).names))
 results = competing.summarize_competing(data, study)
 out = snakemake.output
-shared = {}
-for name in ("cumulative_incidence", "competing_comparisons"):
-    table = getattr(results, name)
-    io.write_table(table, out[f"{name}_internal"])
-    shared[name] = getattr(shareable, name)(table, k)
-    io.write_table(shared[name].table, out[name])
-    print(shared[name].log_line(name), file=sys.stderr)
+shared = write_internal_and_shared(
+    {name: getattr(results, name) for name in ("cumulative_incidence", "competing_comparisons")},
+    k,
+    out,
+    sys.stderr,
+)
 formatted = competing.format_tables(
     dataclasses.replace(results, **{name: s.table for name, s in shared.items()}),
     study,

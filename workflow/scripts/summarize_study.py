@@ -18,6 +18,7 @@ from her2rwe.analyses import survival
 from her2rwe.config import has_adverse_events
 from her2rwe.outputs import shareable, survival_tables
 from her2rwe.outputs.study_tables import log_lines, summarize_study_tables
+from her2rwe.outputs.table_files import write_internal_and_shared
 
 study = snakemake.params.study
 k = snakemake.params.min_cell_count
@@ -38,13 +39,10 @@ shared = dict(
     )
 )
 shared["comparisons"] = shareable.comparisons(results.comparisons, k, shared["survival"])
-for name in ("survival", "landmarks", "comparisons", "cox_models", "subgroup_survival"):
-    table = getattr(results, name)
-    io.write_table(table, out[f"{name}_internal"])
-    if name not in shared:
-        shared[name] = getattr(shareable, name)(table, k)
-    io.write_table(shared[name].table, out[name])
-    print(shared[name].log_line(name), file=sys.stderr)
+names = ("survival", "landmarks", "comparisons", "cox_models", "subgroup_survival")
+shared = write_internal_and_shared(
+    {name: getattr(results, name) for name in names}, k, out, sys.stderr, decided=shared
+)
 notes = {name: shared[name].footnote() for name in ("survival", "comparisons", "cox_models")}
 formatted = survival.format_tables(
     dataclasses.replace(results, **{name: s.table for name, s in shared.items()}), study, notes
