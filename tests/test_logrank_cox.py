@@ -160,3 +160,34 @@ def test_cox_row_order_invariant():
     a = cox.cox_ph(X, d["time"], d["event"])
     b = cox.cox_ph(X[perm], d["time"].to_numpy()[perm], d["event"].to_numpy()[perm])
     np.testing.assert_allclose(a.coef, b.coef, rtol=1e-10)
+
+
+@pytest.mark.parametrize("case,ties", list(ZPH.groupby(["case", "ties"], sort=False).groups))
+def test_shared_risk_set_index_matches_r(case, ties):
+    # one index for the rows, a one-column fit on it first (it fills the index's cox.zph time
+    # transform), then the case's model on the same index: R's coef and cox.zph as before
+    d, spec, strata = CASES[case]
+    X, names, terms = design(d, spec)
+    s = None if strata is None else d[strata].to_numpy()
+    index = cox.risk_set_index(d["time"], d["event"], s)
+    cox.cox_zph(cox.cox_ph(X[:, :1], None, None, ties=ties, keep_data=True, index=index))
+    fit = cox.cox_ph(X, None, None, None, ties, names, terms, keep_data=True, index=index)
+    exp = COX[(COX["case"] == case) & (COX["ties"] == ties)]
+    np.testing.assert_allclose(fit.coef, exp["coef"], rtol=RTOL)
+    np.testing.assert_allclose(fit.se, exp["se"], rtol=RTOL)
+    assert fit.n == exp["n"].iloc[0] and fit.n_events == exp["nevent"].iloc[0]
+    res = cox.cox_zph(fit)
+    exp = ZPH[(ZPH["case"] == case) & (ZPH["ties"] == ties)]
+    np.testing.assert_allclose([res[t][0] for t in exp["term"]], exp["chisq"], rtol=RTOL)
+    # and the very same numbers as a fit that sorts for itself
+    alone = fit_case(case, ties, keep_data=True)
+    assert np.array_equal(fit.coef, alone.coef) and np.array_equal(fit.var, alone.var)
+    assert res == cox.cox_zph(alone)
+
+
+def test_risk_set_index_takes_complete_rows_only():
+    with pytest.raises(ValueError, match="complete rows"):
+        cox.risk_set_index([1.0, np.nan, 3.0], [1, 0, 1])
+    index = cox.risk_set_index([1.0, 2.0, 3.0], [1, 0, 1])
+    with pytest.raises(ValueError, match="index's rows"):
+        cox.cox_ph(np.array([[0.0], [1.0]]), None, None, index=index)

@@ -264,42 +264,53 @@ def default_tau(data: pd.DataFrame, ep: str, study: Mapping[str, Any]) -> float 
 
 
 def _design(
-    data: pd.DataFrame, covariates: Sequence[str], study: Mapping[str, Any]
+    data: pd.DataFrame,
+    covariates: Sequence[str],
+    study: Mapping[str, Any],
+    columns: dict[str, tuple] | None = None,
 ) -> tuple[np.ndarray, list[tuple[str, str, str]], dict[str, list[int]], np.ndarray]:
     """Design matrix with categorical covariates expanded against their reference level.
 
     Returns X, per column (term, level, reference_level), term -> columns, and the complete-case
     mask. A covariate is categorical when listed in `categorical` or when it is not numeric.
+    ``columns`` keeps each covariate's columns for the next design of the same data and study.
     """
-    categorical = set(study["categorical"] or [])
-    refs = {k: str(v) for k, v in (study["reference_levels"] or {}).items()}
     cols: list[np.ndarray] = []
     labels: list[tuple[str, str, str]] = []
     terms: dict[str, list[int]] = {}
     ok = np.ones(len(data), dtype=bool)
     for var in covariates:
-        s = data[var]
-        numeric = pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
-        if var in categorical or not numeric:
-            codes, names = _labels(s)
-            ok &= codes >= 0
-            present = sorted(names, key=_level_key)
-            ref = refs.get(var, present[0] if present else "")
-            terms[var] = []
-            for lev in present:
-                if lev == ref:
-                    continue
-                terms[var].append(len(cols))
-                cols.append((codes == names.index(lev)).astype(float))
-                labels.append((var, lev, ref))
+        if columns is not None and var in columns:
+            var_cols, var_labels, var_ok = columns[var]
         else:
-            x = s.to_numpy(dtype=float, na_value=np.nan)
-            ok &= ~np.isnan(x)
-            terms[var] = [len(cols)]
-            cols.append(x)
-            labels.append((var, "", ""))
+            var_cols, var_labels, var_ok = _design_columns(data, var, study)
+            if columns is not None:
+                columns[var] = (var_cols, var_labels, var_ok)
+        ok &= var_ok
+        terms[var] = list(range(len(cols), len(cols) + len(var_cols)))
+        cols += var_cols
+        labels += var_labels
     X = np.column_stack(cols) if cols else np.zeros((len(data), 0))
     return X, labels, terms, ok
+
+
+def _design_columns(
+    data: pd.DataFrame, var: str, study: Mapping[str, Any]
+) -> tuple[list[np.ndarray], list[tuple[str, str, str]], np.ndarray]:
+    """The design columns of one covariate, their (term, level, reference_level) and its
+    non-missing mask."""
+    refs = {k: str(v) for k, v in (study["reference_levels"] or {}).items()}
+    s = data[var]
+    numeric = pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
+    if var in set(study["categorical"] or []) or not numeric:
+        codes, names = _labels(s)
+        present = sorted(names, key=_level_key)
+        ref = refs.get(var, present[0] if present else "")
+        levels = [lev for lev in present if lev != ref]
+        cols = [(codes == names.index(lev)).astype(float) for lev in levels]
+        return cols, [(var, lev, ref) for lev in levels], codes >= 0
+    x = s.to_numpy(dtype=float, na_value=np.nan)
+    return [x], [(var, "", "")], ~np.isnan(x)
 
 
 def _level_key(v: str):
@@ -332,6 +343,7 @@ def fit_cox(
     names: list[str],
     terms: dict[str, list[int]],
     ph_test: bool = True,
+    index: cox.RiskSetIndex | None = None,
 ) -> tuple[cox.CoxFit | None, dict[str, tuple[float, int, float]], str]:
     """A Cox fit with its PH test, or None with the reason when it cannot be estimated.
 
@@ -339,6 +351,7 @@ def fit_cox(
     infinite"); R still reports the other coefficients of the model, and so does this: the fit comes
     back with ``fit.infinite`` set for the columns that are not estimable and the reason in the
     third value (callers show those columns as not estimable and the others as fitted).
+    ``index``: the rows' :func:`cox.risk_set_index`, shared with other fits (see :class:`CoxCache`).
     """
     if int(np.sum(event)) == 0:
         return None, {}, "no events: hazard ratio not estimable"
@@ -354,7 +367,9 @@ def fit_cox(
                     where = "in the level" if side else "outside the level"
                     flagged[j] = True
                     reasons.append(f"{nm}: no events {where}; hazard ratio not estimable")
-    fit = cox.cox_ph(X, time, event, strata, ties, names, terms, keep_data=ph_test, fix_times=False)
+    fit = cox.cox_ph(
+        X, time, event, strata, ties, names, terms, keep_data=ph_test, fix_times=False, index=index
+    )
     if not fit.converged:
         return None, {}, f"Cox model did not converge in {fit.iterations} iterations"
     infinite = fit.infinite & ~flagged
@@ -372,6 +387,49 @@ def fit_cox(
     return fit, ph, "; ".join(reasons)
 
 
+class CoxCache:
+    """Work shared by the Cox fits of one endpoint: one sort and risk-set index per set of rows
+    (the univariable and multivariable models of complete data share theirs), and a fit repeated
+    with the same rows and design (the arm comparison and the univariable arm model) done once.
+    The same numbers as separate fits: a fit depends only on its rows, design and settings."""
+
+    def __init__(self, ep: str):
+        self.ep = ep
+        self._indexes: dict[bytes, cox.RiskSetIndex] = {}
+        self._fits: dict[tuple, tuple] = {}
+        self.comparisons: dict[tuple, dict[str, Any]] = {}  # compare_arms rows
+
+    @staticmethod
+    def digest(a: np.ndarray) -> bytes:
+        import hashlib
+
+        a = np.ascontiguousarray(a)
+        return hashlib.blake2b(a.view(np.uint8), digest_size=16).digest() + str(a.shape).encode()
+
+    def fit(self, sel, X, time, event, strata, ties, names, terms):
+        """fit_cox of the rows `sel` of this endpoint (time, event, strata and X already subset)."""
+        rows = self.digest(sel)
+        key = (rows, self.digest(X), ties, tuple((k, tuple(v)) for k, v in terms.items()))
+        if key in self._fits:
+            cached_names, result = self._fits[key]
+            if cached_names == list(names) or not result[2]:  # names appear only in reasons
+                return result
+        if rows not in self._indexes:
+            if int(np.sum(event)) == 0:  # fit_cox stops before fitting
+                return fit_cox(X, time, event, strata, ties, names, terms)
+            self._indexes[rows] = cox.risk_set_index(time, event, strata, fix_times=False)
+        result = fit_cox(X, time, event, strata, ties, names, terms, index=self._indexes[rows])
+        self._fits[key] = (list(names), result)
+        return result
+
+
+def _cox(cache: CoxCache | None, ep: str, sel, X, time, event, strata, ties, names, terms):
+    """fit_cox through the endpoint's cache when there is one."""
+    if cache is None or cache.ep != ep:
+        return fit_cox(X, time, event, strata, ties, names, terms)
+    return cache.fit(sel, X, time, event, strata, ties, names, terms)
+
+
 def _endpoint_arrays(data: pd.DataFrame, ep: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     t = data[f"{ep}_months"].to_numpy(dtype=float, na_value=np.nan)
     e = data[f"{ep}_event"].to_numpy(dtype=float, na_value=np.nan)
@@ -380,7 +438,13 @@ def _endpoint_arrays(data: pd.DataFrame, ep: str) -> tuple[np.ndarray, np.ndarra
 
 
 def compare_arms(
-    data: pd.DataFrame, ep: str, arm: str, reference: str, settings: Settings, mask=None
+    data: pd.DataFrame,
+    ep: str,
+    arm: str,
+    reference: str,
+    settings: Settings,
+    mask=None,
+    cache: CoxCache | None = None,
 ) -> dict[str, Any]:
     """Log-rank and Cox HR of `arm` vs `reference` (stratified when the study names strata)."""
     t, e, ok = _endpoint_arrays(data, ep)
@@ -388,6 +452,18 @@ def compare_arms(
     sel = ok & np.isin(arms, [arm, reference])
     if mask is not None:
         sel &= mask
+    if cache is None or cache.ep != ep:
+        return _compare(data, ep, arm, reference, settings, t, e, arms, sel, None)
+    # the same comparison again (a subgroup table's overall row): same rows and arms, same row
+    key = (arm, reference, cache.digest(sel), cache.digest(arms[sel] == arm))
+    if key not in cache.comparisons:
+        cache.comparisons[key] = _compare(
+            data, ep, arm, reference, settings, t, e, arms, sel, cache
+        )
+    return dict(cache.comparisons[key])
+
+
+def _compare(data, ep, arm, reference, settings, t, e, arms, sel, cache) -> dict[str, Any]:
     strata, s_ok = _strata_codes(data, settings.strata)
     notes = []
     if strata is not None and (sel & ~s_ok).any():
@@ -416,7 +492,9 @@ def compare_arms(
         if e[sel][x == side].sum() == 0:
             notes.append(f"no events in arm {label}: hazard ratio not estimable")
     if not any("hazard ratio" in n for n in notes):
-        fit, ph, why = fit_cox(x[:, None], t[sel], e[sel], s, settings.ties, [arm], {"arm": [0]})
+        fit, ph, why = _cox(
+            cache, ep, sel, x[:, None], t[sel], e[sel], s, settings.ties, [arm], {"arm": [0]}
+        )
         if fit is None or fit.infinite[0]:
             notes.append(why)
         else:
@@ -430,7 +508,11 @@ def compare_arms(
 
 
 def cox_model_rows(
-    data: pd.DataFrame, ep: str, study: Mapping[str, Any], settings: Settings
+    data: pd.DataFrame,
+    ep: str,
+    study: Mapping[str, Any],
+    settings: Settings,
+    cache: CoxCache | None = None,
 ) -> list[dict[str, Any]]:
     """Univariable (each term alone) and multivariable (arm + covariates) Cox models."""
     study = study_settings(study)
@@ -441,18 +523,18 @@ def cox_model_rows(
     if not terms_list:
         return []
     ref_arm = reference_arm(study, arm_present)
-    frame = data.copy()
     rows: list[dict[str, Any]] = []
-    t, e, ok = _endpoint_arrays(frame, ep)
-    strata, s_ok = _strata_codes(frame, settings.strata)
+    t, e, ok = _endpoint_arrays(data, ep)
+    strata, s_ok = _strata_codes(data, settings.strata)
     spec = dict(study)
     spec["reference_levels"] = {**(study["reference_levels"] or {}), "arm": ref_arm}
     spec["categorical"] = list(study["categorical"] or []) + ["arm"]
     models = [("univariable", [v]) for v in terms_list]
     if len(terms_list) > 1:
         models.append(("multivariable", terms_list))
+    columns: dict[str, tuple] = {}  # each covariate's design columns, made once
     for model, variables in models:
-        X, labels, terms, cc = _design(frame, variables, spec)
+        X, labels, terms, cc = _design(data, variables, spec, columns)
         sel = ok & s_ok & cc
         n, events = int(sel.sum()), int(e[sel].sum())
         names = [f"{v}{lev}" for v, lev, _ in labels]
@@ -460,7 +542,10 @@ def cox_model_rows(
         fit, ph, why = (
             (None, {}, "no complete cases")
             if n == 0
-            else fit_cox(
+            else _cox(
+                cache,
+                ep,
+                sel,
                 Xs,
                 t[sel],
                 e[sel],
@@ -533,7 +618,11 @@ def _interaction_p(data, ep, arm, reference, variable, settings) -> float:
 
 
 def subgroup_rows(
-    data: pd.DataFrame, ep: str, study: Mapping[str, Any], settings: Settings
+    data: pd.DataFrame,
+    ep: str,
+    study: Mapping[str, Any],
+    settings: Settings,
+    cache: CoxCache | None = None,
 ) -> list[dict[str, Any]]:
     """Rows of subgroup_survival.csv for one endpoint (contract in docs/outputs.md)."""
     study = study_settings(study)
@@ -564,7 +653,7 @@ def subgroup_rows(
     allrows = np.ones(len(data), dtype=bool)
     if multi:
         for a in others:
-            cmp = compare_arms(data, ep, a, ref, settings)
+            cmp = compare_arms(data, ep, a, ref, settings, cache=cache)
             add("", "Overall", "Overall", a, ref, arms == a, arms == ref, "arm", cmp)
     else:
         add("", "Overall", "Overall", "All", "", allrows, None, "level")
@@ -586,7 +675,7 @@ def subgroup_rows(
                     if overlap.any()
                     else ""
                 )
-                cmp = compare_arms(tmp, ep, g, gref, settings, mask=both)
+                cmp = compare_arms(tmp, ep, g, gref, settings, mask=both, cache=cache)
                 add(var, label, g, g, gref, masks[g], masks[gref] & ~masks[g], "compare", cmp, note)
             continue
         s = _column_values(data, var)
@@ -596,7 +685,7 @@ def subgroup_rows(
                 ip = _interaction_p(data, ep, a, ref, var, settings)
                 for lev in levs:
                     in_lev = (s == lev).fillna(False).to_numpy(bool)
-                    cmp = compare_arms(data, ep, a, ref, settings, mask=in_lev)
+                    cmp = compare_arms(data, ep, a, ref, settings, mask=in_lev, cache=cache)
                     add(
                         var,
                         label,
@@ -632,7 +721,7 @@ def subgroup_rows(
                     in_lev, "L", np.where((s == first).fillna(False).to_numpy(bool), "R", None)
                 )
                 tmp = data.assign(arm=tag)
-                cmp = compare_arms(tmp, ep, "L", "R", settings)
+                cmp = compare_arms(tmp, ep, "L", "R", settings, cache=cache)
                 ref_mask = (s == first).fillna(False).to_numpy(bool)
                 add(var, label, lev, lev, first, in_lev, ref_mask, "level", cmp)
     return rows
@@ -703,11 +792,13 @@ def summarize_survival(data: pd.DataFrame, study: Mapping[str, Any]) -> Survival
                     "surv_se": at["std_err"]}))  # fmt: skip
             curve_parts.append((key, _curve_rows(fit)))
             risk_parts.append(pd.DataFrame({**key, **_risk_ticks(t[sel], e[sel], ticks)}))
+        cache = CoxCache(ep)
         for a in levels:
             if a != ref:
-                comp_rows.append(compare_arms(data, ep, a, ref, settings))
-        cox_rows += cox_model_rows(data, ep, study, settings)
-        sub_rows += subgroup_rows(data, ep, study, settings)
+                comp_rows.append(compare_arms(data, ep, a, ref, settings, cache=cache))
+        cox_rows += cox_model_rows(data, ep, study, settings, cache)
+        sub_rows += subgroup_rows(data, ep, study, settings, cache)
+        del cache
 
     def frame(rows_or_parts, columns, concat=False):
         if concat:

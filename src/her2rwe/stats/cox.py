@@ -72,26 +72,17 @@ class CoxFit:
         return np.array([chisq_sf(z2, 1) for z2 in z2s])
 
 
-class _RiskSets:
-    """Data sorted by (stratum, time), with the index structures of the risk sets and tied events.
+class RiskSetIndex:
+    """The sort order and tied-group structure of (time, event, strata, weights), without covariates.
 
-    Every per-event sum of the partial likelihood is reduced to per-group scalars. For a tied group g
-    (d_g events at one time in one stratum) with risk-set sums S0, S1, S2 (of w, w x, w x x') and
-    event sums E0, E1, E2, Efron's k-th event (k = 0..d-1, f = k/d) has s0_k = S0 - f E0 and mean
-    m_k = (S1 - f E1) / s0_k. With a = sum_k 1/s0_k, b = sum_k f/s0_k and c_j = sum_k f^j / s0_k^2:
-
-        sum_k m_k            = a S1 - b E1
-        sum_k S2_k / s0_k    = a S2 - b E2
-        sum_k m_k m_k'       = c0 S1 S1' - c1 (S1 E1' + E1 S1') + c2 E1 E1'
-
-    and sum_g h_g (a_g S2_g - b_g E2_g) = X' diag(w (A - B)) X, where A_i sums h_g a_g over the risk
-    sets that hold row i and B_i = h_g b_g on the event rows of group g. So only S0 and S1 need
-    cumulative sums and the second moments are one weighted X'X. Breslow is f = 0.
+    Fits on the same rows that differ only in their covariates (a table's univariable and
+    multivariable models) can share one: build it with :func:`risk_set_index` and pass it to
+    :func:`cox_ph` as ``index``; the sort and the group bookkeeping are then done once. It also keeps
+    cox.zph's time transform, which depends on the rows only.
     """
 
     def __init__(
         self,
-        X: np.ndarray,
         time: np.ndarray,
         event: np.ndarray,
         strata: np.ndarray | None,
@@ -104,11 +95,11 @@ class _RiskSets:
             else np.unique(strata, return_inverse=True)[1]
         )
         order = np.lexsort((time, s)) if strata is not None else np.argsort(time)
+        self.n = n
         self.order = order
-        self.X = X[order]
-        self.X -= self.X.mean(axis=0)  # centring changes nothing but protects exp() from overflow
         self.time = time[order]
         self.event = event[order]
+        self.stratified = strata is not None
         self.strata = s[order]
         cut = np.flatnonzero(np.diff(self.strata)) + 1
         self.blocks = list(zip(np.r_[0, cut], np.r_[cut, n], strict=True))
@@ -130,18 +121,78 @@ class _RiskSets:
         self.frac = self.k / np.repeat(self.d, self.d)
         self.multi = np.flatnonzero(self.d > 1)  # event groups with tied events
         self.in_multi = self.d[self.gi] > 1  # events in such groups
-        self.p = X.shape[1]
         # case weights c (coxph's weights=): risk-set sums use c exp(eta); each tied group's terms
         # are scaled by the mean weight of its events (R coxfit6's meanwt)
         self.cw = None if weights is None else np.asarray(weights, dtype=float)[order]
         if self.cw is None:
-            self.x_events = self.X[ev].sum(axis=0)
             self.meanwt = np.ones(len(self.d))
         else:
-            self.x_events = self.cw[ev] @ self.X[ev]
             self.meanwt = np.add.reduceat(self.cw[ev], starts) / self.d if len(ev) else np.zeros(0)
         # with continuous times most event groups are single events: skip the reductions then
         self.ev_single = bool(np.all(self.d == 1))
+        self._zph_time: np.ndarray | None = None
+
+    def zph_time(self) -> np.ndarray:
+        """cox.zph's transform 1 - S(t-) per event group, centred on its mean over the events."""
+        if self._zph_time is None:
+            from her2rwe.stats.km import kaplan_meier, surv_before_sorted
+
+            if not self.stratified:  # sorted by time already
+                before = surv_before_sorted(self.time, self.event)
+            else:  # sorted within strata: the KM of all rows sorts again
+                km = kaplan_meier(self.time, self.event, fix_times=False)
+                before = np.r_[1.0, km.surv][np.searchsorted(km.time, self.time, side="left")]
+            ttimes = 1 - before
+            self._zph_time = (ttimes - ttimes[self.ev].mean())[self.first]
+        return self._zph_time
+
+
+def risk_set_index(time, event, strata=None, weights=None, fix_times: bool = True) -> RiskSetIndex:
+    """A :class:`RiskSetIndex` of complete rows (no missing time, event, strata or weight), for
+    several :func:`cox_ph` calls on the same rows."""
+    t = np.asarray(time, dtype=float)
+    e = np.asarray(event, dtype=float)
+    if np.isnan(t).any() or np.isnan(e).any():
+        raise ValueError("risk_set_index takes complete rows only")
+    if fix_times:  # coxph.control(timefix = TRUE)
+        from her2rwe.stats.km import timefix
+
+        t = timefix(t)
+    cw = None if weights is None else np.asarray(weights, dtype=float)
+    if cw is not None and (cw.shape != t.shape or np.any(~np.isfinite(cw)) or np.any(cw < 0)):
+        raise ValueError("weights must be finite, >= 0 and one per row")
+    return RiskSetIndex(t, e > 0, None if strata is None else np.asarray(strata), cw)
+
+
+class _RiskSets:
+    """Data sorted by (stratum, time), with the index structures of the risk sets and tied events.
+
+    Every per-event sum of the partial likelihood is reduced to per-group scalars. For a tied group g
+    (d_g events at one time in one stratum) with risk-set sums S0, S1, S2 (of w, w x, w x x') and
+    event sums E0, E1, E2, Efron's k-th event (k = 0..d-1, f = k/d) has s0_k = S0 - f E0 and mean
+    m_k = (S1 - f E1) / s0_k. With a = sum_k 1/s0_k, b = sum_k f/s0_k and c_j = sum_k f^j / s0_k^2:
+
+        sum_k m_k            = a S1 - b E1
+        sum_k S2_k / s0_k    = a S2 - b E2
+        sum_k m_k m_k'       = c0 S1 S1' - c1 (S1 E1' + E1 S1') + c2 E1 E1'
+
+    and sum_g h_g (a_g S2_g - b_g E2_g) = X' diag(w (A - B)) X, where A_i sums h_g a_g over the risk
+    sets that hold row i and B_i = h_g b_g on the event rows of group g. So only S0 and S1 need
+    cumulative sums and the second moments are one weighted X'X. Breslow is f = 0.
+    The row structures come from a :class:`RiskSetIndex` (shared by fits on the same rows).
+    """
+
+    def __init__(self, X: np.ndarray, index: RiskSetIndex):
+        self.__dict__.update(vars(index))  # the index's arrays, by reference (read only here)
+        self.index = index
+        self.X = X[index.order]
+        self.X -= self.X.mean(axis=0)  # centring changes nothing but protects exp() from overflow
+        self.p = X.shape[1]
+        ev = self.ev
+        if self.cw is None:
+            self.x_events = self.X[ev].sum(axis=0)
+        else:
+            self.x_events = self.cw[ev] @ self.X[ev]
 
     def _risk_sums(self, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Sums of w and w x over the risk set of each event group (stratum-wise): S0, S1.
@@ -313,6 +364,7 @@ def cox_ph(
     fix_times: bool = True,
     weights=None,
     cluster=None,
+    index: RiskSetIndex | None = None,
 ) -> CoxFit:
     """Fit a Cox model as ``coxph(Surv(time, event) ~ X [+ strata(strata)], ties=ties)``.
 
@@ -326,12 +378,20 @@ def cox_ph(
     robust (sandwich) variance of ``coxph(..., cluster = id)``, D'D with D the weighted dfbeta
     residuals summed within clusters, and ``naive_var`` the model-based one. With weights that are
     not frequencies (propensity-score weights) give a cluster per patient.
+
+    ``index``: a :func:`risk_set_index` of these same rows (time, event, strata, weights, with
+    ``fix_times`` applied as there), shared by several fits; the rows of ``X`` must then be complete.
+    The fit is the same as without it.
     """
     if ties not in ("efron", "breslow"):
         raise ValueError(f"ties must be 'efron' or 'breslow', not {ties!r}")
     X = np.asarray(X, dtype=float)
     if X.ndim == 1:
         X = X[:, None]
+    if index is not None:
+        if X.shape[0] != index.n or np.isnan(X).any():
+            raise ValueError("with an index, X must hold the index's rows, all complete")
+        return _fit(X, index, ties, names, terms, iter_max, eps, keep_data, cluster)
     t = np.asarray(time, dtype=float)
     e = np.asarray(event, dtype=float)
     keep = ~(np.isnan(X).any(axis=1) | np.isnan(t) | np.isnan(e))
@@ -351,13 +411,19 @@ def cox_ph(
 
         t = timefix(t)
     e = np.asarray(event, dtype=float) > 0
-    p = X.shape[1]
-    names = list(names) if names is not None else [f"x{i + 1}" for i in range(p)]
-    terms = terms or {nm: [i] for i, nm in enumerate(names)}
     cw = None if weights is None else np.asarray(weights, dtype=float)
     if cw is not None and (cw.shape != t.shape or np.any(~np.isfinite(cw)) or np.any(cw < 0)):
         raise ValueError("weights must be finite, >= 0 and one per row")
-    rs = _RiskSets(X, t, e, None if strata is None else np.asarray(strata), cw)
+    index = RiskSetIndex(t, e, None if strata is None else np.asarray(strata), cw)
+    return _fit(X, index, ties, names, terms, iter_max, eps, keep_data, cluster)
+
+
+def _fit(X, index, ties, names, terms, iter_max, eps, keep_data, cluster) -> CoxFit:
+    """Newton-Raphson of R's coxfit6 on complete rows sorted by ``index``."""
+    p = X.shape[1]
+    names = list(names) if names is not None else [f"x{i + 1}" for i in range(p)]
+    terms = terms or {nm: [i] for i, nm in enumerate(names)}
+    rs = _RiskSets(X, index)
 
     beta = np.zeros(p)
     loglik, score, info = rs.evaluate(beta, ties)
@@ -403,8 +469,8 @@ def cox_ph(
         loglik=float(best),
         iterations=it,
         converged=converged,
-        n=len(t),
-        n_events=int(e.sum()),
+        n=index.n,
+        n_events=int(index.event.sum()),
         ties=ties,
         infinite=infinite,
         naive_var=naive_var,
@@ -444,17 +510,13 @@ def cox_zph(fit: CoxFit) -> dict[str, tuple[float, int, float]]:
     [[sum V, sum g V], [sum g V, sum g^2 V]]. Returns {term: (chisq, df, p)} plus "GLOBAL".
     The fit needs ``keep_data=True``.
     """
-    from her2rwe.stats.km import chisq_sf, kaplan_meier
+    from her2rwe.stats.km import chisq_sf
 
     rs = fit._data
     if rs is None:
         raise ValueError("fit the model with keep_data=True to test proportional hazards")
     p = len(fit.coef)
-    km = kaplan_meier(rs.time, rs.event, fix_times=False)
-    idx = np.searchsorted(km.time, rs.time, side="left")  # KM times strictly before t
-    ttimes = 1 - np.r_[1.0, km.surv][idx]
-    g_all = ttimes - ttimes[rs.ev].mean()
-    g = g_all[rs.first]  # one value per event group (constant over tied events)
+    g = rs.index.zph_time()  # one value per event group (constant over tied events)
     if not len(g) or np.all(np.abs(g) <= 1e-12):
         # all events at one time (or none): g(t) is constant, the test has no information and
         # R's cox.zph stops; not estimable here

@@ -275,6 +275,29 @@ def _ij_std_err(n_risk, n_event, w2, w2e) -> np.ndarray:
     return np.where(dead, np.nan, np.sqrt(var))
 
 
+def _risk_and_surv(n_total: np.ndarray, n_event: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Numbers at risk and the KM survival at each distinct time, from the counts there."""
+    n_risk = np.cumsum(n_total[::-1])[::-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return n_risk, np.cumprod(1.0 - n_event / n_risk)
+
+
+def surv_before_sorted(time: np.ndarray, event: np.ndarray) -> np.ndarray:
+    """S(t-) of the KM of all rows, at each row, for times already sorted (no CI, no sort).
+
+    The same S as :func:`kaplan_meier` (same counts, same arithmetic), read just before each row's
+    time: 1 at the first distinct time. For cox.zph's Kaplan-Meier time transform.
+    """
+    if not len(time):
+        return np.zeros(0)
+    new = np.r_[True, time[1:] != time[:-1]]
+    starts = np.flatnonzero(new)
+    n_total = np.diff(np.r_[starts, len(time)]).astype(float)
+    n_event = np.add.reduceat(np.asarray(event, dtype=float), starts)
+    surv = _risk_and_surv(n_total, n_event)[1]
+    return np.r_[1.0, surv][np.cumsum(new) - 1]
+
+
 def km_from_counts(
     times: np.ndarray,
     n_total: np.ndarray,
@@ -284,13 +307,24 @@ def km_from_counts(
 ) -> KMFit:
     """Kaplan-Meier from the counts at each distinct time (all rows, events)."""
     n_censor = n_total - n_event
-    n_risk = np.cumsum(n_total[::-1])[::-1]
+    n_risk, surv = _risk_and_surv(n_total, n_event)
     with np.errstate(divide="ignore", invalid="ignore"):
-        surv = np.cumprod(1.0 - n_event / n_risk)
         term = np.where(n_event > 0, n_event / (n_risk * (n_risk - n_event)), 0.0)
     greenwood = np.cumsum(term)
     std_err = np.sqrt(greenwood)
-    lower, upper = confint(surv, std_err, conf_type, conf_level)
+    # S and its SE change only at times with events (elsewhere they are multiplied by 1 and added
+    # 0): the limits are computed there and carried forward, the same values at a fraction of the
+    # cost when most distinct times are censorings
+    steps = np.flatnonzero(n_event > 0)
+    if len(steps) < 0.9 * len(surv):
+        at = np.r_[0, steps[steps > 0]] if len(surv) else steps
+        lower, upper = confint(surv[at], std_err[at], conf_type, conf_level)
+        carry = np.zeros(len(surv), dtype=np.intp)
+        carry[at] = np.arange(len(at))
+        np.maximum.accumulate(carry, out=carry)
+        lower, upper = lower[carry], upper[carry]
+    else:
+        lower, upper = confint(surv, std_err, conf_type, conf_level)
     return KMFit(
         n=int(n_total.sum()),
         time=times,
