@@ -28,7 +28,7 @@ except ConfigError as exc:
     raise WorkflowError(str(exc)) from None
 
 STUDIES = sorted(config["studies"])
-# studies with an adjusted comparison (adjusted.smk)
+# studies with an adjusted comparison (a part of their summarize job, summarize.smk)
 ADJUSTED_STUDIES = [s for s in STUDIES if config["studies"][s].get("adjustment")]
 
 
@@ -113,15 +113,15 @@ def memory_mb(base, per_input_mb=0):
 
 
 def has_assessments(study):
-    """True when the study derives its tumour response from an assessment file (response.smk)."""
+    """True when the study derives its tumour response from an assessment file (a part of its summarize job, summarize.smk)."""
     return config_has_assessments(study_config(study))
 
 
-# survival tables written by survival.smk
+# survival tables written by the summarize job (summarize.smk)
 SURVIVAL_TABLES = ["survival", "landmarks", "comparisons", "cox_models", "subgroup_survival"]
 SURVIVAL_MARKDOWN = ["survival", "comparisons", "cox_models", "landmarks", "subgroup_survival"]
 
-# response, safety and baseline tables written by survival.smk (CSV and Markdown each)
+# response, safety and baseline tables written by the summarize job (CSV and Markdown each)
 TABLE_NAMES = [
     "response",
     "response_comparisons",
@@ -160,7 +160,7 @@ def figure_outputs(study):
     return outputs
 
 
-# the adjusted comparison's tables (adjusted.smk); its figures are figure kinds of plot_figures
+# the adjusted comparison's tables (summarize.smk); its figures are figure kinds of plot_figures
 ADJUSTED_TABLES = ["balance", "adjusted_comparisons", "adjusted_survival", "adjusted_attrition"]
 
 
@@ -220,7 +220,7 @@ def reproduction_inputs(wildcards):
     return files
 
 
-# trial_context.smk: studies with reconstructed trial arms (studies.<name>.trial_context)
+# studies with reconstructed trial arms (a part of their summarize job, summarize.smk) (studies.<name>.trial_context)
 TRIAL_CONTEXT_STUDIES = [study for study in STUDIES if study_config(study)["trial_context"]]
 
 
@@ -229,15 +229,9 @@ TRIAL_CONTEXT_REPORT = ["comparison_md", "cox_md", "parametric_md"]
 
 
 def trial_context_inputs(study):
-    """The analysis dataset, the survival and landmark tables (shareable and internal), and each
-    trial arm's digitised curve and at-risk table, keyed '<name>__curve' / '<name>__at_risk'."""
-    files = {
-        "dataset": f"results/{study}/analysis_dataset.parquet",
-        "survival": f"results/{study}/tables/survival.csv",
-        "landmarks": f"results/{study}/tables/landmarks.csv",
-        "survival_internal": f"results/{study}/internal/survival.csv",
-        "landmarks_internal": f"results/{study}/internal/landmarks.csv",
-    }
+    """Each trial arm's digitised curve and at-risk table, keyed '<name>__curve' / '<name>__at_risk'
+    (the study's summarize job also reads its analysis dataset and its own survival tables)."""
+    files = {}
     for item in study_config(study)["trial_context"]:
         files[f"{item['name']}__curve"] = item["curve"]
         if item.get("at_risk") is not None:
@@ -332,14 +326,14 @@ def manifest_inputs(wildcards):
     return [path for path in get_final_output(wildcards) if path != "results/MANIFEST.sha256"]
 
 
-def shareable_table(name, caption):
+def shareable_table(study, name, caption):
     """A shareable results table of a study, registered for the HTML report."""
     return report(
-        f"results/{{study}}/tables/{name}.csv",
+        f"results/{study}/tables/{name}.csv",
         caption=f"../report/{caption}.rst",
         category="Tables",
-        subcategory="{study}",
-        labels={"study": "{study}", "table": name},
+        subcategory=study,
+        labels={"study": study, "table": name},
     )
 
 
@@ -347,12 +341,104 @@ COMPETING_TABLES = ["cumulative_incidence", "competing_comparisons"]
 
 
 def competing_outputs(study):
-    """The competing-risks outputs of a study (competing.smk)."""
+    """The competing-risks outputs of a study (its summarize job, summarize.smk)."""
     return [
         *(f"results/{study}/tables/{name}.{ext}" for name in COMPETING_TABLES for ext in ("csv", "md")),
         f"results/{study}/competing/cif_curves.parquet",
         f"results/{study}/competing/risk_table.csv",
     ]  # the cif_<endpoint> figures: figure_outputs (figures.smk)
+
+
+# ---- the summarize job of a study (summarize.smk) ----------------------------------------------
+
+
+def summary_parts(study):
+    """{part: {key: path}}: what the study's summarize job writes, part by part, in the order the
+    job runs them; a part that the study does not configure is absent. Each part keeps the output
+    keys (and the log) that it had as a job of its own."""
+    base = f"results/{study}"
+    block = study_config(study)
+    parts = {
+        # Kaplan-Meier summaries, landmarks, comparisons, Cox models and subgroups
+        "survival": {
+            **{name: shareable_table(study, name, "table_survival") for name in SURVIVAL_TABLES},
+            **{f"{name}_md": f"{base}/tables/{name}.md" for name in SURVIVAL_MARKDOWN},
+            "km_curves": f"{base}/survival/km_curves.parquet",
+            "risk_table": f"{base}/survival/risk_table.csv",
+            **{f"{name}_internal": f"{base}/internal/{name}.csv" for name in SURVIVAL_TABLES},
+        },
+        # response, safety and baseline
+        "tables": {
+            **{f"{name}_csv": shareable_table(study, name, "table_tables") for name in TABLE_NAMES},
+            **{f"{name}_md": f"{base}/tables/{name}.md" for name in TABLE_NAMES},
+            **{f"{name}_internal": f"{base}/internal/{name}.csv" for name in TABLE_NAMES},
+        },
+    }
+    if block["competing_endpoints"]:  # Aalen-Johansen, Gray's test, Fine-Gray
+        parts["competing"] = {
+            **{name: shareable_table(study, name, "table_competing") for name in COMPETING_TABLES},
+            **{f"{name}_internal": f"{base}/internal/{name}.csv" for name in COMPETING_TABLES},
+            **{f"{name}_md": f"{base}/tables/{name}.md" for name in COMPETING_TABLES},
+            "cif_curves": f"{base}/competing/cif_curves.parquet",
+            "risk_table": f"{base}/competing/risk_table.csv",
+        }
+    if study in ADJUSTED_STUDIES:  # propensity score, weights, balance, weighted survival
+        parts["adjusted"] = {
+            **{name: shareable_table(study, name, "table_adjusted") for name in ADJUSTED_TABLES},
+            "adjusted_md": f"{base}/tables/adjusted.md",
+            "methods": f"{base}/adjusted/methods.md",
+            "km_curves": f"{base}/adjusted/km_curves.parquet",
+            "risk_table": f"{base}/adjusted/risk_table.csv",
+            "scores": f"{base}/adjusted/propensity_scores.parquet",
+            **{f"{name}_internal": f"{base}/internal/{name}.csv" for name in ADJUSTED_TABLES},
+        }
+    if has_assessments(study):  # duration of response and time to response
+        parts["response_duration"] = {
+            "csv": shareable_table(study, "response_duration", "table_tables"),
+            "md": f"{base}/tables/response_duration.md",
+            "internal": f"{base}/internal/response_duration.csv",
+        }
+    if "records" in block:  # treatment patterns: line-to-line transitions, outcomes by line
+        parts["treatment_patterns"] = {
+            "sequences": f"{base}/tables/treatment_sequences.csv",
+            "outcomes": f"{base}/tables/outcomes_by_line.csv",
+            "sequences_internal": f"{base}/internal/treatment_sequences.csv",
+            "outcomes_internal": f"{base}/internal/outcomes_by_line.csv",
+        }
+    if study in TRIAL_CONTEXT_STUDIES:  # reconstructed trial arms (reads the survival part's tables)
+        parts["trial_context"] = trial_context_outputs(study)
+    return parts
+
+
+# the log of each part: results/{study}/logs/<name>.log, the names of the parts' former jobs
+SUMMARY_LOGS = {
+    "survival": "summarize_survival",
+    "tables": "summarize_tables",
+    "competing": "summarize_competing",
+    "adjusted": "summarize_adjusted",
+    "response_duration": "summarize_response_duration",
+    "treatment_patterns": "summarize_treatment_patterns",
+    "trial_context": "trial_context",
+}
+
+
+def summary_inputs(study):
+    """The files the study's summarize job reads: the analysis dataset and adverse events, and
+    where its parts need them the tumour response (assessments), the lines of therapy and patients
+    (records) and the trial arms' digitised curves."""
+    base = f"results/{study}"
+    files = {
+        "dataset": f"{base}/analysis_dataset.parquet",
+        "adverse_events": f"{base}/adverse_events.parquet",
+    }
+    if has_assessments(study):
+        files["tumour_response"] = f"{base}/internal/tumour_response.parquet"
+    if "records" in study_config(study):
+        files["lines"] = f"{base}/lines_of_therapy.parquet"
+        files["patients"] = f"{base}/internal/records_patients.parquet"
+    if study in TRIAL_CONTEXT_STUDIES:
+        files.update(trial_context_inputs(study))
+    return files
 
 
 def final_outputs(study):
@@ -361,18 +447,18 @@ def final_outputs(study):
         # endpoints.smk
         f"results/{study}/analysis_dataset.parquet",
         f"results/{study}/tables/attrition.csv",
-        # records.smk (records studies)
+        # records.smk and summarize.smk (records studies)
         *records_outputs(study),
-        # survival.smk
+        # summarize.smk: survival
         *(f"results/{study}/tables/{name}.csv" for name in SURVIVAL_TABLES),
         *(f"results/{study}/tables/{name}.md" for name in SURVIVAL_MARKDOWN),
         f"results/{study}/survival/km_curves.parquet",
         f"results/{study}/survival/risk_table.csv",
-        # competing.smk (studies with competing_endpoints)
+        # summarize.smk: competing risks (studies with competing_endpoints)
         *(competing_outputs(study) if study_config(study)["competing_endpoints"] else []),
-        # survival.smk: response, safety and baseline
+        # summarize.smk: response, safety and baseline
         *(f"results/{study}/tables/{name}.{ext}" for name in TABLE_NAMES for ext in ("csv", "md")),
-        # response.smk (studies with an assessment file)
+        # summarize.smk: duration of response (studies with an assessment file)
         *(
             [f"results/{study}/tables/response_duration.{ext}" for ext in ("csv", "md")]
             if has_assessments(study)
@@ -380,7 +466,7 @@ def final_outputs(study):
         ),
         # figures.smk
         *figure_outputs(study).values(),
-        # adjusted.smk (studies with an adjustment block)
+        # summarize.smk: the adjusted comparison (studies with an adjustment block)
         *(
             [
                 *(f"results/{study}/tables/{name}.csv" for name in ADJUSTED_TABLES),
@@ -390,7 +476,7 @@ def final_outputs(study):
             if study in ADJUSTED_STUDIES
             else []
         ),
-        # trial_context.smk (studies with reconstructed trial arms)
+        # summarize.smk: trial context (studies with reconstructed trial arms)
         *(trial_context_outputs(study).values() if study in TRIAL_CONTEXT_STUDIES else []),
         # reproduce.smk (studies with published targets)
         *(
