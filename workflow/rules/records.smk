@@ -17,6 +17,11 @@ rule derive_lines:
     params:
         study=study_block,
         days_per_month=config["days_per_month"],
+    resources:
+        # 100,000 patients (about 120 MB of CSV): 1.2 GB peak, 16 s (docs/benchmarks.md, records)
+        mem_mb=memory_mb(1000, 10),
+        runtime=10,
+        cpus_per_task=1,
     log:
         "results/{study}/logs/derive_lines.log",
     script:

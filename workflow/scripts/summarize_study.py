@@ -40,7 +40,9 @@ def survival_part(out):
     from her2rwe.outputs import shareable, survival_tables
 
     path = inputs.dataset
-    data = pd.read_parquet(path, columns=survival.analysis_columns(study, pq.read_schema(path).names))
+    data = pd.read_parquet(
+        path, columns=survival.analysis_columns(study, pq.read_schema(path).names)
+    )
     results = survival.summarize_survival(data, study)
     shared = dict(
         zip(
@@ -103,10 +105,15 @@ def competing_part(out):
     from her2rwe.analyses import competing
 
     path = inputs.dataset
-    data = pd.read_parquet(path, columns=competing.analysis_columns(study, pq.read_schema(path).names))
+    data = pd.read_parquet(
+        path, columns=competing.analysis_columns(study, pq.read_schema(path).names)
+    )
     results = competing.summarize_competing(data, study)
     shared = write_internal_and_shared(
-        {name: getattr(results, name) for name in ("cumulative_incidence", "competing_comparisons")},
+        {
+            name: getattr(results, name)
+            for name in ("cumulative_incidence", "competing_comparisons")
+        },
         k,
         out,
         sys.stderr,
@@ -228,7 +235,9 @@ def trial_context_part(out):
     tables = files("survival")
     survival, comparison = {}, {}
     for kind, suffix in (("shown", ""), ("internal", "_internal")):
-        survival[kind] = io.read_table(tables[f"survival{suffix}"], dtype={"group": str, "arm": str})
+        survival[kind] = io.read_table(
+            tables[f"survival{suffix}"], dtype={"group": str, "arm": str}
+        )
         landmarks = io.read_table(tables[f"landmarks{suffix}"], dtype={"group": str})
         comparison[kind] = tc.comparison_table(survival[kind], landmarks, arms, study)
         io.write_table(comparison[kind], out[f"comparison{suffix}"])
@@ -246,7 +255,9 @@ def trial_context_part(out):
     io.write_text(tc.format_cox(cox, arms, study), out["cox_md"])
     # a real-world arm's log-likelihood, AIC and BIC give its n and events back: hidden where
     # survival.csv hides them
-    models = shareable.parametric(tc.parametric_table(data, arms, study), survival["shown"], k).table
+    models = shareable.parametric(
+        tc.parametric_table(data, arms, study), survival["shown"], k
+    ).table
     io.write_table(models, out["parametric"])
     io.write_text(tc.format_parametric(models, study), out["parametric_md"])
     io.write_parquet(tc.curves_table(arms), out["curves"])
