@@ -188,9 +188,35 @@ def _column_values(data: pd.DataFrame, col: str) -> pd.Series:
     return pd.Series(lookup[codes], index=data.index, dtype=object)
 
 
-def _arm_array(data: pd.DataFrame) -> np.ndarray:
+def _arm_array(data: pd.DataFrame, columns: ColumnLabels | None = None) -> np.ndarray:
     """The arm of every row as an object array, missing as '' (never a group of its own)."""
+    if columns is not None:
+        return columns.arm_array(data)
     return _column_values(data, "arm").fillna("").to_numpy(dtype=object)
+
+
+class ColumnLabels:
+    """The text labels of a frame's columns, made once per column (the arm column is read by every
+    table of every endpoint). Another frame (a subgroup table's relabelled copy) is not kept."""
+
+    def __init__(self, data: pd.DataFrame):
+        self.data = data
+        self._values: dict[str, pd.Series] = {}
+        self._arms: np.ndarray | None = None
+
+    def values(self, data: pd.DataFrame, col: str) -> pd.Series:
+        if data is not self.data:
+            return _column_values(data, col)
+        if col not in self._values:
+            self._values[col] = _column_values(data, col)
+        return self._values[col]
+
+    def arm_array(self, data: pd.DataFrame) -> np.ndarray:
+        if data is not self.data:
+            return _arm_array(data)
+        if self._arms is None:
+            self._arms = self.values(data, "arm").fillna("").to_numpy(dtype=object)
+        return self._arms
 
 
 def _match(data: pd.DataFrame, spec: Mapping[str, Any]) -> np.ndarray:
@@ -217,10 +243,12 @@ def _display_levels(data: pd.DataFrame, sg: Mapping[str, Any], study: Mapping[st
     return levels if sg.get("levels") else LevelLabels.of(study).order(sg["variable"], levels)
 
 
-def study_groups(data: pd.DataFrame, study: Mapping[str, Any]) -> list[tuple[str, str, np.ndarray]]:
+def study_groups(
+    data: pd.DataFrame, study: Mapping[str, Any], columns: ColumnLabels | None = None
+) -> list[tuple[str, str, np.ndarray]]:
     """(split, group, row mask) for the arms, the whole cohort, and subgroups with km: true."""
     study = study_settings(study)
-    arms = _column_values(data, "arm")
+    arms = columns.values(data, "arm") if columns is not None else _column_values(data, "arm")
     levels = arm_levels(study, sorted(arms.dropna().unique().tolist()))
     groups = [("arm", a, (arms == a).fillna(False).to_numpy(bool)) for a in levels]
     groups.append(("overall", "All", np.ones(len(data), dtype=bool)))
@@ -246,11 +274,13 @@ def study_groups(data: pd.DataFrame, study: Mapping[str, Any]) -> list[tuple[str
     return groups
 
 
-def default_tau(data: pd.DataFrame, ep: str, study: Mapping[str, Any]) -> float | None:
+def default_tau(
+    data: pd.DataFrame, ep: str, study: Mapping[str, Any], columns: ColumnLabels | None = None
+) -> float | None:
     """The smallest of the arms' largest follow-up times (schema default of rmst_tau)."""
     study = study_settings(study)
     t = data[f"{ep}_months"].to_numpy(dtype=float, na_value=np.nan)
-    arms = _arm_array(data)
+    arms = _arm_array(data, columns)
     maxima = [
         np.nanmax(t[arms == a])
         for a in pd.unique(arms)
@@ -393,8 +423,9 @@ class CoxCache:
     with the same rows and design (the arm comparison and the univariable arm model) done once.
     The same numbers as separate fits: a fit depends only on its rows, design and settings."""
 
-    def __init__(self, ep: str):
+    def __init__(self, ep: str, columns: ColumnLabels | None = None):
         self.ep = ep
+        self.columns = columns
         self._indexes: dict[bytes, cox.RiskSetIndex] = {}
         self._fits: dict[tuple, tuple] = {}
         self.comparisons: dict[tuple, dict[str, Any]] = {}  # compare_arms rows
@@ -409,7 +440,8 @@ class CoxCache:
     def fit(self, sel, X, time, event, strata, ties, names, terms):
         """fit_cox of the rows `sel` of this endpoint (time, event, strata and X already subset)."""
         rows = self.digest(sel)
-        key = (rows, self.digest(X), ties, tuple((k, tuple(v)) for k, v in terms.items()))
+        # only a one-column design repeats (the arm): wider ones are not kept
+        key = (rows, self.digest(X), ties, tuple(terms)) if X.shape[1] == 1 else None
         if key in self._fits:
             cached_names, result = self._fits[key]
             if cached_names == list(names) or not result[2]:  # names appear only in reasons
@@ -419,7 +451,8 @@ class CoxCache:
                 return fit_cox(X, time, event, strata, ties, names, terms)
             self._indexes[rows] = cox.risk_set_index(time, event, strata, fix_times=False)
         result = fit_cox(X, time, event, strata, ties, names, terms, index=self._indexes[rows])
-        self._fits[key] = (list(names), result)
+        if key is not None:
+            self._fits[key] = (list(names), result)
         return result
 
 
@@ -448,7 +481,7 @@ def compare_arms(
 ) -> dict[str, Any]:
     """Log-rank and Cox HR of `arm` vs `reference` (stratified when the study names strata)."""
     t, e, ok = _endpoint_arrays(data, ep)
-    arms = _arm_array(data)
+    arms = _arm_array(data, None if cache is None else cache.columns)
     sel = ok & np.isin(arms, [arm, reference])
     if mask is not None:
         sel &= mask
@@ -517,7 +550,8 @@ def cox_model_rows(
     """Univariable (each term alone) and multivariable (arm + covariates) Cox models."""
     study = study_settings(study)
     covariates = list(study["covariates"] or [])
-    arms = _column_values(data, "arm")
+    columns = None if cache is None else cache.columns
+    arms = columns.values(data, "arm") if columns is not None else _column_values(data, "arm")
     arm_present = sorted(arms.dropna().unique().tolist())
     terms_list = (["arm"] if len(arm_present) > 1 else []) + covariates
     if not terms_list:
@@ -532,9 +566,9 @@ def cox_model_rows(
     models = [("univariable", [v]) for v in terms_list]
     if len(terms_list) > 1:
         models.append(("multivariable", terms_list))
-    columns: dict[str, tuple] = {}  # each covariate's design columns, made once
+    design_columns: dict[str, tuple] = {}  # each covariate's design columns, made once
     for model, variables in models:
-        X, labels, terms, cc = _design(data, variables, spec, columns)
+        X, labels, terms, cc = _design(data, variables, spec, design_columns)
         sel = ok & s_ok & cc
         n, events = int(sel.sum()), int(e[sel].sum())
         names = [f"{v}{lev}" for v, lev, _ in labels]
@@ -627,7 +661,7 @@ def subgroup_rows(
     """Rows of subgroup_survival.csv for one endpoint (contract in docs/outputs.md)."""
     study = study_settings(study)
     t, e, ok = _endpoint_arrays(data, ep)
-    arms = _arm_array(data)
+    arms = _arm_array(data, None if cache is None else cache.columns)
     present = sorted(a for a in pd.unique(arms[ok]).tolist() if a != "")
     levels_arm = arm_levels(study, present)
     ref = reference_arm(study, present)
@@ -763,16 +797,21 @@ def summarize_survival(data: pd.DataFrame, study: Mapping[str, Any]) -> Survival
     study = study_settings(study)
     settings = Settings.from_study(study)
     data = fix_times(data, study["endpoints"])
-    arms = _arm_array(data)
+    columns = ColumnLabels(data)
+    arms = _arm_array(data, columns)
     present = sorted(a for a in pd.unique(arms).tolist() if a != "")
     ref = reference_arm(study, present)
     levels = arm_levels(study, present)
-    groups = study_groups(data, study)
+    groups = study_groups(data, study, columns)
     surv_rows, lm_parts, curve_parts, risk_parts = [], [], [], []
     comp_rows, cox_rows, sub_rows = [], [], []
     for ep in study["endpoints"]:
         t, e, ok = _endpoint_arrays(data, ep)
-        tau = settings.rmst_tau if settings.rmst_tau is not None else default_tau(data, ep, study)
+        tau = (
+            settings.rmst_tau
+            if settings.rmst_tau is not None
+            else default_tau(data, ep, study, columns)
+        )
         axis_end = (
             settings.xmax if settings.xmax is not None else (np.nanmax(t) if ok.any() else 0.0)
         )
@@ -792,7 +831,7 @@ def summarize_survival(data: pd.DataFrame, study: Mapping[str, Any]) -> Survival
                     "surv_se": at["std_err"]}))  # fmt: skip
             curve_parts.append((key, _curve_rows(fit)))
             risk_parts.append(pd.DataFrame({**key, **_risk_ticks(t[sel], e[sel], ticks)}))
-        cache = CoxCache(ep)
+        cache = CoxCache(ep, columns)
         for a in levels:
             if a != ref:
                 comp_rows.append(compare_arms(data, ep, a, ref, settings, cache=cache))
@@ -829,7 +868,7 @@ def _stack_curves(parts: list[tuple[dict[str, str], dict[str, np.ndarray]]]) -> 
     for col in CURVE_COLUMNS[3:]:
         values = np.concatenate([rows[col] for _, rows in parts]) if parts else np.zeros(0)
         out[col] = values.astype("int64") if col in ("n_risk", "n_event", "n_censor") else values
-    return pd.DataFrame(out, columns=CURVE_COLUMNS)
+    return pd.DataFrame(out, columns=CURVE_COLUMNS, copy=False)  # new arrays: no second copy
 
 
 # ------------------------------------------------------------------------------------------------

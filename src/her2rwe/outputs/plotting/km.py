@@ -108,17 +108,23 @@ def select_panel(
     split: `interval`, or chosen from the axis length as the survival stage does); the axis ends at
     `xmax` or at the last time of the curves.
     """
+    import numpy as np
+    import pandas as pd
+
     surv = survival[(survival["endpoint"] == endpoint) & (survival["split"] == split)]
     cur = curves[(curves["endpoint"] == endpoint) & (curves["split"] == split)]
     rsk = risk[(risk["endpoint"] == endpoint) & (risk["split"] == split)]
-    drawn = set(cur["group"].astype(str))
+    # each curve's rows, by group code (a million-row curve table: no text comparison per group)
+    codes, labels = pd.factorize(cur["group"], use_na_sentinel=False)
+    code_of = {}
+    for k, label in enumerate(labels):
+        code_of.setdefault(str(label), []).append(k)
+    drawn = set(code_of)
     # groups in display order; a group without patients (e.g. "<level>, <arm>" where the level
     # occurs in one arm only) has no curve and is left out
     empty = set(surv.loc[surv["n"].fillna(0) == 0, "group"].astype(str)) if "n" in surv else set()
     groups = [g for g in dict.fromkeys(surv["group"].astype(str)) if g in drawn and g not in empty]
-    groups += [
-        g for g in dict.fromkeys(cur["group"].astype(str)) if g not in groups and g not in empty
-    ]
+    groups += [g for g in code_of if g not in groups and g not in empty]
     end = float(xmax) if xmax else float(cur["time"].max()) if len(cur) else 1.0
     ticks = sorted(t for t in set(rsk["time"].astype(float)) if t <= end + 1e-9)
     if not xmax and ticks:
@@ -148,7 +154,7 @@ def select_panel(
     return KMPanel(
         groups=groups,
         curves={
-            g: cur[cur["group"].astype(str) == g].sort_values("time", kind="stable") for g in groups
+            g: cur[np.isin(codes, code_of[g])].sort_values("time", kind="stable") for g in groups
         },
         ticks=ticks,
         at_risk=at_risk,
