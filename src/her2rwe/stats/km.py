@@ -380,14 +380,16 @@ def _findq(x: np.ndarray, y: np.ndarray, probs, tol: float = R_TOLERANCE) -> np.
             return np.nan
         return x[idx[np.searchsorted(knots, p, side="left")]]
 
+    ymax = np.nanmax(y)
+    above, below = yv + tol, yv - tol  # the knots of both approx() calls, made once for all p
     for i, p in enumerate(probs):
-        if np.nanmax(y) < p:
+        if ymax < p:
             continue
         if p == 0:
             out[i] = x[0]
             continue
-        x1 = constant_f1(yv + tol, p)
-        x2 = constant_f1(yv - tol, p)
+        x1 = constant_f1(above, p)
+        x2 = constant_f1(below, p)
         out[i] = (x1 + x2) / 2
         if not np.isnan(y[-1]) and abs(p - y[-1]) < tol:
             out[i] = (x1 + xmax) / 2
