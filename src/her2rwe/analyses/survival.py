@@ -164,6 +164,15 @@ def _curve_rows(fit: km.KMFit) -> dict[str, np.ndarray]:
     }
 
 
+def _risk_ticks_of(fit: km.KMFit, ticks: np.ndarray) -> dict[str, np.ndarray]:
+    """:func:`_risk_ticks` read off the group's KM fit (its counts per distinct time), no sort."""
+    at = np.searchsorted(fit.time, ticks, side="left")
+    upto = np.searchsorted(fit.time, ticks, side="right")
+    n_risk = np.r_[fit.n_risk, 0.0][at].astype(np.int64)
+    cum_events = np.r_[0.0, np.cumsum(fit.n_event)][upto].astype(np.int64)
+    return {"time": ticks, "n_risk": n_risk, "cum_events": cum_events}
+
+
 def _risk_ticks(time: np.ndarray, event: np.ndarray, ticks: np.ndarray) -> dict[str, np.ndarray]:
     st = np.sort(time)
     n_risk = len(st) - np.searchsorted(st, ticks, side="left")
@@ -420,8 +429,9 @@ def fit_cox(
 class CoxCache:
     """Work shared by the Cox fits of one endpoint: one sort and risk-set index per set of rows
     (the univariable and multivariable models of complete data share theirs), and a fit repeated
-    with the same rows and design (the arm comparison and the univariable arm model) done once.
-    The same numbers as separate fits: a fit depends only on its rows, design and settings."""
+    with the same rows and design (the arm comparison and the univariable arm model) done once;
+    also the medians of the survival table's groups, which the subgroup table repeats. The same
+    numbers as computing each again: each depends only on its rows, design and settings."""
 
     def __init__(self, ep: str, columns: ColumnLabels | None = None):
         self.ep = ep
@@ -429,6 +439,7 @@ class CoxCache:
         self._indexes: dict[bytes, cox.RiskSetIndex] = {}
         self._fits: dict[tuple, tuple] = {}
         self.comparisons: dict[tuple, dict[str, Any]] = {}  # compare_arms rows
+        self.medians: dict[bytes, tuple] = {}  # median and CI of the survival table's groups
 
     @staticmethod
     def digest(a: np.ndarray) -> bytes:
@@ -616,9 +627,12 @@ def cox_model_rows(
 # subgroups
 
 
-def _median_of(t, e, sel, settings) -> tuple[float, float, float]:
+def _median_of(t, e, sel, settings, cache: CoxCache | None = None) -> tuple[float, float, float]:
     if not sel.any():
         return (np.nan,) * 3
+    key = None if cache is None else cache.digest(sel)
+    if key is not None and key in cache.medians:  # a group of the survival table
+        return cache.medians[key]
     row, _ = summarize_group(t[sel], e[sel], settings, None)
     return row["median"], row["median_lower"], row["median_upper"]
 
@@ -671,7 +685,7 @@ def subgroup_rows(
     base = {"endpoint": ep, "interaction_p": np.nan}
 
     def add(variable, label, level, group, reference, sel, ref_sel, contrast, cmp=None, note=""):
-        med = _median_of(t, e, sel & ok, settings)
+        med = _median_of(t, e, sel & ok, settings, cache if cache is not None and cache.ep == ep else None)
         r = {**base, "variable": variable, "label": label, "level": level, "group": group,
              "reference": reference, "n": int((sel & ok).sum()), "events": int(e[sel & ok].sum()),
              "n_reference": int((ref_sel & ok).sum()) if ref_sel is not None else np.nan,
@@ -817,9 +831,12 @@ def summarize_survival(data: pd.DataFrame, study: Mapping[str, Any]) -> Survival
         )
         interval = settings.risk_interval or risk_table_interval(axis_end)
         ticks = np.arange(0.0, axis_end + 1e-9, interval)
+        cache = CoxCache(ep, columns)
         for split, group, mask in groups:
             sel = mask & ok
             row, fit = summarize_group(t[sel], e[sel], settings, tau)
+            cache.medians[cache.digest(sel)] = (row["median"], row["median_lower"],
+                                                row["median_upper"])  # fmt: skip
             surv_rows.append({"endpoint": ep, "split": split, "group": group,
                               "arm": group if split == "arm" else "", **row,
                               "ci_method": settings.ci_method, "conf_level": settings.conf_level})  # fmt: skip
@@ -830,8 +847,7 @@ def summarize_survival(data: pd.DataFrame, study: Mapping[str, Any]) -> Survival
                     "surv": at["surv"], "surv_lower": at["lower"], "surv_upper": at["upper"],
                     "surv_se": at["std_err"]}))  # fmt: skip
             curve_parts.append((key, _curve_rows(fit)))
-            risk_parts.append(pd.DataFrame({**key, **_risk_ticks(t[sel], e[sel], ticks)}))
-        cache = CoxCache(ep, columns)
+            risk_parts.append(pd.DataFrame({**key, **_risk_ticks_of(fit, ticks)}))
         for a in levels:
             if a != ref:
                 comp_rows.append(compare_arms(data, ep, a, ref, settings, cache=cache))
