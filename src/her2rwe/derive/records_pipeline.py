@@ -145,6 +145,12 @@ def build_records_study_data(
         study["lines"]["substitutions"],
         study["arms"].get("order"),
     )
+    n_assessments = len(assessments)
+    # only the index patients' assessments are used (window, T-DM1 benefit, response): the rest
+    # are dropped once here, in their order, instead of in every step
+    assessments = assessments[
+        assessments["patient_id"].isin(selection.index["patient_id"]).to_numpy()
+    ].reset_index(drop=True)
     cohort = index_cohort(selection, lines, patients, assessments, rule, dictionary, days_per_month)
     for name, terms in rule["adverse_event_dates"].items():
         cohort[f"{name}_date"] = first_onset(cohort, adverse_events, terms)
@@ -159,7 +165,7 @@ def build_records_study_data(
         cohort["sd_weeks"] = derived["sd_weeks"].to_numpy()
         cohort["best_response_source"] = derived["best_response_source"].to_numpy()
         notes.append(
-            f"best_response and sd_weeks derived from {len(assessments)} tumour assessment(s) "
+            f"best_response and sd_weeks derived from {n_assessments} tumour assessment(s) "
             "by the response rules"
         )
     else:

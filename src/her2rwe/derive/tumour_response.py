@@ -83,19 +83,24 @@ def _codes(response: pd.Series) -> pd.Series:
     return pd.Series(clean[codes], index=response.index, dtype="string")
 
 
+def _check_codes(response: pd.Series) -> None:
+    """AssessmentError when a response (stripped, upper-cased) is not a code or empty; the
+    distinct values are checked, the rows counted only on an error."""
+    clean = _codes(pd.Series(pd.unique(response.to_numpy(dtype=object)), dtype=object))
+    if not clean.isin([*CODES, ""]).all():
+        bad = ~_codes(response).isin([*CODES, ""])
+        raise AssessmentError(
+            f"{int(bad.sum())} assessment(s) with a response other than {', '.join(CODES)} or empty"
+        )
+
+
 def _clean(assessments: pd.DataFrame) -> pd.DataFrame:
     a = assessments.copy()
     if "sum_diameters" not in a.columns:
         a["sum_diameters"] = np.nan
     a["patient_id"] = a["patient_id"].astype(str)
     a["date"] = _dates(a["date"])
-    resp = _codes(a["response"])
-    bad = ~resp.isin([*CODES, ""])
-    if bad.any():
-        raise AssessmentError(
-            f"{int(bad.sum())} assessment(s) with a response other than {', '.join(CODES)} or empty"
-        )
-    a["response"] = resp.astype(object)
+    a["response"] = _codes(a["response"]).astype(object)
     a["sum_diameters"] = pd.to_numeric(a["sum_diameters"], errors="coerce").astype(float)
     return a[["patient_id", "date", "response", "sum_diameters"]]
 
@@ -227,8 +232,10 @@ def derive_best_response(
         cutoff = pd.Timestamp(rules.get("cutoff_date"))
         idx["window_end"] = idx["window_end"].where(idx["window_end"] <= cutoff, cutoff)
 
-    a = _clean(assessments)
-    a = a[a["patient_id"].isin(idx["patient_id"])]
+    _check_codes(assessments["response"])
+    # only the index patients' rows are cleaned (the response codes of every row are checked)
+    a = assessments[assessments["patient_id"].astype(str).isin(idx["patient_id"]).to_numpy()]
+    a = _clean(a)
     a, conflicts = _collapse_same_day(a, rules["same_day"])
     a = a.merge(idx, on="patient_id", how="inner").sort_values(["patient_id", "date"])
     a = a.reset_index(drop=True)
@@ -264,18 +271,26 @@ def derive_best_response(
 
     first_sd_ok = w[sd_ok].groupby("patient_id", sort=False)[["date", "day", "response"]].first()
     first_any = grp[["date", "day", "response"]].first()
-    best = pd.Series(pd.NA, index=out.index, dtype=object)
-    when = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
-    why = pd.Series(pd.NA, index=out.index, dtype=object)
+    # filled by position (first rule that gives a patient a response wins), as Series at the end
+    best = np.full(len(out), pd.NA, dtype=object)
+    when = np.full(len(out), np.datetime64("NaT"), dtype="datetime64[ns]")
+    why = np.full(len(out), pd.NA, dtype=object)
     onset = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
 
+    def values_at(values: pd.Series, labels: pd.Index, keep: np.ndarray) -> np.ndarray:
+        """``values.reindex(labels[keep]).to_numpy()``, by position when aligned already."""
+        if values.index.equals(labels):
+            return values.to_numpy()[keep]
+        return values.reindex(labels[keep]).to_numpy()
+
     def put(mask_index: pd.Index, code: str, dates: pd.Series, text: pd.Series | str) -> None:
-        free = mask_index[best.reindex(mask_index).isna().to_numpy()]
-        if len(free) == 0:
+        at = out.index.get_indexer(mask_index)
+        free = pd.isna(best[at])
+        if not free.any():
             return
-        best.loc[free] = code
-        when.loc[free] = dates.reindex(free).to_numpy()
-        why.loc[free] = text.reindex(free) if isinstance(text, pd.Series) else text
+        best[at[free]] = code
+        when[at[free]] = values_at(dates, mask_index, free)
+        why[at[free]] = values_at(text, mask_index, free) if isinstance(text, pd.Series) else text
 
     min_days = int(rules["confirmation_min_days"])
     if rules["confirmation"] == "required":
@@ -358,7 +373,7 @@ def derive_best_response(
         index=first_any.index,
     )
     put(first_any.index, "NE", pd.Series(pd.NaT, index=first_any.index), ne_text)
-    rest = out.index[best.isna().to_numpy()]
+    rest = out.index[pd.isna(best)]
     put(
         rest,
         "NE",
@@ -366,13 +381,14 @@ def derive_best_response(
         "no tumour assessment after the index date within the window",
     )
 
+    why = pd.Series(why, index=out.index)
     if len(conflicts):
         days = _days(conflicts["date"], conflicts["patient_id"].map(out["index_date"]))
         note = "; same-day conflict on " + _day_text(days) + " resolved to the worst response"
         note = note.groupby(conflicts["patient_id"].to_numpy()).agg("".join)
         why.loc[note.index] = why.loc[note.index] + note
 
-    out["best_response"] = best
+    out["best_response"] = pd.Series(best, index=out.index)
     out["best_response_date"] = when
     out["best_response_source"] = why
     out["response_onset_date"] = onset
