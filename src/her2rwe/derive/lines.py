@@ -128,6 +128,15 @@ def _distinct(values: np.ndarray, bound: int, table: bool = False) -> np.ndarray
     return present if table else np.flatnonzero(present)
 
 
+def _first_rows(codes: np.ndarray) -> np.ndarray:
+    """``np.unique(codes, return_index=True)[1]`` for the codes of :func:`pandas.factorize` (in
+    order of first appearance: a code is new where it exceeds every earlier one), without a sort."""
+    if len(codes) == 0 or codes.min() < 0:
+        return np.unique(codes, return_index=True)[1]
+    seen = np.maximum.accumulate(codes)
+    return np.flatnonzero(np.r_[True, seen[1:] > seen[:-1]])
+
+
 def _matches(names: np.ndarray, classes: np.ndarray, what: str) -> np.ndarray:
     """Drugs (by generic name and class) that `what` (a class or a generic name) refers to."""
     if what in CLASSES:
@@ -264,17 +273,26 @@ class LinesResult:
 
 
 def derive_lines(
-    treatments: pd.DataFrame, patients: pd.DataFrame, rules: LineRules, use_given: bool = True
+    treatments: pd.DataFrame,
+    patients: pd.DataFrame,
+    rules: LineRules,
+    use_given: bool = True,
+    patient_rows: np.ndarray | None = None,
 ) -> LinesResult:
     """Lines of therapy of every patient (see the module docstring for the rules).
 
     ``treatments``: patient_id, generic, drug_class, start_date, end_date (filled), setting,
     discontinuation_reason and optionally line; ``patients``: patient_id, metastatic_date,
-    death_date, last_contact_date. The result does not depend on the order of the rows.
+    death_date, last_contact_date. ``patient_rows``: each treatment row's position in
+    ``patients`` when known already (the records reader finds it), else looked up by ID. The
+    result does not depend on the order of the rows.
     """
     t = treatments  # columns are read as arrays, by position: no copy with a fresh index
     pids = pd.Index(patients["patient_id"].astype(str))
-    pat_all = pids.get_indexer(t["patient_id"].astype(str))
+    if patient_rows is None or len(patient_rows) != len(t) or not pids.is_unique:
+        pat_all = pids.get_indexer(t["patient_id"].astype(str))
+    else:
+        pat_all = np.asarray(patient_rows, dtype=np.intp)
     if (pat_all < 0).any():
         raise ValueError("treatments name patients that are not in the patients table")
     g_codes, g_uniques = pd.factorize(t["generic"])
@@ -283,7 +301,7 @@ def derive_lines(
     if len(names) > 62:
         raise ValueError("more than 62 distinct drugs: regimen bitmasks need a wider type")
     drug_all = np.searchsorted(names, g_uniques)[g_codes]
-    _, first_row = np.unique(g_codes, return_index=True)
+    first_row = _first_rows(g_codes)
     classes_by_drug = np.empty(len(names), dtype=object)
     classes_by_drug[np.searchsorted(names, g_uniques)] = t["drug_class"].to_numpy()[first_row]
     groups = {g: i for i, grp in enumerate(rules.substitutions) for g in grp}
@@ -474,7 +492,7 @@ def _finish(
     )
     return pd.DataFrame(
         {
-            "patient_id": pids.to_numpy()[pat].astype(str),
+            "patient_id": pids.to_numpy()[pat],  # str already (pids)
             "line": all_lines["line"].to_numpy(dtype=np.int64),
             "regimen": regimen,
             "classes": classes,

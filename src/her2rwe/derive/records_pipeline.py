@@ -67,7 +67,11 @@ def derive_study_lines(
     )
     rules = line_rules(study["lines"], days_per_month)
     result = derive_lines(
-        records.treatments, records.patients, rules, study["lines"]["use_given_lines"]
+        records.treatments,
+        records.patients,
+        rules,
+        study["lines"]["use_given_lines"],
+        patient_rows=records.treatment_patients,
     )
     differ = compare_given_lines(records.treatments, result)
     notes = list(records.notes)

@@ -76,6 +76,8 @@ class Records:
     assessments: pd.DataFrame | None
     adverse_events: pd.DataFrame | None
     notes: list[str] = field(default_factory=list)
+    #: each ``treatments`` row's position in ``patients`` (found once while checking the file)
+    treatment_patients: np.ndarray | None = None
 
 
 # ------------------------------------------------------------------------------------------------
@@ -373,6 +375,8 @@ def treatment_problems(
             "end_date",
             "exposure ends after the last contact",
         )
+    if found is not None:
+        parsed["patient_position"] = found[0]
     key = _key(found, parsed, "start_date")
     if key and "generic" in parsed:  # equal rows name the same drug, so the same generic
         key.append(pd.factorize(parsed["generic"])[0])
@@ -440,8 +444,9 @@ def _typed_patients(raw: ingest.RawTable, parsed: Mapping[str, pd.Series]) -> pd
 
 def _typed_treatments(
     raw: ingest.RawTable, dictionary: DrugDictionary, parsed: Mapping[str, pd.Series]
-) -> pd.DataFrame:
-    """``parsed``: what :func:`treatment_problems` parsed (dates, ``generic``) of a valid file."""
+) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """``parsed``: what :func:`treatment_problems` parsed (dates, ``generic``, each row's patient
+    position) of a valid file. Returns the typed table and each of its rows' patient position."""
     f = raw.frame
     generic = parsed["generic"]
     start = parsed["start_date"]
@@ -466,11 +471,14 @@ def _typed_treatments(
         out["line"] = pd.to_numeric(_empty_as(f["line"], None)).astype("Int64")
     # a fixed combination ('a+b') becomes one row per component, in order (as Series.explode);
     # each distinct generic name is split once
+    position = parsed.get("patient_position")
     codes, names = pd.factorize(generic)
     parts = [str(name).split("+") for name in names]
     if any(len(p) > 1 for p in parts):
         count = np.array([len(p) for p in parts], dtype=np.int64)[codes]
         out = out.iloc[np.repeat(np.arange(len(out)), count)].reset_index(drop=True)
+        if position is not None:
+            position = np.repeat(position, count)
         flat = np.array([x for p in parts for x in p], dtype=object)
         first = np.r_[0, np.cumsum([len(p) for p in parts])[:-1]]
         within = np.arange(len(out)) - np.repeat(np.cumsum(count) - count, count)
@@ -478,7 +486,7 @@ def _typed_treatments(
     codes, names = pd.factorize(out["generic"])
     classes = dictionary.classes_of(pd.Series(names, dtype=object)).to_numpy()
     out["drug_class"] = classes[codes] if len(codes) else classes[:0]
-    return out
+    return out, position
 
 
 def _empty_as(s: pd.Series, value) -> pd.Series:
@@ -579,7 +587,7 @@ def read_records(
     if problems:
         problems.sort(key=lambda p: (p.file, p.line or 0, p.column or ""))
         raise InputError(problems)
-    treatments = _typed_treatments(raws["treatments"], dictionary, parsed_treatments)
+    treatments, positions = _typed_treatments(raws["treatments"], dictionary, parsed_treatments)
     assessments = (
         _typed_assessments(raws["assessments"], parsed_assessments)
         if "assessments" in raws
@@ -593,4 +601,4 @@ def read_records(
     if ae is not None and "onset_date" in ae.columns:
         onset = ae["onset_date"].where(ae["onset_date"] != "")
         ae["onset_date"] = pd.to_datetime(onset, format="%Y-%m-%d")
-    return Records(patients, treatments, assessments, ae, notes)
+    return Records(patients, treatments, assessments, ae, notes, positions)
