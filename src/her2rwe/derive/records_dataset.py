@@ -55,10 +55,12 @@ def _slug(cls: str) -> str:
     return cls.lower().replace("anti-her2 ", "").replace("/", "").replace(" ", "_")
 
 
-def _holds(joined: pd.Series, item: str) -> np.ndarray:
-    """Rows whose '+'-joined list holds ``item`` (each distinct list is split once)."""
-    hits = [u for u in joined.dropna().unique() if item in u.split("+")]
-    return joined.isin(hits).to_numpy()
+def _holds(joined: pd.Series, item: str, factor=None) -> np.ndarray:
+    """Rows whose '+'-joined list holds ``item`` (each distinct list is split once). ``factor``:
+    ``pd.factorize(joined)`` when several items are looked up in one column."""
+    codes, uniques = pd.factorize(joined) if factor is None else factor
+    hit = np.array([item in u.split("+") for u in uniques] + [False], dtype=bool)
+    return hit[codes]  # code -1 (a missing list): the last entry, no
 
 
 def therapy_group(line_class: pd.Series) -> pd.Series:
@@ -109,23 +111,31 @@ def index_cohort(
     prog = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
     last = prog.copy()
     if assessments is not None and len(assessments):
-        win = _with_cohort(
-            assessments, cohort_ids, out[["index_date", "next_treatment_date"]]
+        at = cohort_ids.get_indexer(assessments["patient_id"])
+        keep = at >= 0
+        pos = at[keep]  # each kept assessment's row in `out`
+        date = assessments["date"].to_numpy(dtype="datetime64[ns]")[keep]
+        start = out["index_date"].to_numpy(dtype="datetime64[ns]")[pos]
+        stop = out["next_treatment_date"].to_numpy(dtype="datetime64[ns]")[pos]
+        response = assessments["response"].to_numpy(dtype=object)[keep]
+        inside = (date > start) & (
+            np.isnat(stop) | (date <= stop) | (not index_rule["stop_at_next_line"])
         )
-        inside = (win["date"] > win["index_date"]) & (
-            win["next_treatment_date"].isna()
-            | (win["date"] <= win["next_treatment_date"])
-            | (not index_rule["stop_at_next_line"])
-        )
-        win = win[inside & win["response"].isin(ADEQUATE)]
-        first_pd = win[win["response"] == "PD"].groupby("patient_id")["date"].min()
-        prog = pd.Series(first_pd.reindex(out["patient_id"]).to_numpy(), index=out.index)
-        before_pd = win.merge(first_pd.rename("pd"), on="patient_id", how="left")
-        before_pd = before_pd[before_pd["pd"].isna() | (before_pd["date"] <= before_pd["pd"])]
-        last = pd.Series(
-            before_pd.groupby("patient_id")["date"].max().reindex(out["patient_id"]).to_numpy(),
-            index=out.index,
-        )
+        inside &= pd.Series(response).isin(ADEQUATE).to_numpy()
+        when = date.view(np.int64)
+        never = np.iinfo(np.int64).max
+        # the first PD per patient; the last adequate assessment not after it
+        first_pd = np.full(len(out), never, dtype=np.int64)
+        is_pd = inside & (response == "PD")
+        np.minimum.at(first_pd, pos[is_pd], when[is_pd])
+        upto = inside & (when <= first_pd[pos])
+        last_at = np.full(len(out), never, dtype=np.int64)
+        seen = np.zeros(len(out), dtype=bool)
+        seen[pos[upto]] = True
+        last_at[seen] = np.iinfo(np.int64).min
+        np.maximum.at(last_at, pos[upto], when[upto])
+        prog = pd.Series(_as_dates(first_pd, never), index=out.index)
+        last = pd.Series(_as_dates(last_at, never), index=out.index)
     stopped_pd = out["discontinuation_date"].where(out["discontinuation_reason"] == "progression")
     how = index_rule["progression"]
     if how == "treatment_end":
@@ -137,31 +147,47 @@ def index_cohort(
     out["best_response"] = pd.Series(pd.NA, index=out.index, dtype="string")
 
     # covariates from the lines before the index line
-    before = _with_cohort(lines, cohort_ids, out[["index_line"]])
-    prior = before[before["line"] < before["index_line"]]
-    out["prior_lines"] = (
-        prior.groupby("patient_id")
-        .size()
-        .reindex(out["patient_id"])
-        .fillna(0)
-        .astype(int)
-        .to_numpy()
-    )
+    line_at = cohort_ids.get_indexer(lines["patient_id"])
+    before = _with_cohort(lines, cohort_ids, out[["index_line"]], line_at)
+    before_pos = line_at[line_at >= 0]  # each row's patient: its row in `out`
+    is_prior = (before["line"] < before["index_line"]).to_numpy()
+    prior = before[is_prior]
+    prior_pos = before_pos[is_prior]
+    out["prior_lines"] = np.bincount(prior_pos, minlength=len(out)).astype(int)
+    prior_classes = pd.factorize(prior["classes"])
     for cls in CLASSES:
-        having = set(prior.loc[_holds(prior["classes"], cls), "patient_id"])
-        out[f"prior_{_slug(cls)}"] = np.where(out["patient_id"].isin(having), "yes", "no")
+        having = np.zeros(len(out), dtype=bool)
+        having[prior_pos[_holds(prior["classes"], cls, prior_classes)]] = True
+        out[f"prior_{_slug(cls)}"] = np.where(having, "yes", "no")
     out["index_therapy_class"] = therapy_group(out["index_line_class"]).to_numpy()
-    nxt = before[before["line"] == before["index_line"] + 1].set_index("patient_id")["line_class"]
-    out["next_therapy_class"] = therapy_group(nxt.reindex(out["patient_id"])).to_numpy()
+    is_next = (before["line"] == before["index_line"] + 1).to_numpy()
+    nxt = np.full(len(out), np.nan, dtype=object)
+    nxt[before_pos[is_next]] = before["line_class"].to_numpy(dtype=object)[is_next]
+    out["next_therapy_class"] = therapy_group(pd.Series(nxt, dtype=object)).to_numpy()
 
-    def holding(frame: pd.DataFrame, drug: str) -> pd.DataFrame:
-        return frame[_holds(frame["regimen"], dictionary.resolve_name(drug))]
+    regimens = pd.factorize(before["regimen"])
+    before_line = before["line"].to_numpy()
 
-    tdm1 = (
-        holding(prior, "T-DM1")
-        .sort_values(["patient_id", "line"])
-        .drop_duplicates("patient_id", keep="last")
-    )
+    def holding(mask: np.ndarray, drug: str, keep: str) -> tuple[pd.DataFrame, np.ndarray]:
+        """Per patient, the ``keep`` (first or last) line holding ``drug`` among the rows of
+        ``before`` under ``mask``; and those rows' patients' rows in ``out``."""
+        rows = np.flatnonzero(mask)
+        factor = (regimens[0][rows], regimens[1])
+        rows = rows[_holds(before["regimen"], dictionary.resolve_name(drug), factor)]
+        rows = rows[np.lexsort((before_line[rows], before_pos[rows]))]
+        p = before_pos[rows]
+        edge = p[1:] != p[:-1]
+        pick = (np.r_[edge, True] if keep == "last" else np.r_[True, edge]) if len(rows) else []
+        return before.iloc[rows[pick]], p[pick]
+
+    def by_patient(values: np.ndarray, pos: np.ndarray) -> np.ndarray:
+        """``values`` of some index patients (rows ``pos`` of ``out``) as a column of ``out``,
+        NaN for the others (as reindexing a Series by patient gives)."""
+        column = np.full(len(out), np.nan, dtype=object)
+        column[pos] = values
+        return column
+
+    tdm1, tdm1_pos = holding(is_prior, "T-DM1", "last")
     months = (tdm1["end_date"] - tdm1["start_date"]).dt.days / days_per_month
     benefit = months >= index_rule["benefit_months"]
     if assessments is not None and len(assessments):
@@ -175,26 +201,19 @@ def index_cohort(
             & a["response"].isin(("CR", "PR", "SD"))
         ]
         benefit |= tdm1["patient_id"].isin(set(good["patient_id"])).to_numpy()
-    ben = pd.Series(np.where(benefit, "yes", "no"), index=tdm1["patient_id"].to_numpy())
-    out["prior_tdm1_benefit"] = ben.reindex(out["patient_id"]).to_numpy()
+    out["prior_tdm1_benefit"] = by_patient(np.where(benefit, "yes", "no"), tdm1_pos)
 
-    tras = holding(before[before["line"] <= before["index_line"]], "trastuzumab")
-    tras = tras.sort_values(["patient_id", "line"]).drop_duplicates("patient_id")
+    upto = (before["line"] <= before["index_line"]).to_numpy()
+    tras, tras_pos = holding(upto, "trastuzumab", "first")
     t_months = (tras["end_date"] - tras["start_date"]).dt.days / days_per_month
     primary = (tras["rule"] == "adjuvant").to_numpy() | (
         (tras["setting"] == "metastatic").to_numpy()
         & (t_months <= index_rule["primary_resistance_months"]).to_numpy()
     )
-    res = pd.Series(np.where(primary, "primary", "acquired"), index=tras["patient_id"].to_numpy())
-    out["trastuzumab_resistance"] = res.reindex(out["patient_id"]).to_numpy()
+    out["trastuzumab_resistance"] = by_patient(np.where(primary, "primary", "acquired"), tras_pos)
 
-    upto = before[before["line"] <= before["index_line"]]
     for prefix, drug in index_rule["drug_history"].items():
-        h = (
-            holding(upto, drug)
-            .sort_values(["patient_id", "line"])
-            .drop_duplicates("patient_id", keep="last")
-        )
+        h, _ = holding(upto, drug, "last")
         h = h.set_index("patient_id").reindex(out["patient_id"])
         out[f"{prefix}_start_date"] = h["start_date"].to_numpy()
         out[f"{prefix}_end_date"] = h["end_date"].where(h["end_reason"] != "ongoing").to_numpy()
@@ -211,10 +230,19 @@ def index_cohort(
     return out
 
 
-def _with_cohort(frame: pd.DataFrame, cohort_ids: pd.Index, columns: pd.DataFrame) -> pd.DataFrame:
+def _as_dates(days: np.ndarray, missing: int) -> np.ndarray:
+    """datetime64[ns] from nanoseconds since the epoch, NaT where ``missing``."""
+    return np.where(days == missing, np.iinfo(np.int64).min, days).view("datetime64[ns]")
+
+
+def _with_cohort(
+    frame: pd.DataFrame, cohort_ids: pd.Index, columns: pd.DataFrame, at: np.ndarray | None = None
+) -> pd.DataFrame:
     """``frame.merge(columns with patient_id, on="patient_id")`` (inner, in ``frame``'s order, a
-    fresh index) for a cohort of distinct patients, through one lookup of each row's patient."""
-    at = cohort_ids.get_indexer(frame["patient_id"])
+    fresh index) for a cohort of distinct patients, through one lookup of each row's patient
+    (``at``: that lookup, ``cohort_ids.get_indexer(frame["patient_id"])``, when done already)."""
+    if at is None:
+        at = cohort_ids.get_indexer(frame["patient_id"])
     keep = at >= 0
     out = frame[keep].reset_index(drop=True)
     for col in columns.columns:
