@@ -72,6 +72,8 @@ class AssessmentError(ValueError):
 
 
 def _dates(s: pd.Series) -> pd.Series:
+    if s.dtype == "datetime64[ns]":
+        return s
     return pd.to_datetime(s).astype("datetime64[ns]")
 
 
@@ -105,13 +107,16 @@ def _clean(assessments: pd.DataFrame) -> pd.DataFrame:
     return a[["patient_id", "date", "response", "sum_diameters"]]
 
 
-def same_day_conflicts(assessments: pd.DataFrame) -> pd.Series:
+def same_day_conflicts(assessments: pd.DataFrame, rows: np.ndarray | None = None) -> pd.Series:
     """True for every row whose patient has another row on the same day with a different
-    (non-empty) response."""
+    (non-empty) response. ``rows``: :func:`same_day_rows` of these assessments, when known."""
     a = assessments
-    pid, date = a["patient_id"].astype(str), _dates(a["date"])
+    pid, date = a["patient_id"], _dates(a["date"])
+    if not pd.api.types.is_integer_dtype(pid):  # integer codes of patients are kept as they are
+        pid = pid.astype(str)
     out = pd.Series(False, index=a.index)
-    rows = same_day_rows(pid, date)  # only a day with two rows can conflict
+    if rows is None:
+        rows = same_day_rows(pid, date)  # only a day with two rows can conflict
     if rows.any():
         resp = _codes(a["response"][rows])
         key = [pid[rows], date[rows]]
@@ -125,7 +130,10 @@ def _collapse_same_day(a: pd.DataFrame, same_day: str) -> tuple[pd.DataFrame, pd
 
     Returns the collapsed rows and, per patient, the days (from nothing: dates) on which a conflict
     was resolved."""
-    conflict = same_day_conflicts(a)
+    # a day with one row is its own time point: only days with several rows can conflict, and
+    # only they are grouped
+    several = same_day_rows(a["patient_id"], a["date"])
+    conflict = same_day_conflicts(a, several)
     if conflict.any() and same_day == "error":
         n = int(a.loc[conflict, "patient_id"].nunique())
         raise AssessmentError(
@@ -134,8 +142,6 @@ def _collapse_same_day(a: pd.DataFrame, same_day: str) -> tuple[pd.DataFrame, pd
         )
     rank = a["response"].map({c: i for i, c in enumerate(WORST_FIRST)}).fillna(len(WORST_FIRST))
     a = a.assign(_rank=rank.astype(int), _conflict=conflict.to_numpy())
-    # a day with one row is its own time point: only days with several rows are grouped
-    several = same_day_rows(a["patient_id"], a["date"])
     cols = ["patient_id", "date", "_rank", "sum_diameters", "_conflict"]
     out = a.loc[~several & a["date"].notna().to_numpy(), cols]  # no date: no time point
     if several.any():
@@ -236,6 +242,12 @@ def derive_best_response(
     # only the index patients' rows are cleaned (the response codes of every row are checked)
     a = assessments[assessments["patient_id"].astype(str).isin(idx["patient_id"]).to_numpy()]
     a = _clean(a)
+    # patients as integer codes in the order of their IDs, so that sorting and grouping by code
+    # give the order of the IDs without hashing or comparing strings; the IDs come back at the end
+    ids = np.sort(idx["patient_id"].to_numpy(dtype=object))
+    id_codes = pd.Index(ids)
+    a["patient_id"] = id_codes.get_indexer(a["patient_id"])
+    idx["patient_id"] = id_codes.get_indexer(idx["patient_id"])
     a, conflicts = _collapse_same_day(a, rules["same_day"])
     a = a.merge(idx, on="patient_id", how="inner").sort_values(["patient_id", "date"])
     a = a.reset_index(drop=True)
@@ -402,6 +414,7 @@ def derive_best_response(
     out["best_pct_change"] = pct.groupby(post["patient_id"]).min().reindex(out.index)
 
     out = out.reset_index()
+    out["patient_id"] = ids[out["patient_id"].to_numpy()]
     out["best_response"] = out["best_response"].astype("string")
     out["best_response_source"] = out["best_response_source"].astype("string")
     return out[OUTPUT_COLUMNS]

@@ -73,7 +73,10 @@ def same_day_rows(patient_id, date) -> np.ndarray:
     """Rows whose patient has another row on the same day (a missing date is no day): the only
     rows where two responses of one day can differ. Patients and days are compared through their
     integer codes, which is far cheaper than grouping a million strings."""
-    pcode = pd.factorize(np.asarray(patient_id, dtype=object))[0].astype(np.int64)
+    pid = np.asarray(patient_id)
+    if pid.dtype.kind not in "iu":  # integer codes of patients are factorized as they are
+        pid = pid.astype(object)
+    pcode = pd.factorize(pid)[0].astype(np.int64)
     dcode, days = pd.factorize(np.asarray(date, dtype="datetime64[ns]"))
     key = pd.Series(pcode * (len(days) + 1) + dcode)
     return (key.duplicated(keep=False) & (dcode >= 0)).to_numpy()
