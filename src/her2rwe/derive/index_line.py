@@ -56,10 +56,12 @@ class _Matcher:
         self.lines = lines.reset_index(drop=True)
         self.dictionary = dictionary
         self.groups = [set(g) for g in substitutions]
-        self.pairs = regimen_pairs(self.lines["regimen"])  # (row, generic), in no given order
-        codes, generics = pd.factorize(self.pairs["generic"])
-        classes = pd.Series(generics, dtype=object).map(dictionary.drug_class).to_numpy()
-        self.pairs["cls"] = classes[codes] if len(codes) else classes[:0]
+        # each line's regimen as a code of the distinct regimens, whose drugs (generic names) and
+        # classes are found once
+        self.regimen, regimens = pd.factorize(self.lines["regimen"])
+        self.drugs = [set(str(r).split("+")) for r in regimens]
+        class_of = {g: dictionary.drug_class.get(g) for g in set().union(*self.drugs)}
+        self.classes = [{class_of[g] for g in drugs} for drugs in self.drugs]
         self.n = len(self.lines)
         pid = self.lines["patient_id"].to_numpy()
         self.pid_codes, self.pid_uniques = pd.factorize(pid)
@@ -67,7 +69,7 @@ class _Matcher:
 
     def _has(self, what: str, where: str) -> np.ndarray:
         if what in CLASSES:
-            hit = self.pairs["cls"].to_numpy() == what
+            hit = [what in classes for classes in self.classes]
         else:
             generic = self.dictionary.resolve_name(what)
             if generic is None:
@@ -78,10 +80,9 @@ class _Matcher:
             for g in self.groups:
                 if generic in g:
                     names |= g
-            hit = self.pairs["generic"].isin(names).to_numpy()
-        out = np.zeros(self.n, dtype=bool)
-        out[self.pairs["row"].to_numpy()[hit]] = True
-        return out
+            hit = [not names.isdisjoint(drugs) for drugs in self.drugs]
+        # code -1 (no regimen): the last entry, no
+        return np.array([*hit, False], dtype=bool)[self.regimen]
 
     def evaluate(self, crit: Mapping[str, Any], where: str) -> np.ndarray:
         ok = np.ones(self.n, dtype=bool)
@@ -120,24 +121,6 @@ class _Matcher:
         first = np.full(self.pid_codes.max() + 1 if self.n else 0, np.iinfo(np.int64).max)
         np.minimum.at(first, self.pid_codes[earlier], self.line_no[earlier])
         return self.line_no > first[self.pid_codes]
-
-
-def regimen_pairs(regimen: pd.Series) -> pd.DataFrame:
-    """(row, generic) for every drug of every regimen; the distinct regimens are split once."""
-    codes, uniques = pd.factorize(regimen)
-    parts = pd.Series(uniques, dtype=object).str.split("+").explode()
-    u_code = parts.index.to_numpy()
-    order = np.argsort(codes, kind="stable")
-    starts = np.searchsorted(codes[order], u_code, side="left")
-    ends = np.searchsorted(codes[order], u_code, side="right")
-    counts = ends - starts
-    rows = (
-        np.concatenate([order[a:b] for a, b in zip(starts, ends, strict=True)])
-        if len(parts)
-        else np.empty(0, int)
-    )
-    generic = np.repeat(parts.to_numpy(dtype=object), counts)
-    return pd.DataFrame({"row": rows, "generic": generic})
 
 
 def _pairs_in(a_pid, a_line, b_pid, b_line) -> np.ndarray:

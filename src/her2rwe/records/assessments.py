@@ -82,18 +82,21 @@ def same_day_rows(patient_id, date) -> np.ndarray:
     return (key.duplicated(keep=False) & (dcode >= 0)).to_numpy()
 
 
-def same_day_problems(raw: RawTable, date: pd.Series | None = None) -> list[Problem]:
+def same_day_problems(
+    raw: RawTable, date: pd.Series | None = None, patient: np.ndarray | None = None
+) -> list[Problem]:
     """Two assessments of a patient on one day with different responses (the rule
     ``response.same_day: error``): one problem per row of such a day, naming the day's first line.
     Rows with an unreadable date are left to the date check. ``date``: the date column already
-    parsed (NaT where unreadable), when the caller has it."""
+    parsed (NaT where unreadable), when the caller has it; ``patient``: an integer code of each
+    row's patient (one per patient ID), when the caller has it."""
     frame = raw.frame
     if date is None:
         codes, uniques = pd.factorize(frame["date"])
         u = pd.Series(uniques, dtype=object)
         parsed = pd.to_datetime(u.where(u.str.fullmatch(ISO_DATE)), errors="coerce").to_numpy()
         date = pd.Series(parsed[codes] if len(codes) else parsed[:0], index=frame.index)
-    rows = np.flatnonzero(same_day_rows(frame["patient_id"], date))
+    rows = np.flatnonzero(same_day_rows(frame["patient_id"] if patient is None else patient, date))
     if not len(rows):
         return []
     pid = frame["patient_id"].iloc[rows]

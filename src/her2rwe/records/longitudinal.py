@@ -171,11 +171,18 @@ def _repeated(key: list[np.ndarray]) -> np.ndarray:
     combined = np.zeros(len(key[0]), dtype=np.int64)
     size = 1
     for column in key:
-        codes, uniques = pd.factorize(np.asarray(column, dtype=np.int64))
-        size *= max(len(uniques), 1)
+        column = np.asarray(column, dtype=np.int64)
+        low = int(column.min()) if len(column) else 0
+        span = int(column.max()) - low + 1 if len(column) else 1
+        if span <= 4 * len(column) + 1024:  # a narrow range: the values less the lowest are codes
+            codes = column - low
+        else:  # a missing date (NaT: the lowest int64) or a wide range: codes of distinct values
+            codes, uniques = pd.factorize(column)
+            span = max(len(uniques), 1)
+        size *= span
         if size >= 2**62:  # no single integer holds every combination
             return pd.DataFrame(dict(enumerate(key))).duplicated(keep=False).to_numpy()
-        combined = combined * max(len(uniques), 1) + codes
+        combined = combined * span + codes
     return pd.Series(combined).duplicated(keep=False).to_numpy()
 
 
@@ -216,7 +223,7 @@ def _key(found, parsed: Mapping[str, pd.Series], date: str) -> list[np.ndarray]:
     them)."""
     if found is None or date not in parsed:
         return []
-    return [found[0], parsed[date].to_numpy(dtype="datetime64[ns]").view(np.int64)]
+    return [found[0], parsed[date].to_numpy(dtype="datetime64[D]").view(np.int64)]  # whole days
 
 
 def _after(raw, later, limit, column, what) -> list[Problem]:
@@ -331,7 +338,12 @@ def treatment_problems(
     if "drug" in f:
         blank = _blank(f["drug"])
         problems += _problems(raw, blank, "drug", "expected a drug name", False)
-        parsed["generic"], unknown = map_exposures(f["drug"], dictionary, raw.factorized("drug"))
+        # the generic name of each distinct value, then of each row (and a code per generic name)
+        codes, values = raw.factorized("drug")
+        by_value, unknown = map_exposures(pd.Series(values, dtype=object), dictionary)
+        parsed["generic"] = pd.Series(by_value.to_numpy()[codes], index=f.index, dtype=object)
+        unknown = unknown[codes]
+        generic_codes = pd.factorize(by_value)[0][codes]
         unknown &= ~blank
         if unknown.any():
             names = sorted(set(f["drug"].to_numpy()[unknown]))
@@ -379,7 +391,7 @@ def treatment_problems(
         parsed["patient_position"] = found[0]
     key = _key(found, parsed, "start_date")
     if key and "generic" in parsed:  # equal rows name the same drug, so the same generic
-        key.append(pd.factorize(parsed["generic"])[0])
+        key.append(generic_codes)
     problems += _duplicates(raw, "exposure", key)
     if raw.frame.empty:
         problems.append(Problem(raw.path, raw.header_line, None, ingest.HEADER_ONLY))
@@ -422,7 +434,7 @@ def assessment_problems(
             )
     problems += _duplicates(raw, "assessment", _key(found, parsed, "date"))
     if same_day == "error" and not problems and {"patient_id", "date", "response"} <= set(f):
-        problems += same_day_problems(raw, parsed["date"])
+        problems += same_day_problems(raw, parsed["date"], None if found is None else found[0])
     return ingest.redact(problems, flagged), notes, parsed
 
 
