@@ -463,39 +463,45 @@ def _typed_treatments(
     generic = parsed["generic"]
     start = parsed["start_date"]
     end = parsed["end_date"] if "end_date" in f else pd.Series(pd.NaT, index=f.index)
-    out = pd.DataFrame(
-        {
-            "patient_id": f["patient_id"].astype(str),
-            "drug": f["drug"].astype(str),
-            "generic": generic,
-            "start_date": start,
-            "end_date": end.fillna(start),
-            "setting": _empty_as(f["setting"], "metastatic") if "setting" in f else "metastatic",
-            "discontinuation_reason": (
-                _empty_as(f["discontinuation_reason"], None)
-                if "discontinuation_reason" in f
-                else None
-            ),
-            "row": np.arange(len(f), dtype=np.int64),
-        }
-    )
+    columns = {
+        "patient_id": f["patient_id"].astype(str),
+        "drug": f["drug"].astype(str),
+        "generic": generic,
+        "start_date": start,
+        "end_date": end.fillna(start),
+        "setting": _empty_as(f["setting"], "metastatic") if "setting" in f else "metastatic",
+        "discontinuation_reason": (
+            _empty_as(f["discontinuation_reason"], None) if "discontinuation_reason" in f else None
+        ),
+        "row": np.arange(len(f), dtype=np.int64),
+    }
     if "line" in f:
-        out["line"] = pd.to_numeric(_empty_as(f["line"], None)).astype("Int64")
-    # a fixed combination ('a+b') becomes one row per component, in order (as Series.explode);
-    # each distinct generic name is split once
+        columns["line"] = pd.to_numeric(_empty_as(f["line"], None)).astype("Int64")
     position = parsed.get("patient_position")
+    # a fixed combination ('a+b') becomes one row per component, in order (as Series.explode);
+    # each distinct generic name is split once, and each column repeated before the frame is built
     codes, names = pd.factorize(generic)
     parts = [str(name).split("+") for name in names]
     if any(len(p) > 1 for p in parts):
         count = np.array([len(p) for p in parts], dtype=np.int64)[codes]
-        out = out.iloc[np.repeat(np.arange(len(out)), count)].reset_index(drop=True)
-        if position is not None:
-            position = np.repeat(position, count)
+        rows = np.repeat(np.arange(len(f)), count)
         flat = np.array([x for p in parts for x in p], dtype=object)
         first = np.r_[0, np.cumsum([len(p) for p in parts])[:-1]]
-        within = np.arange(len(out)) - np.repeat(np.cumsum(count) - count, count)
-        out["generic"] = flat[np.repeat(first[codes], count) + within]
-    codes, names = pd.factorize(out["generic"])
+        within = np.arange(len(rows)) - np.repeat(np.cumsum(count) - count, count)
+        at = np.repeat(first[codes], count) + within  # each new row's component in `flat`
+        columns["generic"] = flat[at]
+        for name, column in columns.items():
+            if isinstance(column, pd.Series):
+                columns[name] = column.iloc[rows].reset_index(drop=True)
+            elif name != "generic" and isinstance(column, np.ndarray):
+                columns[name] = column[rows]
+        out = pd.DataFrame(columns, index=pd.RangeIndex(len(rows)))
+        flat_codes, names = pd.factorize(flat)
+        codes = flat_codes[at]
+        if position is not None:
+            position = np.repeat(position, count)
+    else:
+        out = pd.DataFrame(columns)
     classes = dictionary.classes_of(pd.Series(names, dtype=object)).to_numpy()
     out["drug_class"] = classes[codes] if len(codes) else classes[:0]
     return out, position
