@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from her2rwe.config import study_settings
@@ -102,7 +103,7 @@ def cohort_problems(
     endpoints = list(study["endpoints"])
     header = set(raw.frame.columns)
     flagged, notes = identifiers.identifier_guard(
-        raw.frame, raw.lines, raw.path, raw.header_line, study["identifier_allowlist"]
+        raw.frame, raw.lines, raw.path, raw.header_line, study["identifier_allowlist"], raw
     )
     durations = {ep for ep in endpoints if f"{ep}_months" in header and f"{ep}_event" in header}
     twice = [
@@ -178,7 +179,7 @@ def build_study_data(
     if ae_raw is not None:
         notes += minimise(ae_raw, set(ADVERSE_EVENT_CONTRACT))
         flagged, ae_notes = identifiers.identifier_guard(
-            ae_raw.frame, ae_raw.lines, ae_raw.path, ae_raw.header_line, allowlist
+            ae_raw.frame, ae_raw.lines, ae_raw.path, ae_raw.header_line, allowlist, ae_raw
         )
         notes += ae_notes
         ids = raw.frame["patient_id"] if raw is not None and "patient_id" in raw.frame else None
@@ -266,7 +267,7 @@ def _assessment_problems(
             )
         ]
     flagged, more = identifiers.identifier_guard(
-        raw.frame, raw.lines, raw.path, raw.header_line, allowlist
+        raw.frame, raw.lines, raw.path, raw.header_line, allowlist, raw
     )
     notes += more
     text = cohort.frame["index_date"]
@@ -312,7 +313,9 @@ def _arm_problems(
         return []
     problems = []
     arms = raw.frame[arm_col]
-    present = sorted(set(pd.unique(arms.to_numpy(dtype=object))) - {""})
+    codes, values = raw.factorized(arm_col)
+    seen = set(values[np.bincount(codes, minlength=len(values)) > 0])
+    present = sorted(seen - {""})
     ref = arms_cfg.get("reference")
     if ref is not None and ref not in present and not (order and ref in order):
         problems.append(
@@ -326,8 +329,8 @@ def _arm_problems(
         )
     if not order:
         return problems
-    unknown = ~arms.isin(order) & (arms != "")
-    for i in unknown.to_numpy().nonzero()[0]:
+    unknown = (~pd.Series(values, dtype=object).isin(order) & (values != "")).to_numpy()[codes]
+    for i in unknown.nonzero()[0]:
         problems.append(
             ingest.Problem(
                 raw.path,
@@ -338,7 +341,7 @@ def _arm_problems(
             )
         )
     for arm in order:
-        if not (arms == arm).any():
+        if arm not in seen:
             problems.append(
                 ingest.Problem(raw.path, None, arm_col, f"configured arm {arm!r} has no patients")
             )

@@ -15,10 +15,7 @@ import re
 
 import numpy as np
 
-#: a cell whose first or last character is not printable, non-space ASCII may need ``str.strip``
-_MAY_STRIP = r"^[^!-~]|[^!-~]$"
 _NOT_SPACE = re.compile(r"\S")  # what str.strip() keeps
-_BLANK_LINE = re.compile(r"\n\r?\n")
 
 
 def body_start(text: str) -> int:
@@ -36,17 +33,17 @@ def body_start(text: str) -> int:
 
 
 def read_simple(text: str, field_limit: int, keep=None, raw: bytes | None = None):
-    """``(header_line, header, columns, lines, factors)`` of a simple CSV text, else None.
+    """``(header_line, header, columns, lines, factors, arrays)`` of a simple CSV text, else None.
 
     ``header`` is the header's fields (unstripped), ``columns`` maps each stripped column name
     (those in ``keep`` when given; every column's cells still decide which rows are empty) to an
     object array of stripped strings, ``lines`` the 1-based file line of each row kept. ``factors``
     maps the columns built from their distinct values (:func:`_stripped`) to ``(codes, values)``:
-    ``values[codes]`` is the column. ``raw``, the file's bytes that ``text`` decodes, saves
-    encoding the text again.
+    ``values[codes]`` is the column. ``arrays`` maps the other columns whose cells needed no
+    stripping to the same cells as a pyarrow string array, so that the checks need not convert the
+    strings back. ``raw``, the file's bytes that ``text`` decodes, saves encoding the text again.
     """
     import pyarrow as pa
-    import pyarrow.compute as pc
     from pyarrow import csv
 
     if '"' in text or ("\r" in text and text.count("\r") != text.count("\r\n")):
@@ -60,10 +57,7 @@ def read_simple(text: str, field_limit: int, keep=None, raw: bytes | None = None
     names = [h.strip() for h in header]
     if len(set(names)) != len(names) or "" in names or len(names) < 2:
         return None
-    if (
-        _NOT_SPACE.search(text, end + 1) is None  # no rows
-        or _BLANK_LINE.search(text, end) is not None  # a blank line after the header
-    ):
+    if _NOT_SPACE.search(text, end + 1) is None:  # no rows
         return None
     if raw is None:
         data = text[end + 1 :].encode("utf-8")
@@ -92,37 +86,46 @@ def read_simple(text: str, field_limit: int, keep=None, raw: bytes | None = None
             ),
         )
     except (pa.ArrowInvalid, pa.ArrowException):
-        return None
+        return None  # a record with another number of fields
     n = table.num_rows
     if n != expected:
         return None
-    if max(pc.max(pc.binary_length(c)).as_py() or 0 for c in table.columns) >= field_limit:
+    cols = [table.column(g).combine_chunks() for g in generic]
+    if max((int(np.diff(_layout(c)[0]).max(initial=0)) for c in cols), default=0) >= field_limit:
         return None  # a cell the line-by-line reader refuses (bytes >= characters)
     empty = np.ones(n, dtype=bool)
-    columns, factors = {}, {}
-    for g, name in zip(generic, names, strict=True):
+    columns, factors, arrays = {}, {}, {}
+    for col, name in zip(cols, names, strict=True):
         wanted = keep is None or name in keep
         if not wanted and not empty.any():
             continue
-        values, blank, factor = _stripped(table.column(g).combine_chunks(), wanted)
+        values, blank, factor, changed = _stripped(col, wanted)
         empty &= blank
         if wanted:
             columns[name] = values
             if factor is not None:
                 factors[name] = factor
+            elif not changed:
+                arrays[name] = col
+    del table, cols
+    # a blank line is read as a row of empty cells: only then can there be one
+    if empty.any() and (data.startswith((b"\n", b"\r\n")) or b"\n\n" in data or b"\n\r\n" in data):
+        return None
     lines = np.arange(header_line + 1, header_line + 1 + n, dtype=np.int64)
     if empty.any():
         full = ~empty
         columns = {k: v[full] for k, v in columns.items()}
         factors = {k: (codes[full], uniq) for k, (codes, uniq) in factors.items()}
+        arrays = {k: v.filter(pa.array(full)) for k, v in arrays.items()}
         lines = lines[full]
-    return header_line, header, columns, lines, factors
+    return header_line, header, columns, lines, factors, arrays
 
 
 def _stripped(col, values: bool):
-    """``(cells, blank, factor)``: the cells of a pyarrow string array stripped with ``str.strip``
-    (an object array; None unless ``values``), which of them are empty, and for a column built
-    from its distinct values ``(codes, values)`` (else None).
+    """``(cells, blank, factor, changed)``: the cells of a pyarrow string array stripped with
+    ``str.strip`` (an object array; None unless ``values``), which of them are empty, for a column
+    built from its distinct values ``(codes, values)`` (else None), and whether stripping changed a
+    cell of a column not built so.
 
     A column whose values repeat is built from its distinct values, so its rows share one string
     object per value (a million yes/no flags hold two strings, not a million), and the checks work
@@ -142,19 +145,38 @@ def _stripped(col, values: bool):
         uniq = np.array([v.strip() for v in uniq], dtype=object)
         codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.intp)
         if not values:
-            return None, (uniq == "")[codes], None
-        return uniq[codes], (uniq == "")[codes], (codes, uniq)
-    strip = np.flatnonzero(pc.match_substring_regex(col, _MAY_STRIP).to_numpy(False))
-    blank = pc.equal(pc.binary_length(col), 0).to_numpy(False)
+            return None, (uniq == "")[codes], None, False
+        return uniq[codes], (uniq == "")[codes], (codes, uniq), False
+    # a cell may need str.strip when its first or last character is not printable, non-space ASCII
+    # (in UTF-8 the first and last bytes of a non-ASCII character are >= 0x80)
+    offsets, data = _layout(col)
+    blank = offsets[1:] == offsets[:-1]
+    rows = np.flatnonzero(~blank)
+    first, last = data[offsets[rows]], data[offsets[rows + 1] - 1]
+    strip = rows[(first < 0x21) | (first > 0x7E) | (last < 0x21) | (last > 0x7E)]
     if not values:
         for k, cell in enumerate(col.take(pa.array(strip, type=pa.int64())).to_pylist()):
             blank[strip[k]] = cell.strip() == ""
-        return None, blank, None
+        return None, blank, None, False
     cells = col.to_numpy(zero_copy_only=False).astype(object, copy=False)
+    changed = False
     for i in strip:
-        cells[i] = cells[i].strip()
-        blank[i] = cells[i] == ""
-    return cells, blank, None
+        cell = cells[i].strip()
+        if cell != cells[i]:
+            cells[i], changed = cell, True
+            blank[i] = cell == ""
+    return cells, blank, None, changed
+
+
+def _layout(col) -> tuple[np.ndarray, np.ndarray]:
+    """``(offsets, data)`` of a pyarrow string array without nulls: cell ``i`` is the UTF-8 bytes
+    ``data[offsets[i]:offsets[i + 1]]``."""
+    buffers = col.buffers()
+    kind = np.int64 if str(col.type) == "large_string" else np.int32
+    offsets = np.frombuffer(buffers[1], dtype=kind)[col.offset : col.offset + len(col) + 1]
+    if buffers[2] is None:
+        return offsets.astype(np.int64), np.zeros(0, dtype=np.uint8)
+    return offsets.astype(np.int64), np.frombuffer(buffers[2], dtype=np.uint8)
 
 
 def _ascii_pattern(pattern: str) -> str:
@@ -199,17 +221,44 @@ def fullmatch(values, pattern: str) -> np.ndarray:
 
 def _fullmatch(values, pattern: str) -> np.ndarray:
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     cells = np.asarray(values, dtype=object)
     if not len(cells):
         return np.zeros(0, dtype=bool)
-    arr = pa.array(cells, type=pa.string())
+    return fullmatch_arrow(pa.array(cells, type=pa.string()), pattern)
+
+
+def fullmatch_arrow(arr, pattern: str) -> np.ndarray:
+    """:func:`fullmatch` of the cells of a pyarrow string array: pyarrow over ASCII values,
+    Python's ``re`` over the others."""
+    import pyarrow.compute as pc
+
+    if not len(arr):
+        return np.zeros(0, dtype=bool)
     ascii = pc.string_is_ascii(arr).to_numpy(zero_copy_only=False)
     out = pc.match_substring_regex(arr, _ascii_pattern(pattern)).to_numpy(zero_copy_only=False)
     out &= ascii
     if not ascii.all():
         rx = re.compile(pattern)
-        for i in np.flatnonzero(~ascii):
-            out[i] = rx.fullmatch(cells[i]) is not None
+        others = np.flatnonzero(~ascii)
+        for i, cell in zip(others, arr.take(others).to_pylist(), strict=True):
+            out[i] = rx.fullmatch(cell) is not None
     return out
+
+
+def all_distinct(col) -> bool | None:
+    """Whether no two cells of a pyarrow string array are equal, for cells of one length of at most
+    8 bytes (most pseudonyms: each cell read as one 64-bit number, then sorted); None otherwise."""
+    offsets, data = _layout(col)
+    n = len(col)
+    if n < 2:
+        return True
+    width = int(offsets[1] - offsets[0])
+    if not 0 < width <= 8 or offsets[-1] - offsets[0] != n * width:
+        return None
+    if not (np.diff(offsets) == width).all():
+        return None
+    keys = np.zeros((n, 8), dtype=np.uint8)
+    keys[:, :width] = data[offsets[0] : offsets[-1]].reshape(n, width)
+    keys = np.sort(keys.view(np.uint64).ravel())
+    return not bool((keys[1:] == keys[:-1]).any())

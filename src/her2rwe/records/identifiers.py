@@ -285,9 +285,9 @@ def _name_reason(column: str) -> str | None:
 class _Cells:
     """The non-empty cells of a column, with vectorised tests over them.
 
-    A column whose values repeat (:func:`~her2rwe.records.fastread.repeats`) is tested on its
-    distinct values, each weighted by its rows; any other column row by row, and its number of
-    distinct values is counted only when a rule needs it.
+    A column whose values repeat (:func:`~her2rwe.records.fastread.repeats`, or built from its
+    distinct values by the reader) is tested on its distinct values, each weighted by its rows; any
+    other column row by row, and its number of distinct values is counted only when a rule needs it.
 
     Each regular expression runs in Python only on the values that could match it: a test that
     the values themselves rule out (a phone number needs 9 digits, a name no digit) is answered by a
@@ -296,26 +296,80 @@ class _Cells:
     the Python pattern.
     """
 
-    def __init__(self, nonblank: pd.Series):
+    def __init__(self, values, codes, rows, arrow=None, numbers=None):
         import pyarrow as pa
         import pyarrow.compute as pc
 
+        self._pa, self._pc = pa, pc
+        self.values = values  # object array: the distinct values (with codes), else the cells
+        self.codes = codes  # per non-empty row: its value's index, or None
+        self.rows = rows  # position of each non-empty row in the table, or None: every row
+        if codes is None:
+            self.n_rows = len(values)
+            self.counts = None
+            self._distinct = None
+        else:
+            self.n_rows = len(codes)
+            self.counts = np.bincount(codes, minlength=len(values))
+            self._distinct = len(values)
+        self.arrow = pa.array(values, type=pa.string()) if arrow is None else arrow
+        self.ascii = pc.string_is_ascii(self.arrow).to_numpy(zero_copy_only=False)
+        self._numbers = numbers
+
+    @classmethod
+    def of_series(cls, values: pd.Series) -> _Cells | None:
+        """The non-empty cells of a column of strings (rows numbered from 0); None if none."""
         from her2rwe.records.fastread import repeats
 
-        cells = nonblank.to_numpy(dtype=object)
-        self.n_rows = len(cells)
+        cells = values.to_numpy(dtype=object)
+        filled = cells.astype(bool)  # != "" for strings, without comparing
+        rows = None
+        if not filled.all():
+            rows = np.flatnonzero(filled)
+            cells = cells[rows]
+        if not len(cells):
+            return None
         if repeats(cells):
-            self.codes, uniq = pd.factorize(cells, sort=False)
-            self.values = np.asarray(uniq, dtype=object)
-            self.counts = np.bincount(self.codes, minlength=len(self.values))
-            self._distinct = len(self.values)
-        else:
-            self.codes = self.counts = None
-            self.values = cells
-            self._distinct = None
-        self._pa, self._pc = pa, pc
-        self.arrow = pa.array(self.values, type=pa.string())
-        self.ascii = pc.string_is_ascii(self.arrow).to_numpy(zero_copy_only=False)
+            codes, uniq = pd.factorize(cells, sort=False)
+            return cls(np.asarray(uniq, dtype=object), codes, rows)
+        return cls(cells, None, rows)
+
+    @classmethod
+    def of_table(cls, table, column: str) -> _Cells | None:
+        """The non-empty cells of a column of a raw table (``ingest.RawTable``), from the
+        reader's distinct values or its pyarrow array where it has them; None if none."""
+        if table.has_factors(column):
+            codes, uniq = table.factors[column]
+            # the reader's values are stripped after encoding, so two may be equal, and some may
+            # occur only in rows of empty cells that were dropped: count the distinct ones present
+            same, distinct = pd.factorize(uniq, sort=False)
+            codes = same[codes]
+            filled = np.asarray(distinct, dtype=object).astype(bool)[codes]
+            rows = None if filled.all() else np.flatnonzero(filled)
+            if rows is not None:
+                codes = codes[rows]
+            if not len(codes):
+                return None
+            present = np.bincount(codes, minlength=len(distinct)) > 0
+            renumber = np.cumsum(present) - 1
+            values = np.asarray(distinct, dtype=object)[present]
+            return cls(values, renumber[codes], rows)
+        if column not in table.arrays:
+            return cls.of_series(pd.Series(table.frame[column].to_numpy(dtype=object)))
+        import pyarrow as pa
+
+        arrow = table.arrow(column)
+        cells = table.frame[column].to_numpy(dtype=object)
+        numbers = table.numbers(column)
+        filled = table.filled(column)
+        rows = None
+        if not filled.all():
+            rows = np.flatnonzero(filled)
+            cells, numbers = cells[rows], numbers[rows]
+            arrow = arrow.filter(pa.array(filled))
+        if not len(cells):
+            return None
+        return cls(cells, None, rows, arrow, numbers)
 
     def distinct(self) -> int:
         """How many distinct values the column has."""
@@ -323,14 +377,27 @@ class _Cells:
             self._distinct = len(pd.unique(self.values))
         return self._distinct
 
+    def numeric(self) -> np.ndarray:
+        """Which values are numbers."""
+        if self._numbers is None:
+            self._numbers = self.fullmatch(_NUMBERISH, _ASCII_NUMBER)
+        return self._numbers
+
+    def byte_lengths(self) -> np.ndarray:
+        """The UTF-8 length of each value (at least its number of characters)."""
+        return self._pc.binary_length(self.arrow).to_numpy(zero_copy_only=False)
+
     def has(self, ascii_rx: str, where: np.ndarray | None = None) -> np.ndarray:
         """Which values contain a match of an ASCII pattern (any value, any characters); with
         ``where``, only those values are tested (False elsewhere)."""
-        if where is None:
+        if where is None or where.all():
             hit = self._pc.match_substring_regex(self.arrow, ascii_rx)
             return hit.to_numpy(zero_copy_only=False)
         out = np.zeros(len(self.values), dtype=bool)
         idx = np.flatnonzero(where)
+        if 2 * len(idx) > len(where):  # most values: test them all rather than copy them
+            hit = self._pc.match_substring_regex(self.arrow, ascii_rx)
+            return hit.to_numpy(zero_copy_only=False) & where
         if len(idx):
             sub = self.arrow.take(self._pa.array(idx))
             out[idx] = self._pc.match_substring_regex(sub, ascii_rx).to_numpy(zero_copy_only=False)
@@ -351,9 +418,14 @@ class _Cells:
         out |= self.python(rx.fullmatch, scope & ~self.ascii)
         return out
 
-    def rows(self, hit: np.ndarray) -> np.ndarray:
+    def row_hits(self, hit: np.ndarray) -> np.ndarray:
         """Per non-empty row: whether its value is a hit."""
         return hit if self.codes is None else hit[self.codes]
+
+    def first_row(self, hit: np.ndarray) -> int:
+        """The table position of the first non-empty row whose value is a hit."""
+        first = int(np.flatnonzero(self.row_hits(hit))[0])
+        return first if self.rows is None else int(self.rows[first])
 
     def row_share(self, hit: np.ndarray) -> float:
         """The share of the column's non-empty rows whose value is a hit."""
@@ -382,25 +454,17 @@ _PLAIN = r"^[A-Za-z._+-]*([0-9][A-Za-z._+-]*){0,8}$"
 _DIGIT_OR_UNDERSCORE = r"[0-9_]"
 
 
-def _value_reason(
-    values: pd.Series, column: str, lines: np.ndarray
-) -> tuple[str, int | None, int] | None:
-    """The first value rule a column's cells trip: (reason, first line, rows matching).
+def _value_reason(cells: _Cells, column: str, lines: np.ndarray) -> tuple[str, int, int] | None:
+    """The first value rule a column's non-empty cells trip: (reason, first line, rows matching).
 
     Patterns run over the distinct values of a column whose values repeat, and only on the values
     a vectorised check leaves as candidates (:class:`_Cells`)."""
-    filled = values.to_numpy(dtype=object).astype(bool)  # != "" for strings, without comparing
-    nonblank = values if filled.all() else values[filled]
-    if nonblank.empty:
-        return None
-    cells = _Cells(nonblank)
 
     def found(reason: str, matching: np.ndarray) -> tuple[str, int, int]:
-        rows = cells.rows(np.asarray(matching, dtype=bool))
-        first = int(np.flatnonzero(rows)[0])
-        return reason, int(lines[nonblank.index[first]]), int(rows.sum())
+        hit = np.asarray(matching, dtype=bool)
+        return reason, int(lines[cells.first_row(hit)]), int(cells.row_hits(hit).sum())
 
-    numeric = cells.fullmatch(_NUMBERISH, _ASCII_NUMBER)
+    numeric = cells.numeric()
     candidates = ~numeric & ~(cells.ascii & cells.has(_PLAIN, ~numeric & cells.ascii))
     for reason, rx in _VALUE_RULES:
         hit = cells.python(lambda v, rx=rx, why=reason: _matches(rx, v, why), candidates)
@@ -428,45 +492,52 @@ def _value_reason(
         distinct = cells.distinct()
         return distinct >= 5 and distinct >= 0.5 * cells.n_rows
 
+    lengths = cells.byte_lengths()
     if may_single_out:
         names = cells.python(_PERSON_NAME.fullmatch, lettered)
         if cells.row_share(names) >= 0.5 and many_distinct():
             return found("person names", names)
-        numbers = cells.fullmatch(_RECORD_NUMBER, _ASCII_RECORD_NUMBER)  # '00123456' too
+        # an ASCII record number has 6 to 15 characters: when fewer than 90% of the rows could
+        # hold one, the rule cannot apply
+        possible = ~cells.ascii | ((lengths >= 6) & (lengths <= 15))
+        if cells.row_share(possible) >= 0.9:
+            numbers = cells.fullmatch(_RECORD_NUMBER, _ASCII_RECORD_NUMBER, possible)
+            if (
+                cells.row_share(numbers) >= 0.9
+                and many_distinct()
+                and cells.distinct() >= 0.9 * cells.n_rows
+            ):
+                return found("unique record numbers (like MRNs)", numbers)
+    if column not in DISTINCT_EXEMPT and not column.endswith(CONTRACT_SUFFIXES):
+        text = ~(numeric | cells.fullmatch(_ISO_DATE, _ASCII_ISO_DATE, ~numeric))
         if (
-            cells.row_share(numbers) >= 0.9
-            and many_distinct()
-            and cells.distinct() >= 0.9 * cells.n_rows
+            cells.distinct_share(text) >= 0.5
+            and cells.distinct() >= DISTINCT_MIN
+            and cells.distinct() >= DISTINCT_SHARE * cells.n_rows
         ):
-            return found("unique record numbers (like MRNs)", numbers)
-    text = ~(numeric | cells.fullmatch(_ISO_DATE, _ASCII_ISO_DATE, ~numeric))
-    if (
-        column not in DISTINCT_EXEMPT
-        and not column.endswith(CONTRACT_SUFFIXES)
-        and cells.distinct_share(text) >= 0.5
-        and cells.distinct() >= DISTINCT_MIN
-        and cells.distinct() >= DISTINCT_SHARE * cells.n_rows
-    ):
-        return found(
-            f"nearly all distinct text ({cells.distinct()} distinct of {cells.n_rows} cells), "
-            "which can single out patients",
-            text,
-        )
-    lengths = cells._pc.utf8_length(cells.arrow).to_numpy(zero_copy_only=False)
-    long = lengths > FREE_TEXT_MAX_CHARS
-    if long.any():
-        return found(f"free text longer than {FREE_TEXT_MAX_CHARS} characters", long)
+            return found(
+                f"nearly all distinct text ({cells.distinct()} distinct of {cells.n_rows} cells), "
+                "which can single out patients",
+                text,
+            )
+    if lengths.max() > FREE_TEXT_MAX_CHARS:  # bytes: at least the characters
+        long = cells._pc.utf8_length(cells.arrow).to_numpy(zero_copy_only=False)
+        long = long > FREE_TEXT_MAX_CHARS
+        if long.any():
+            return found(f"free text longer than {FREE_TEXT_MAX_CHARS} characters", long)
     return None
 
 
 def find_identifiers(
-    frame: pd.DataFrame, lines: Sequence[int] | np.ndarray, header_line: int = 1
+    frame: pd.DataFrame, lines: Sequence[int] | np.ndarray, header_line: int = 1, table=None
 ) -> list[IdentifierFinding]:
     """Columns of a raw table (all cells strings) whose name or values look like direct identifiers.
 
     ``lines`` gives the 1-based file line of each row. Name rules are checked first; a column that
     passes them is checked by its values (e-mail, SSN, phone and street-address patterns anywhere;
     person names, unique record numbers and long free text by the share of cells that match).
+    ``table``, the ``ingest.RawTable`` whose frame ``frame`` is, lends its reader's distinct values
+    and pyarrow arrays, so that each distinct value is examined once and no column is converted.
     """
     lines = np.asarray(lines)
     findings = []
@@ -477,11 +548,14 @@ def find_identifiers(
                 IdentifierFinding(str(column), f"the column name suggests {reason}", header_line)
             )
             continue
-        values = frame[column]
-        if values.dtype != object:  # a raw table's cells are strings already
-            values = values.astype(str)
-        values = pd.Series(values.to_numpy(), copy=False)  # rows numbered from 0
-        found = _value_reason(values, str(column), lines)
+        if table is not None:
+            cells = _Cells.of_table(table, column)
+        else:
+            values = frame[column]
+            if values.dtype != object:  # a raw table's cells are strings already
+                values = values.astype(str)
+            cells = _Cells.of_series(pd.Series(values.to_numpy(), copy=False))
+        found = None if cells is None else _value_reason(cells, str(column), lines)
         if found:
             what, line, rows = found
             findings.append(
@@ -498,8 +572,10 @@ def identifier_guard(
     file: str,
     header_line: int = 1,
     allowlist: Iterable[str] = (),
+    table=None,
 ):
-    """Run :func:`find_identifiers` and split its findings by the allow-list.
+    """Run :func:`find_identifiers` and split its findings by the allow-list (``table``: see
+    there).
 
     Returns ``(problems, notes)``: problems (``ingest.Problem`` without values) for flagged columns
     not in ``allowlist``; notes (strings for the job log) for flagged columns the user chose to keep.
@@ -508,7 +584,7 @@ def identifier_guard(
 
     allow = set(allowlist)
     problems, notes = [], []
-    for f in find_identifiers(frame, lines, header_line):
+    for f in find_identifiers(frame, lines, header_line, table):
         if f.column in allow:
             notes.append(
                 f"{file}: column '{f.column}' kept although it looks like a direct identifier "

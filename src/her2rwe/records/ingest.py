@@ -17,7 +17,13 @@ import numpy as np
 import pandas as pd
 
 from her2rwe.records.contract import DATE_COLUMNS, RESPONSES
-from her2rwe.records.fastread import fullmatch, read_simple, repeats
+from her2rwe.records.fastread import (
+    all_distinct,
+    fullmatch,
+    fullmatch_arrow,
+    read_simple,
+    repeats,
+)
 from her2rwe.records.rawtext import (
     EMPTY,
     FIELD_LIMIT,
@@ -59,17 +65,61 @@ class RawTable:
     lines: np.ndarray  # 1-based CSV line of each data row
     dropped: list[str] = field(default_factory=list)  # columns dropped unread (``keep``)
     # column -> (codes, values) with values[codes] == the column, where the reader built the column
-    # from its distinct values (fastread); rows are never dropped from a RawTable after reading
+    # from its distinct values (fastread); rows are never dropped from a RawTable after reading,
+    # and its cells are never changed
     factors: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    # column -> the same cells as a pyarrow string array, where the reader has them (fastread)
+    arrays: dict[str, Any] = field(default_factory=dict)
+    _masks: dict[tuple[str, str], np.ndarray] = field(default_factory=dict, repr=False)
 
     def factorized(self, column: str) -> tuple[np.ndarray, np.ndarray]:
         """``(codes, values)`` of a column, ``values[codes]`` equal to its cells: the reader's own
         codes where it has them, else ``pd.factorize``. The values need not be distinct, so use
         them only for what depends on each value alone."""
-        if column in self.factors and len(self.factors[column][0]) == len(self.frame):
+        if self.has_factors(column):
             return self.factors[column]
         codes, values = pd.factorize(self.frame[column].to_numpy(dtype=object))
         return codes, np.asarray(values, dtype=object)
+
+    def has_factors(self, column: str) -> bool:
+        """Whether the reader built ``column`` from its distinct values (:meth:`factorized`)."""
+        return column in self.factors and len(self.factors[column][0]) == len(self.frame)
+
+    def arrow(self, column: str):
+        """The cells of ``column`` as a pyarrow string array: the reader's own where it has it."""
+        import pyarrow as pa
+
+        if column in self.arrays and len(self.arrays[column]) == len(self.frame):
+            return self.arrays[column]
+        return pa.array(self.frame[column].to_numpy(dtype=object), type=pa.string())
+
+    def filled(self, column: str) -> np.ndarray:
+        """``cells != ""`` of ``column``, per row."""
+        if self.has_factors(column):
+            codes, values = self.factors[column]
+            return values.astype(bool)[codes]
+        return self.frame[column].to_numpy(dtype=object).astype(bool)
+
+    def numbers(self, column: str) -> np.ndarray:
+        """Which cells of ``column`` are numbers (:data:`NUMBER` in full), per row; computed once
+        per column (the identifier guard and the checks share it)."""
+        key = (column, "number")
+        if key not in self._masks:
+            if self.has_factors(column):
+                codes, values = self.factors[column]
+                self._masks[key] = fullmatch(values, NUMBER)[codes]
+            else:
+                self._masks[key] = fullmatch_arrow(self.arrow(column), NUMBER)
+        return self._masks[key]
+
+    def elementwise(self, column: str, fn) -> np.ndarray:
+        """``fn(cells)`` per row, for a function that maps each cell on its own (a Series in, one
+        result per element out): through the distinct values of a column the reader built from
+        them."""
+        if self.has_factors(column):
+            codes, values = self.factors[column]
+            return np.asarray(fn(pd.Series(values, dtype=object)))[codes]
+        return np.asarray(fn(self.frame[column]))
 
     def line_of(self, index: Any) -> int | None:
         if index is None or (isinstance(index, float) and np.isnan(index)):
@@ -114,11 +164,11 @@ def read_raw_csv(
     keep = None if keep is None else set(keep)
     fast = read_simple(text, FIELD_LIMIT, keep, raw)
     if fast is not None:
-        header_line, header, columns, lines, factors = fast
+        header_line, header, columns, lines, factors, arrays = fast
         names = [h.strip() for h in header]
         frame = pd.DataFrame(columns, columns=[c for c in names if c in columns], copy=False)
         dropped = [c for c in names if c not in columns]
-        return RawTable(name, frame, header_line, lines, dropped, factors)
+        return RawTable(name, frame, header_line, lines, dropped, factors, arrays)
     del raw
     return _read_lines(text, name, keep)
 
@@ -229,8 +279,10 @@ def _valid_date(s: pd.Series) -> pd.Series:
     return empty | (ok & parsed.notna())
 
 
-def _number_cells(s: pd.Series) -> np.ndarray:
-    """The cells of ``s`` that are numbers (:data:`NUMBER`, in full) as floats, NaN elsewhere.
+def _number_cells(s: pd.Series, numbers: np.ndarray | None = None, arrow=None) -> np.ndarray:
+    """The cells of ``s`` that are numbers (:data:`NUMBER`, in full) as floats, NaN elsewhere;
+    ``numbers`` and ``arrow`` (which cells are numbers, and the cells as a pyarrow array) when
+    known already.
 
     pyarrow's string-to-float cast, which rounds correctly like ``pd.to_numeric``; a number too
     large for a float becomes +-inf here where ``pd.to_numeric`` gives NaN, and both fail a bound."""
@@ -238,21 +290,113 @@ def _number_cells(s: pd.Series) -> np.ndarray:
     import pyarrow.compute as pc
 
     out = np.full(len(s), np.nan)
-    idx = np.flatnonzero(_matches(s, NUMBER).to_numpy())
+    if numbers is None:
+        numbers = _matches(s, NUMBER).to_numpy()
+    idx = np.flatnonzero(numbers)
+    if len(idx) == len(s) and arrow is not None:
+        return pc.cast(arrow, pa.float64()).to_numpy(zero_copy_only=False)
     if len(idx):
-        cells = pa.array(s.to_numpy(dtype=object)[idx], type=pa.string())
+        if arrow is None:
+            cells = pa.array(s.to_numpy(dtype=object)[idx], type=pa.string())
+        else:
+            cells = arrow.take(pa.array(idx))
         out[idx] = pc.cast(cells, pa.float64()).to_numpy(zero_copy_only=False)
     return out
 
 
 def _bounded_number(upper: float):
-    def check(s: pd.Series) -> pd.Series:
-        num = _number_cells(s)
+    def within(num: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore"):
-            ok = (num >= 0) & (num <= upper)  # False for NaN
-        return _empty(s) | pd.Series(ok, index=s.index)
+            return (num >= 0) & (num <= upper)  # False for NaN
 
+    def check(s: pd.Series) -> pd.Series:
+        return _empty(s) | pd.Series(within(_number_cells(s)), index=s.index)
+
+    def on_table(raw: RawTable, column: str) -> np.ndarray:
+        num = _number_cells(raw.frame[column], raw.numbers(column), raw.arrow(column))
+        return ~raw.filled(column) | within(num)
+
+    check.on_table = on_table  # the same check, with what the table knows already
     return check
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """A check of every cell of a column (``fn``: cells in, one bool per cell out, each from its
+    own cell only) and its message."""
+
+    fn: Any
+    error: str
+
+
+@dataclass(frozen=True)
+class _Column:
+    """A column of a :class:`TableSchema`: its checks, and pandera's column options."""
+
+    checks: tuple[_Rule, ...] = ()
+    options: dict = field(default_factory=dict)
+
+
+def _column(checks=(), **options) -> _Column:
+    return _Column(tuple(checks), options)
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    """The checks of a raw table, run vectorised by :func:`validate`; a table that fails one is
+    run through the pandera schema of the same checks (:meth:`pandera`), which names every
+    problem."""
+
+    columns: dict[str, _Column]
+    name: str
+
+    def pandera(self):
+        pa = _pa()
+        spec = {
+            col: pa.Column(
+                TEXT,
+                nullable=True,
+                checks=[_check(rule.fn, error=rule.error) for rule in c.checks],
+                **c.options,
+            )
+            for col, c in self.columns.items()
+        }
+        return pa.DataFrameSchema(spec, strict=False, name=self.name)
+
+    def passes(self, raw: RawTable) -> bool:
+        """Whether every check passes on every row, as pandera would find (each check on the
+        distinct values of a column the reader built from them); False when unsure."""
+        for col, c in self.columns.items():
+            if col not in raw.frame.columns:
+                if c.options.get("required", True):
+                    return False
+                continue
+            try:
+                if c.options.get("unique") and not _all_distinct(raw, col):
+                    return False
+                for rule in c.checks:
+                    if raw.has_factors(col) or not hasattr(rule.fn, "on_table"):
+                        ok = raw.elementwise(col, rule.fn)
+                    else:
+                        ok = rule.fn.on_table(raw, col)
+                    if ok.dtype != bool or not ok.all():
+                        return False
+            except Exception:  # a check that fails to run: pandera reports it
+                return False
+        return True
+
+
+def _all_distinct(raw: RawTable, column: str) -> bool:
+    """Whether no two cells of a column are equal."""
+    if raw.has_factors(column):
+        codes, values = raw.factors[column]
+        same, _ = pd.factorize(values)  # stripped values may coincide
+        return bool(np.bincount(same[codes]).max(initial=0) <= 1)
+    if column in raw.arrays:
+        found = all_distinct(raw.arrow(column))
+        if found is not None:
+            return found
+    return bool(raw.frame[column].is_unique)
 
 
 def cohort_schema(
@@ -264,28 +408,24 @@ def cohort_schema(
     response_column: str = "best_response",
     status_endpoints: Iterable[str] = (),
 ):
-    """The pandera schema of a cohort file, given its header and what the study needs.
+    """The checks of a cohort file (:class:`TableSchema`), given its header and what the study
+    needs.
 
     ``required_dates`` must be present and filled on every row (the time origins);
     ``required_columns`` must be present (their cells may be empty); ``status_endpoints`` are
     competing-risks endpoints in the duration form: ``{ep}_months`` and ``{ep}_status`` (0, 1, 2)
     filled on every row.
     """
-    pa = _pa()
     columns = list(columns)
     required_dates = set(required_dates)
     required_columns = set(required_columns) - required_dates
     spec: dict[str, Any] = {
-        "patient_id": pa.Column(
-            TEXT,
-            nullable=True,
-            checks=[_check(filled, error="expected a non-empty pseudonymous patient ID")],
+        "patient_id": _column(
+            checks=[_Rule(filled, error="expected a non-empty pseudonymous patient ID")],
             unique=True,
             report_duplicates="exclude_first",
         ),
-        arm_column: pa.Column(
-            TEXT, nullable=True, checks=[_check(filled, error="expected the treatment arm")]
-        ),
+        arm_column: _column(checks=[_Rule(filled, error="expected the treatment arm")]),
     }
     date_cols = (
         set(DATE_COLUMNS)
@@ -294,42 +434,38 @@ def cohort_schema(
         | {c for c in required_columns if c.endswith("_date")}
     )
     for col in sorted(date_cols):
-        checks = [_check(_valid_date, error="expected an ISO date YYYY-MM-DD or empty")]
+        checks = [_Rule(_valid_date, error="expected an ISO date YYYY-MM-DD or empty")]
         if col in required_dates:
-            checks.insert(0, _check(filled, error="expected a date (required)"))
-        spec[col] = pa.Column(
-            TEXT, nullable=True, checks=checks, required=col in required_dates | required_columns
-        )
+            checks.insert(0, _Rule(filled, error="expected a date (required)"))
+        spec[col] = _column(checks=checks, required=col in required_dates | required_columns)
     for col in sorted(required_columns - date_cols):
-        spec.setdefault(col, pa.Column(TEXT, nullable=True))
+        spec.setdefault(col, _column())
     duration_endpoints = set(duration_endpoints)
     status_endpoints = set(status_endpoints)
     for col in columns:
         if col.endswith("_months"):
             checks = [
-                _check(
+                _Rule(
                     _bounded_number(MAX_MONTHS),
                     error=f"expected a number of months >= 0 and <= {MAX_MONTHS:g} (100 years)",
                 )
             ]
             if col[: -len("_months")] in duration_endpoints | status_endpoints:
-                checks.insert(0, _check(filled, error="expected a duration (required)"))
-            spec[col] = pa.Column(TEXT, nullable=True, checks=checks)
+                checks.insert(0, _Rule(filled, error="expected a duration (required)"))
+            spec[col] = _column(checks=checks)
         elif col.endswith("_event"):
-            checks = [_check(_blank_or(r"[01]"), error="expected an event flag 0 or 1")]
+            checks = [_Rule(_blank_or(r"[01]"), error="expected an event flag 0 or 1")]
             if col[: -len("_event")] in duration_endpoints:
-                checks.insert(0, _check(filled, error="expected an event flag (required)"))
-            spec[col] = pa.Column(TEXT, nullable=True, checks=checks)
+                checks.insert(0, _Rule(filled, error="expected an event flag (required)"))
+            spec[col] = _column(checks=checks)
     for ep in sorted(duration_endpoints):
-        spec.setdefault(f"{ep}_months", pa.Column(TEXT, nullable=True))
-        spec.setdefault(f"{ep}_event", pa.Column(TEXT, nullable=True))
+        spec.setdefault(f"{ep}_months", _column())
+        spec.setdefault(f"{ep}_event", _column())
     for ep in sorted(status_endpoints):
-        spec.setdefault(f"{ep}_months", pa.Column(TEXT, nullable=True))
-        spec[f"{ep}_status"] = pa.Column(
-            TEXT,
-            nullable=True,
+        spec.setdefault(f"{ep}_months", _column())
+        spec[f"{ep}_status"] = _column(
             checks=[
-                _check(
+                _Rule(
                     lambda s: _matches(s, "[012]"),
                     error="expected a competing-risks status 0 (censored), 1 (event) or 2 "
                     "(competing event)",
@@ -337,25 +473,21 @@ def cohort_schema(
             ],
         )
     if response_column in columns:
-        spec[response_column] = pa.Column(
-            TEXT,
-            nullable=True,
+        spec[response_column] = _column(
             checks=[
-                _check(_blank_or("|".join(RESPONSES)), error="expected CR, PR, SD, PD, NE or empty")
+                _Rule(_blank_or("|".join(RESPONSES)), error="expected CR, PR, SD, PD, NE or empty")
             ],
         )
     if "sd_weeks" in columns:
-        spec["sd_weeks"] = pa.Column(
-            TEXT,
-            nullable=True,
+        spec["sd_weeks"] = _column(
             checks=[
-                _check(
+                _Rule(
                     _bounded_number(MAX_WEEKS),
                     error=f"expected weeks >= 0 and <= {MAX_WEEKS:g} (100 years) or empty",
                 )
             ],
         )
-    return pa.DataFrameSchema(spec, strict=False, name="cohort")
+    return TableSchema(spec, "cohort")
 
 
 def adverse_event_schema():
@@ -431,7 +563,13 @@ def _hint(check: str, value: Any) -> str:
 
 
 def validate(raw: RawTable, schema) -> list[Problem]:
-    """Run a pandera schema over the raw table in lazy mode and return every problem found."""
+    """Run a schema over the raw table and return every problem found: a :class:`TableSchema`
+    vectorised first, and through pandera (lazy mode) only when a check fails; a pandera schema
+    through pandera."""
+    if isinstance(schema, TableSchema):
+        if schema.passes(raw):
+            return []
+        schema = schema.pandera()
     pa = _pa()
     try:
         schema.validate(raw.frame, lazy=True, inplace=True)  # no copy of the table
@@ -457,19 +595,23 @@ CHRONOLOGY = (
 )
 
 
+def _iso_dates(s: pd.Series) -> pd.Series:
+    """The cells that are ISO dates as datetimes, NaT elsewhere."""
+    return pd.to_datetime(s.where(_matches(s, ISO_DATE)), format="%Y-%m-%d", errors="coerce")
+
+
 def chronology_problems(raw: RawTable, rules=CHRONOLOGY) -> list[Problem]:
     """Rows whose dates are in an impossible order; cells that are not valid dates are skipped
     (the schema reports them)."""
     frame = raw.frame
     parsed = {}
     for col in {c for rule in rules for c in rule[:2]} & set(frame.columns):
-        s = frame[col].where(_matches(frame[col], ISO_DATE))
-        parsed[col] = pd.to_datetime(s, format="%Y-%m-%d", errors="coerce")
+        parsed[col] = raw.elementwise(col, _iso_dates)
     problems = []
     for later, earlier, what in rules:
         if later not in parsed or earlier not in parsed:
             continue
-        bad = (parsed[later] < parsed[earlier]).to_numpy()
+        bad = parsed[later] < parsed[earlier]  # False where either is not a date (NaT)
         for i in np.flatnonzero(bad):
             problems.append(
                 Problem(
@@ -495,11 +637,12 @@ def mostly_numeric_problems(
         if col in skip or col.endswith(("_date", "_months", "_event", "_source")):
             continue
         s = raw.frame[col]
-        nonblank = s[filled(s)]
-        numeric = _matches(nonblank, NUMBER)
-        if numeric.sum() < min_numbers or numeric.mean() < share or numeric.all():
+        nonblank = raw.filled(col)
+        numeric = raw.numbers(col)  # numbers are never empty
+        count, numbers = int(nonblank.sum()), int(numeric.sum())
+        if numbers < min_numbers or numbers == count or numbers / count < share:
             continue
-        for i in nonblank.index[~numeric.to_numpy()]:
+        for i in np.flatnonzero(nonblank & ~numeric):
             problems.append(
                 Problem(
                     raw.path,
