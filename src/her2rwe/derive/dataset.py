@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from her2rwe.config import study_settings
@@ -196,7 +195,7 @@ def build_study_data(
     if problems:
         raise ingest.InputError(problems)
 
-    cohort = ingest.coerce_cohort(raw.frame)
+    cohort = ingest.coerce_cohort(raw.frame, raw)
     cohort["arm"] = cohort[arm_col].astype(str)
     tumour = pd.DataFrame(columns=PATIENT_COLUMNS)
     if as_raw is not None:
@@ -227,10 +226,10 @@ def build_study_data(
         and c not in endpoint_inputs
         and not c.endswith("_date")
     ]
-    dataset = pd.concat(
-        [cohort[["patient_id", "arm"]].astype({"patient_id": str}), derived, cohort[covariates]],
-        axis=1,
-    )
+    # the columns side by side, as pd.concat(axis=1) puts them, without copying them (no name
+    # repeats: covariates exclude the endpoint columns)
+    parts = [cohort[["patient_id", "arm"]].astype({"patient_id": str}), derived, cohort[covariates]]
+    dataset = pd.DataFrame({c: part[c] for part in parts for c in part.columns}, copy=False)
     levels = arm_levels(study, sorted(dataset["arm"].unique()))
 
     attrition = summarize_attrition(cohort, dataset, levels)
@@ -313,8 +312,8 @@ def _arm_problems(
         return []
     problems = []
     arms = raw.frame[arm_col]
-    codes, values = raw.factorized(arm_col)
-    seen = set(values[np.bincount(codes, minlength=len(values)) > 0])
+    codes, values = raw.distinct(arm_col)
+    seen = set(values)
     present = sorted(seen - {""})
     ref = arms_cfg.get("reference")
     if ref is not None and ref not in present and not (order and ref in order):

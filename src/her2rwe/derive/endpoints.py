@@ -352,6 +352,7 @@ def derive_endpoints(
     ``<ep>_status`` (0, 1, 2; source else ``censored``, ``event``, ``competing``) or from a
     definition with competing sources.
     """
+    import numpy as np
     import pandas as pd
 
     parts = []
@@ -372,9 +373,8 @@ def derive_endpoints(
             if f"{ep}_source" in frame.columns:
                 src = frame[f"{ep}_source"].astype("string")
             else:
-                src = pd.Series(
-                    ["event" if e else "censored" for e in ev], index=frame.index, dtype="string"
-                )
+                labels = np.array(["censored", "event"], dtype=object)[(ev.to_numpy() != 0) * 1]
+                src = pd.Series(labels, index=frame.index, dtype="string")
             parts.append(
                 pd.DataFrame({months: frame[months].astype(float), event: ev, f"{ep}_source": src})
             )

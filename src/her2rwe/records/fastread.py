@@ -16,23 +16,27 @@ import re
 import numpy as np
 
 _NOT_SPACE = re.compile(r"\S")  # what str.strip() keeps
+_NOT_SPACE_BYTE = re.compile(rb"[^ \t\n\r\f\v\x1c-\x1f]")  # a byte not of ASCII whitespace
 
 
-def body_start(text: str) -> int:
-    """Offset of the header line: comment ('#') and blank lines at the top are skipped, as
-    :func:`her2rwe.records.rawtext.records` does."""
-    pos = 0
-    while pos < len(text):
-        end = text.find("\n", pos)
-        end = len(text) if end < 0 else end
-        line = text[pos:end]
-        if line.strip() and not line.startswith("#"):
-            return pos
-        pos = end + 1
-    return pos
+def _header(raw: bytes) -> tuple[int, list[str], int] | None:
+    """``(line, fields, offset)`` of the header of a CSV file's bytes: its 1-based line, its
+    fields (unstripped) and the offset of the line after it; None without a line after it.
+    Comment ('#') and blank lines at the top are skipped, as
+    :func:`her2rwe.records.rawtext.records` does; a UTF-8 byte-order mark is skipped."""
+    pos = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
+    line = 1
+    while True:
+        end = raw.find(b"\n", pos)
+        if end < 0:
+            return None
+        text = raw[pos:end].decode("utf-8")
+        if text.strip() and not text.startswith("#"):
+            return line, text.removesuffix("\r").split(","), end + 1
+        pos, line = end + 1, line + 1
 
 
-def read_simple(text: str, field_limit: int, keep=None, raw: bytes | None = None):
+def read_simple(text: str | None, field_limit: int, keep=None, raw: bytes | None = None):
     """``(header_line, header, columns, lines, factors, arrays)`` of a simple CSV text, else None.
 
     ``header`` is the header's fields (unstripped), ``columns`` maps each stripped column name
@@ -41,30 +45,31 @@ def read_simple(text: str, field_limit: int, keep=None, raw: bytes | None = None
     maps the columns built from their distinct values (:func:`_stripped`) to ``(codes, values)``:
     ``values[codes]`` is the column. ``arrays`` maps the other columns whose cells needed no
     stripping to the same cells as a pyarrow string array, so that the checks need not convert the
-    strings back. ``raw``, the file's bytes that ``text`` decodes, saves encoding the text again.
+    strings back. ``raw``, the file's bytes that ``text`` decodes, saves encoding the text again;
+    with ``raw``, ``text`` may be None when the bytes are ASCII (then they are the text).
     """
     import pyarrow as pa
     from pyarrow import csv
 
-    if '"' in text or ("\r" in text and text.count("\r") != text.count("\r\n")):
+    if raw is None:
+        raw = text.encode("utf-8")
+    # the file is scanned as bytes: in UTF-8, the bytes of '"', CR and LF are those characters only
+    if b'"' in raw or (b"\r" in raw and raw.count(b"\r") != raw.count(b"\r\n")):
         return None
-    start = body_start(text)
-    end = text.find("\n", start)
-    if end < 0:
+    head = _header(raw)
+    if head is None:
         return None
-    header_line = text.count("\n", 0, start) + 1
-    header = text[start:end].removesuffix("\r").split(",")
+    header_line, header, offset = head
     names = [h.strip() for h in header]
     if len(set(names)) != len(names) or "" in names or len(names) < 2:
         return None
-    if _NOT_SPACE.search(text, end + 1) is None:  # no rows
-        return None
-    if raw is None:
-        data = text[end + 1 :].encode("utf-8")
-    else:
-        bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
-        data = raw[bom + len(text[: end + 1].encode("utf-8")) :]
-    expected = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    first = _NOT_SPACE_BYTE.search(raw, offset)
+    if first is None or (
+        raw[first.start()] >= 0x80 and _NOT_SPACE.search(raw[first.start() :].decode()) is None
+    ):
+        return None  # no rows
+    data = memoryview(raw)[offset:]
+    expected = raw.count(b"\n", offset) + (0 if raw.endswith(b"\n") else 1)
     generic = [f"c{i}" for i in range(len(names))]
     try:
         table = csv.read_csv(
@@ -109,7 +114,11 @@ def read_simple(text: str, field_limit: int, keep=None, raw: bytes | None = None
                 arrays[name] = col
     del table, cols
     # a blank line is read as a row of empty cells: only then can there be one
-    if empty.any() and (data.startswith((b"\n", b"\r\n")) or b"\n\n" in data or b"\n\r\n" in data):
+    if empty.any() and (
+        raw.startswith((b"\n", b"\r\n"), offset)
+        or raw.find(b"\n\n", offset) >= 0
+        or raw.find(b"\n\r\n", offset) >= 0
+    ):
         return None
     lines = np.arange(header_line + 1, header_line + 1 + n, dtype=np.int64)
     if empty.any():

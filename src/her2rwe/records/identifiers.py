@@ -339,21 +339,15 @@ class _Cells:
         """The non-empty cells of a column of a raw table (``ingest.RawTable``), from the
         reader's distinct values or its pyarrow array where it has them; None if none."""
         if table.has_factors(column):
-            codes, uniq = table.factors[column]
-            # the reader's values are stripped after encoding, so two may be equal, and some may
-            # occur only in rows of empty cells that were dropped: count the distinct ones present
-            same, distinct = pd.factorize(uniq, sort=False)
-            codes = same[codes]
-            filled = np.asarray(distinct, dtype=object).astype(bool)[codes]
+            codes, values = table.distinct(column)
+            named = values.astype(bool)  # not the empty value
+            filled = named[codes]
             rows = None if filled.all() else np.flatnonzero(filled)
             if rows is not None:
                 codes = codes[rows]
             if not len(codes):
                 return None
-            present = np.bincount(codes, minlength=len(distinct)) > 0
-            renumber = np.cumsum(present) - 1
-            values = np.asarray(distinct, dtype=object)[present]
-            return cls(values, renumber[codes], rows)
+            return cls(values[named], (np.cumsum(named) - 1)[codes], rows)
         if column not in table.arrays:
             return cls.of_series(pd.Series(table.frame[column].to_numpy(dtype=object)))
         import pyarrow as pa

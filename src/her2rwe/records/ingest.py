@@ -33,6 +33,7 @@ from her2rwe.records.rawtext import (
     decode,
     delimiter_problem,
     records,
+    refuse,
 )
 
 __all__ = [
@@ -80,6 +81,20 @@ class RawTable:
             return self.factors[column]
         codes, values = pd.factorize(self.frame[column].to_numpy(dtype=object))
         return codes, np.asarray(values, dtype=object)
+
+    def distinct(self, column: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(codes, values)`` of a column, ``values[codes]`` equal to its cells, with ``values``
+        its distinct values, each present in a row (:meth:`factorized`, made distinct)."""
+        codes, values = self.factorized(column)
+        if not self.has_factors(column):
+            return codes, values  # pd.factorize: distinct and present already
+        same, distinct = pd.factorize(values)  # values stripped after encoding may coincide
+        codes = same[codes]
+        present = np.bincount(codes, minlength=len(distinct)) > 0
+        if not present.all():  # a value only in rows of empty cells, dropped by the reader
+            codes = (np.cumsum(present) - 1)[codes]
+            distinct = distinct[present]
+        return codes, np.asarray(distinct, dtype=object)
 
     def has_factors(self, column: str) -> bool:
         """Whether the reader built ``column`` from its distinct values (:meth:`factorized`)."""
@@ -160,7 +175,11 @@ def read_raw_csv(
     """
     name = display or str(path)
     raw = Path(path).read_bytes()
-    text = decode(raw, name)
+    if raw.isascii():  # valid UTF-8 already: decoded only if read line by line
+        refuse(raw, name)
+        text = None
+    else:
+        text = decode(raw, name)
     keep = None if keep is None else set(keep)
     fast = read_simple(text, FIELD_LIMIT, keep, raw)
     if fast is not None:
@@ -169,6 +188,8 @@ def read_raw_csv(
         frame = pd.DataFrame(columns, columns=[c for c in names if c in columns], copy=False)
         dropped = [c for c in names if c not in columns]
         return RawTable(name, frame, header_line, lines, dropped, factors, arrays)
+    if text is None:
+        text = raw.decode("ascii")
     del raw
     return _read_lines(text, name, keep)
 
@@ -389,9 +410,8 @@ class TableSchema:
 def _all_distinct(raw: RawTable, column: str) -> bool:
     """Whether no two cells of a column are equal."""
     if raw.has_factors(column):
-        codes, values = raw.factors[column]
-        same, _ = pd.factorize(values)  # stripped values may coincide
-        return bool(np.bincount(same[codes]).max(initial=0) <= 1)
+        codes, values = raw.distinct(column)
+        return len(values) == len(codes)
     if column in raw.arrays:
         found = all_distinct(raw.arrow(column))
         if found is not None:
@@ -660,42 +680,66 @@ def mostly_numeric_problems(
 # coercion, after validation has passed
 
 
-def coerce_cohort(frame: pd.DataFrame) -> pd.DataFrame:
-    """Typed cohort: dates as datetime64, durations as float, flags as int8, empty cells as missing."""
-    out = frame.copy()
-    for col in out.columns:
-        s = out[col]
+def coerce_cohort(frame: pd.DataFrame, table: RawTable | None = None) -> pd.DataFrame:
+    """Typed cohort: dates as datetime64, durations as float, flags as int8, empty cells as missing.
+
+    ``table``, the raw table whose frame ``frame`` is, lends the reader's distinct values: a
+    column built from them is parsed once per distinct value."""
+    out = {}
+    for col in frame.columns:
+        s = frame[col]
+        distinct = table.distinct(col) if table is not None and table.has_factors(col) else None
         if col.endswith("_date"):
-            out[col] = pd.to_datetime(s.replace("", None), format="%Y-%m-%d")
+            out[col] = _per_value(s, distinct, _dates)
         elif col.endswith("_months") or col == "sd_weeks":
-            out[col] = pd.to_numeric(s.replace("", None)).astype(float)
+            out[col] = _per_value(s, distinct, lambda v: pd.to_numeric(_missing(v)).astype(float))
         elif col.endswith("_event"):
-            out[col] = _numbers(s).astype("Int8")
+            out[col] = _numbers(s, distinct).astype("Int8")
         elif col in ("patient_id",):
-            continue
+            out[col] = s.copy()
         else:
-            out[col] = _infer(s)
-    return out
+            out[col] = _infer(s, distinct)
+    return pd.DataFrame(out, index=frame.index)
 
 
-def _numbers(s: pd.Series) -> pd.Series:
+def _dates(s: pd.Series) -> pd.Series:
+    return pd.to_datetime(_missing(s), format="%Y-%m-%d")
+
+
+def _missing(s: pd.Series) -> pd.Series:
+    """``s.replace("", None)``, without a copy when no cell is empty."""
+    return s if filled(s).all() else s.replace("", None)
+
+
+def _per_value(s: pd.Series, distinct, fn) -> pd.Series:
+    """``fn(s)`` for a function that converts each cell on its own, though the whole column may
+    decide the type (``pd.to_numeric``): through ``distinct``, a column's ``(codes, values)`` of
+    :meth:`RawTable.distinct`, when given (the same values, so the same type)."""
+    if distinct is None:
+        return fn(s)
+    codes, values = distinct
+    parsed = fn(pd.Series(values, dtype=object))
+    return pd.Series(parsed.array.take(codes), index=s.index)
+
+
+def _numbers(s: pd.Series, distinct=None) -> pd.Series:
     """``pd.to_numeric`` of the cells, '' as missing; parsed once per distinct value when the
     values repeat. The whole column decides the type, so the distinct values give the same one."""
-    if not repeats(s):
-        return pd.to_numeric(s.replace("", None))
-    codes, uniq = pd.factorize(s.to_numpy(dtype=object))
-    parsed = pd.to_numeric(pd.Series(uniq, dtype=object).replace("", None))
-    return pd.Series(parsed.to_numpy()[codes], index=s.index)
+    if distinct is None and repeats(s):
+        codes, uniq = pd.factorize(s.to_numpy(dtype=object))
+        distinct = codes, np.asarray(uniq, dtype=object)
+    return _per_value(s, distinct, lambda v: pd.to_numeric(_missing(v)))
 
 
-def _infer(s: pd.Series) -> pd.Series:
+def _infer(s: pd.Series, distinct=None) -> pd.Series:
     """A covariate as numbers when every non-empty cell is a number, else as text; '' is missing."""
-    nonblank = s[s != ""]
+    cells = s if distinct is None else pd.Series(distinct[1], dtype=object)
+    nonblank = cells[filled(cells)]
     if len(nonblank) and fullmatch(nonblank, r"[+-]?\d+").all():
-        return _numbers(s).astype("Int64")
+        return _numbers(s, distinct).astype("Int64")
     if len(nonblank) and fullmatch(nonblank, NUMBER).all():
-        return _numbers(s).astype(float)
-    return s.replace("", None).astype("string")
+        return _numbers(s, distinct).astype(float)
+    return _per_value(s, distinct, lambda v: v.replace("", None).astype("string"))
 
 
 def read_cohort(

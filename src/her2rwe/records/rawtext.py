@@ -98,8 +98,9 @@ EMPTY = "the file is empty: expected a header line and one row per patient"
 _BLANK = re.compile(rb"\s*")  # the ASCII whitespace that bytes.strip() removes
 
 
-def decode(raw: bytes, name: str) -> str:
-    """The text of a CSV file's bytes, or InputError naming what is wrong with them."""
+def refuse(raw: bytes, name: str) -> None:
+    """InputError for bytes that are not CSV text whatever their encoding: empty, a workbook or an
+    archive, UTF-16, binary (NUL bytes)."""
     if _BLANK.fullmatch(raw):  # `not raw.strip()` without copying a large file
         raise InputError([Problem(name, None, None, EMPTY)])
     for magic, what in MAGIC:
@@ -116,6 +117,11 @@ def decode(raw: bytes, name: str) -> str:
         raise InputError(
             [Problem(name, line, None, "the file holds binary data (NUL bytes), not CSV text")]
         )
+
+
+def decode(raw: bytes, name: str) -> str:
+    """The text of a CSV file's bytes, or InputError naming what is wrong with them."""
+    refuse(raw, name)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
