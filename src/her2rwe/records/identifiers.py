@@ -446,6 +446,8 @@ _ASCII_RECORD_NUMBER = r"^[A-Z]{0,3}[0-9]{6,12}$"
 _PLAIN = r"^[A-Za-z._+-]*([0-9][A-Za-z._+-]*){0,8}$"
 #: names are letters only: a value with a digit or an underscore is not one
 _DIGIT_OR_UNDERSCORE = r"[0-9_]"
+#: a value that is _PLAIN and has a digit or an underscore
+_PLAIN_MARKED = r"^(?:[A-Za-z._+-]*([0-9][A-Za-z._+-]*){1,8}|[A-Za-z.+-]*_[A-Za-z._+-]*)$"
 
 
 def _value_reason(cells: _Cells, column: str, lines: np.ndarray) -> tuple[str, int, int] | None:
@@ -459,12 +461,16 @@ def _value_reason(cells: _Cells, column: str, lines: np.ndarray) -> tuple[str, i
         return reason, int(lines[cells.first_row(hit)]), int(cells.row_hits(hit).sum())
 
     numeric = cells.numeric()
-    candidates = ~numeric & ~(cells.ascii & cells.has(_PLAIN, ~numeric & cells.ascii))
+    # plain values with a digit or an underscore (pseudonyms, codes) trip no value rule and are no
+    # names: one pattern settles them, the two below run only on the others
+    marked = cells.has(_PLAIN_MARKED, ~numeric & cells.ascii)
+    rest = ~numeric & ~marked
+    candidates = rest & ~(cells.ascii & cells.has(_PLAIN, rest & cells.ascii))
     for reason, rx in _VALUE_RULES:
         hit = cells.python(lambda v, rx=rx, why=reason: _matches(rx, v, why), candidates)
         if hit.any():
             return found(reason, hit)
-    lettered = ~numeric & ~cells.has(_DIGIT_OR_UNDERSCORE, ~numeric)  # only these can be names
+    lettered = rest & ~cells.has(_DIGIT_OR_UNDERSCORE, rest)  # only these can be names
     if column == "patient_id":
         # pseudonyms, not names: any 'Surname, Given' or 'given surname' cell is a person's name;
         # single words without digits ('Okafor') when they are a fair share of the cells
