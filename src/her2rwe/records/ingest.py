@@ -1,8 +1,10 @@
 """Ingest: read a cohort or adverse-event CSV, validate it against input contract v1, and coerce types.
 
-Validation runs every check on every row (pandera, lazy mode) and reports all problems of a file in
-one error, each naming the file, the 1-based line of the CSV, the column, the offending value and
-what was expected. Nothing is analysed until a file is clean.
+Validation runs every check on every row and reports all problems of a file in one error, each
+naming the file, the 1-based line of the CSV, the column, the offending value and what was expected:
+the checks run vectorised first (through the distinct values of a column that repeats), and a file
+that fails one goes through pandera (lazy mode), which names every problem. Nothing is analysed
+until a file is clean.
 """
 
 from __future__ import annotations
@@ -754,7 +756,7 @@ def read_cohort(
     from her2rwe.records.identifiers import identifier_guard
 
     raw = read_raw_csv(path, display)
-    flagged, _ = identifier_guard(raw.frame, raw.lines, raw.path, raw.header_line)
+    flagged, _ = identifier_guard(raw.frame, raw.lines, raw.path, raw.header_line, table=raw)
     schema = cohort_schema(
         raw.frame.columns, arm_column, required_dates, duration_endpoints, required_columns
     )
@@ -763,7 +765,7 @@ def read_cohort(
         problems = [Problem(raw.path, raw.header_line, None, HEADER_ONLY)]
     if problems:
         raise InputError(redact(problems, flagged))
-    cohort = coerce_cohort(raw.frame)
+    cohort = coerce_cohort(raw.frame, raw)
     cohort.attrs["lines"] = raw.lines
     cohort.attrs["path"] = raw.path
     return cohort
@@ -810,7 +812,7 @@ def read_adverse_events(
 
     raw = read_raw_csv(path, display)
     flagged, _ = identifier_guard(
-        raw.frame, raw.lines, raw.path, raw.header_line, identifier_allowlist
+        raw.frame, raw.lines, raw.path, raw.header_line, identifier_allowlist, raw
     )
     problems = redact(flagged + adverse_event_problems(raw, patient_ids), flagged)
     if problems:
