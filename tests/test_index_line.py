@@ -215,6 +215,10 @@ def test_progression_from_assessments_and_prior_tdm1_benefit():
     assert row["last_assessment_date"] == day(550)  # NE is not an adequate assessment
     assert row["prior_tdm1_benefit"] == "yes"  # 200 days < 6 months, but SD during T-DM1
     assert row["discontinuation_reason"] == "progression" and row["next_treatment_date"] == day(610)
+    # a missing response held as NA in a string column is not an adequate assessment either
+    na = assess.assign(response=pd.array(["SD", "PR", None, "PD", "PD"], dtype="string"))
+    row = index_cohort(sel, lines, pts, na, rule, DICT, 30.4375).iloc[0]
+    assert row["progression_date"] == day(550) and row["last_assessment_date"] == day(550)
     rule = {**rule, "progression": "treatment_end"}
     assert index_cohort(sel, lines, pts, assess, rule, DICT, 30.4375).iloc[0][
         "progression_date"

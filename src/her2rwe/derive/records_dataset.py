@@ -117,16 +117,16 @@ def index_cohort(
         date = assessments["date"].to_numpy(dtype="datetime64[ns]")[keep]
         start = out["index_date"].to_numpy(dtype="datetime64[ns]")[pos]
         stop = out["next_treatment_date"].to_numpy(dtype="datetime64[ns]")[pos]
-        response = assessments["response"].to_numpy(dtype=object)[keep]
+        response = pd.Series(assessments["response"].to_numpy(dtype=object)[keep], dtype=object)
         inside = (date > start) & (
             np.isnat(stop) | (date <= stop) | (not index_rule["stop_at_next_line"])
         )
-        inside &= pd.Series(response).isin(ADEQUATE).to_numpy()
+        inside &= response.isin(ADEQUATE).to_numpy()
         when = date.view(np.int64)
         never = np.iinfo(np.int64).max
         # the first PD per patient; the last adequate assessment not after it
         first_pd = np.full(len(out), never, dtype=np.int64)
-        is_pd = inside & (response == "PD")
+        is_pd = inside & (response == "PD").to_numpy()  # a missing response (None, NA): no
         np.minimum.at(first_pd, pos[is_pd], when[is_pd])
         upto = inside & (when <= first_pd[pos])
         last_at = np.full(len(out), never, dtype=np.int64)
