@@ -16,7 +16,7 @@ from typing import Any
 from her2rwe.config import ConfigError, load_schema, study_settings, validate_config
 from her2rwe.derive.endpoints import BUILTIN_ENDPOINTS, endpoint_definitions
 from her2rwe.formatting import level_text
-from her2rwe.records.rawtext import CsvStructureError, check_file, check_file_header, records
+from her2rwe.records.rawtext import check_file, check_file_header, column_levels
 
 # ------------------------------------------------------------------------------------------------
 # config files: read again, strictly
@@ -169,35 +169,13 @@ def endpoint_definition_names(study: Mapping[str, Any]) -> set[str]:
     return set(BUILTIN_ENDPOINTS) | set(study["endpoint_definitions"])
 
 
-def _read_header_and_column(path: Path, column: str) -> tuple[list[str], list[str]]:
-    """The header of a CSV and the values of one column, with the standard library only.
-
-    Comments are skipped only above the header (as ingest does); a broken CSV structure stops the
-    reading (ingest reports it with its line and column)."""
-    header, values = _read_header_and_columns(path, [column])
-    return header, values[column] if column in values else []
-
-
-def _read_header_and_columns(
+def _read_header_and_levels(
     path: Path, columns: Sequence[str]
-) -> tuple[list[str], dict[str, list[str]]]:
-    """The header of a CSV and the values of the listed columns it has, in one pass."""
-    text = path.read_bytes().decode("utf-8-sig", errors="replace")
-    rows = records(text)
-    try:
-        first = next(rows, None)
-        if first is None:
-            return [], {}
-        header = [h.strip() for h in first[1]]
-        wanted = {c: header.index(c) for c in columns if c in header}
-        values: dict[str, list[str]] = {c: [] for c in wanted}
-        for _, row in rows:
-            if len(row) == len(header):
-                for c, idx in wanted.items():
-                    values[c].append(row[idx].strip())
-    except CsvStructureError:
-        return header, {}
-    return header, values
+) -> tuple[list[str], dict[str, set[str]]]:
+    """The header of a CSV and the distinct values of the listed columns it has, in one pass with
+    the standard library only (comments are skipped only above the header, as ingest does; a broken
+    CSV structure gives no values: ingest reports it with its line and column)."""
+    return column_levels(path.read_bytes().decode("utf-8-sig", errors="replace"), columns)
 
 
 def check_study_against_data(
@@ -236,7 +214,7 @@ def check_study_against_data(
         field = {study["cohort"]: "cohort", tumour: "assessments"}
         raise ConfigError([f"{key}.{field.get(p.file, 'adverse_events')}: {p}" for p in unreadable])
     arm_col = study["arms"]["column"]
-    header, arm_values = _read_header_and_column(cohort, arm_col)
+    header, levels = _read_header_and_levels(cohort, [arm_col])
     if not header:
         raise ConfigError([f"{key}.cohort: {study['cohort']} is empty"])
     if arm_col not in header:
@@ -244,7 +222,7 @@ def check_study_against_data(
     else:
         # the arms column may hold anything (a names column named by mistake): say how many arms
         # there are, never which (the identifier guard has not run yet)
-        present = {v for v in arm_values if v != ""}
+        present = levels.get(arm_col, set()) - {""}
         there = f"{study['cohort']} has {len(present)} distinct value(s) in column {arm_col!r}"
         ref = study["arms"].get("reference")
         if ref is not None and ref not in present:
@@ -272,7 +250,7 @@ def check_study_against_data(
             problems.append(
                 f"{key}.adjustment.covariates: column {col!r} is not in {study['cohort']}"
             )
-    if adjustment and arm_col in header and len({v for v in arm_values if v != ""}) < 2:
+    if adjustment and arm_col in header and len(levels.get(arm_col, set()) - {""}) < 2:
         problems.append(f"{key}.adjustment: an adjusted comparison needs two arms")
     for i, sg in enumerate(study["subgroups"]):
         if sg["variable"] not in columns:
@@ -287,7 +265,7 @@ def check_study_against_data(
     wanted = [c for c in study["display"] if c in columns and c in display_columns(study)]
     wanted = [c for c in wanted if not identifier_columns(study, [c])]
     if wanted:
-        _, values = _read_header_and_columns(cohort, wanted)
+        _, values = _read_header_and_levels(cohort, wanted)
         present = {c: {data_level(v) for v in vals if v != ""} for c, vals in values.items()}
         problems += display_value_problems(name, study, present, study["cohort"])
     if problems:
@@ -383,7 +361,7 @@ def check_records_study(name: str, study: Mapping[str, Any], workdir: str | Path
     patients = [c for c in patients if c in display_columns(study)]
     patients = [c for c in patients if not identifier_columns(study, [c])]
     if patients:
-        _, values = _read_header_and_columns(Path(workdir) / study["records"]["patients"], patients)
+        _, values = _read_header_and_levels(Path(workdir) / study["records"]["patients"], patients)
         present |= {c: {data_level(v) for v in vals if v != ""} for c, vals in values.items()}
     # columns derived from the records are checked when the analysis dataset is built
     problems += display_value_problems(name, study, present, study["records"]["patients"])

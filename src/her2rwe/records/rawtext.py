@@ -179,14 +179,7 @@ def records(text: str) -> Iterator[tuple[int, list[str]]]:
         )
     # the physical lines are walked lazily: a caller that wants only the header (check_file, the
     # pre-run check) reads only the top of a large file
-    top, start = 0, 0
-    while start < len(text):
-        end = text.find("\n", start)
-        end = len(text) if end < 0 else end
-        line = text[start:end]
-        if line.strip() and not line.startswith("#"):
-            break
-        top, start = top + 1, end + 1
+    top, start = header_start(text)
     reader = csv.reader((ln + "\n" for ln in _physical_lines(text, start)), strict=True)
     consumed = 0
     while True:
@@ -198,6 +191,51 @@ def records(text: str) -> Iterator[tuple[int, list[str]]]:
             raise _locate(list(_physical_lines(text, start)), consumed, top) from None
         yield top + consumed + 1, row
         consumed = reader.line_num
+
+
+def header_start(text: str) -> tuple[int, int]:
+    """The number of comment and blank lines above the header, and the header's offset in `text`."""
+    top, start = 0, 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        line = text[start:end]
+        if line.strip() and not line.startswith("#"):
+            break
+        top, start = top + 1, end + 1
+    return top, start
+
+
+def column_levels(text: str, columns: Sequence[str]) -> tuple[list[str], dict[str, set[str]]]:
+    """The header of a CSV text (stripped names) and the distinct stripped values of each listed
+    column it has, over the rows with the header's number of fields. The rows are read by the
+    standard library's C reader from the header on (no per-row line bookkeeping, no list of every
+    value); a broken structure (see :func:`records`) gives no values: the reader that ingests the
+    file reports it with its line and column."""
+    import io
+
+    _, start = header_start(text)
+    reader = csv.reader(io.StringIO(text[start:]), strict=True)
+    header: list[str] = []
+    try:
+        header = [h.strip() for h in next(reader, [])]
+        n = len(header)
+        wanted = {c: header.index(c) for c in columns if c in header}
+        if len(wanted) == 1:
+            ((column, i),) = wanted.items()
+            levels = {column: {row[i] for row in reader if len(row) == n}}
+        elif wanted:
+            levels = {c: set() for c in wanted}
+            pairs = [(levels[c], i) for c, i in wanted.items()]
+            for row in reader:
+                if len(row) == n:
+                    for values, i in pairs:
+                        values.add(row[i])
+        else:
+            return header, {}
+    except csv.Error:
+        return header, {}
+    return header, {c: {v.strip() for v in values} for c, values in levels.items()}
 
 
 def _physical_lines(text: str, start: int, chunk: int = 1 << 20) -> Iterator[str]:
