@@ -109,6 +109,17 @@ def test_spss_median_lower_limit_is_truncated_at_zero():
     assert lower == 0.0 and upper == pytest.approx(2.5 + 3.290526731491926, rel=1e-12)
 
 
+
+def test_spss_percentile_where_survival_is_zero_has_no_interval():
+    # Hand calculation: 3 patients, events at 1, 2, 3 -> S = 2/3, 1/3, 0. The 75th percentile
+    # (S <= .25) is reached at t = 3, where S = 0: Greenwood's variance S^2 * sum d/(n(n-d)) has
+    # the term 1/(1*0), so the SE (and the interval) are not estimable. SPSS prints no limits;
+    # a lower limit of 0 (0 - z * NaN, then truncated) would be a number made up.
+    fit = km.kaplan_meier([1, 2, 3.0], [1, 1, 1])
+    est, lower, upper, se = km.spss_quantile(fit, 0.75, 0.95)
+    assert est == 3.0
+    assert np.isnan(lower) and np.isnan(upper) and np.isnan(se)
+
 def tiny(arms, covariates=()):
     n = len(arms)
     return pd.DataFrame(

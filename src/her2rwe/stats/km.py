@@ -544,7 +544,8 @@ def spss_quantile(
 
     The estimate is R's percentile (``quantile.survfit``) unless given. A lower limit below 0 (a
     time cannot be negative) is truncated at 0; the method text says so. Returns (estimate, lower, upper, se); NaN where not estimable (percentile not
-    reached, or S never falls to 1 - p - 0.05).
+    reached, or S never falls to 1 - p - 0.05); the SE and limits are NaN where S(t_p) = 0 (its
+    Greenwood variance is infinite).
     """
     if estimate is None:
         estimate = km_quantiles(fit, probs=(prob,))[0, 0]
@@ -562,6 +563,8 @@ def spss_quantile(
     density = (s_u - s_l) / (t_l - u)
     j = np.searchsorted(fit.time, estimate, side="right") - 1
     s_m, gw = (fit.surv[j], fit.greenwood[j]) if j >= 0 else (1.0, 0.0)
+    if s_m == 0.0:  # Greenwood's variance is infinite where S = 0: no SE, no interval
+        return (float(estimate), np.nan, np.nan, np.nan)
     se = float(np.sqrt(s_m**2 * gw) / density)
     z = z_value(conf_level)
     return (float(estimate), max(0.0, float(estimate - z * se)), float(estimate + z * se), se)
