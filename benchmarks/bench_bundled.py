@@ -59,9 +59,8 @@ average before each run: {", ".join(f"{x:.2f}" for x in loads)}. Budget (<= 10 s
 CPU time of the whole process tree (Snakemake and every job, user + system), which the load
 changes far less than the wall time: median {statistics.median(cpus):.1f} s (runs: {", ".join(f"{c:.1f}" for c in cpus)}).
 
-Timeline of the {wall:.1f} s run ({cpu:.1f} s CPU; the write_manifest `run:` job runs inside
-Snakemake and is not listed; the time before the first job is Snakemake parsing the workflow and
-checking the config):
+Timeline of the {wall:.1f} s run ({cpu:.1f} s CPU; the time before the first job is Snakemake
+parsing the workflow and checking the config):
 
 {timeline_table(jobs, wall)}
 """

@@ -1,8 +1,8 @@
 """Run Snakemake on a project folder and record each job: its rule, start and end (seconds from the
 start of the run) and its peak resident memory (VmHWM), by watching /proc while the run goes.
 
-A job is a process started from a `.snakemake/scripts/tmp*.<script>.py` file (script: rules); a
-`run:` rule runs inside Snakemake's own process and is not listed. Linux only.
+A job is a process started from a `.snakemake/scripts/tmp*.<script>.py` file (every rule of the
+workflow is a script: rule). Linux only.
 
     from jobs import run_with_timeline
     wall, jobs = run_with_timeline(project, ["--cores", "2"])

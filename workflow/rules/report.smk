@@ -39,10 +39,8 @@ rule write_manifest:
         "results/MANIFEST.sha256",
     log:
         "results/logs/write_manifest.log",
-    run:
-        from her2rwe.io import sha256_manifest, write_text
-
-        write_text(sha256_manifest(".", input), output[0])
+    script:
+        "../scripts/write_manifest.py"
 
 
 # The closing lines of a successful run: studies, published targets reproduced, where things are
