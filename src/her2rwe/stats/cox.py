@@ -406,15 +406,7 @@ def cox_ph(
         strata = None if strata is None else np.asarray(strata)[keep]
         weights = None if weights is None else np.asarray(weights)[keep]
         cluster = None if cluster is None else np.asarray(cluster)[keep]
-    if fix_times:  # coxph.control(timefix = TRUE)
-        from her2rwe.stats.km import timefix
-
-        t = timefix(t)
-    e = np.asarray(event, dtype=float) > 0
-    cw = None if weights is None else np.asarray(weights, dtype=float)
-    if cw is not None and (cw.shape != t.shape or np.any(~np.isfinite(cw)) or np.any(cw < 0)):
-        raise ValueError("weights must be finite, >= 0 and one per row")
-    index = RiskSetIndex(t, e, None if strata is None else np.asarray(strata), cw)
+    index = risk_set_index(t, event, strata, weights, fix_times)
     return _fit(X, index, ties, names, terms, iter_max, eps, keep_data, cluster)
 
 
