@@ -256,10 +256,6 @@ class IdentifierFinding:
 
 def identifier_name_reason(column: str) -> str | None:
     """Why a column's name alone marks it as an identifier (None when it does not)."""
-    return _name_reason(column)
-
-
-def _name_reason(column: str) -> str | None:
     if column in CONTRACT_COLUMNS or column.endswith(CONTRACT_SUFFIXES):
         return None
     joined = _joined(column)
@@ -542,7 +538,7 @@ def find_identifiers(
     lines = np.asarray(lines)
     findings = []
     for column in frame.columns:
-        reason = _name_reason(str(column))
+        reason = identifier_name_reason(str(column))
         if reason:
             findings.append(
                 IdentifierFinding(str(column), f"the column name suggests {reason}", header_line)

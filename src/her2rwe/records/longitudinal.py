@@ -238,7 +238,7 @@ def _guard(raw: ingest.RawTable, contract: Iterable[str], allowlist) -> tuple[li
     if not extra:
         return [], []
     return identifiers.identifier_guard(
-        raw.frame[extra], raw.lines, raw.path, raw.header_line, allowlist
+        raw.frame[extra], raw.lines, raw.path, raw.header_line, allowlist, raw
     )
 
 
@@ -596,7 +596,7 @@ def read_records(
     if "adverse_events" in raws:
         raw = raws["adverse_events"]
         flagged, ae_notes = identifiers.identifier_guard(
-            raw.frame, raw.lines, raw.path, raw.header_line, allowlist
+            raw.frame, raw.lines, raw.path, raw.header_line, allowlist, raw
         )
         notes += ae_notes
         ids = None if patients is None else patients["patient_id"]
