@@ -35,6 +35,14 @@ def files(part):
     }
 
 
+def write_formatted_and_curves(out, formatted, curves, curves_key, risk_table):
+    """A part's Markdown tables (``<name>_md``), its curves (parquet) and their numbers at risk."""
+    for name, text in formatted.items():
+        io.write_text(text, out[f"{name}_md"])
+    io.write_parquet(curves, out[curves_key])
+    io.write_table(risk_table, out["risk_table"])
+
+
 def survival_part(out):
     from her2rwe.analyses import survival
     from her2rwe.outputs import shareable, survival_tables
@@ -68,10 +76,7 @@ def survival_part(out):
     formatted["subgroup_survival"] = survival_tables.format_subgroups(
         shared["subgroup_survival"].table, study, shared["subgroup_survival"].footnote()
     )
-    for name, text in formatted.items():
-        io.write_text(text, out[f"{name}_md"])
-    io.write_parquet(results.km_curves, out["km_curves"])
-    io.write_table(results.risk_table, out["risk_table"])
+    write_formatted_and_curves(out, formatted, results.km_curves, "km_curves", results.risk_table)
     print(
         f"{len(data)} patients, {len(study['endpoints'])} endpoints, "
         f"method {study['ci_method']}, min_cell_count {k}",
@@ -123,10 +128,7 @@ def competing_part(out):
         study,
         {name: s.footnote() for name, s in shared.items()},
     )
-    for name, text in formatted.items():
-        io.write_text(text, out[f"{name}_md"])
-    io.write_parquet(results.cif_curves, out["cif_curves"])
-    io.write_table(results.risk_table, out["risk_table"])
+    write_formatted_and_curves(out, formatted, results.cif_curves, "cif_curves", results.risk_table)
     print(
         f"{len(data)} patients, competing-risks endpoints {', '.join(study['competing_endpoints'])}, "
         f"min_cell_count {k}",
