@@ -48,16 +48,13 @@ def study_block(wildcards):
 
 def cohort_inputs(wildcards):
     """The study's input files: the cohort and, where configured, the adverse-event file; for a
-    records study, its lines of therapy and validated records (records.smk)."""
+    records study, its record files. A records study's endpoints job reads and validates the
+    records and numbers the lines itself instead of waiting for derive_lines (records.smk): the two
+    jobs run side by side, and the analysis dataset is built without a start-up and a parquet
+    round trip of a million rows in between."""
     study = study_config(wildcards.study)
     if "records" in study:
-        base = f"results/{wildcards.study}"
-        return {
-            "lines": f"{base}/lines_of_therapy.parquet",
-            "patients": f"{base}/internal/records_patients.parquet",
-            "assessments": f"{base}/internal/records_assessments.parquet",
-            "records_adverse_events": f"{base}/internal/records_adverse_events.parquet",
-        }
+        return records_inputs(wildcards)
     files = {"cohort": study["cohort"]}
     if study.get("adverse_events"):
         files["adverse_events"] = study["adverse_events"]

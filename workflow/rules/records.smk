@@ -1,5 +1,7 @@
 # Input contract v2: longitudinal records -> validated frames and lines of therapy (every patient,
-# before and independently of index selection). The treatment patterns are a part of the study's
+# before and independently of index selection). The endpoints job of a records study
+# (endpoints.smk) reads and validates the same files and numbers the lines in its own process, by the
+# same code, so that it does not wait for this job. The treatment patterns are a part of the study's
 # summarize job (summarize.smk); the CONSORT-style flow figure of the selection and the
 # treatment-sequence figure are drawn by the study's figure job (figures.smk: one matplotlib
 # start-up per study).
@@ -12,8 +14,6 @@ rule derive_lines:
         lines="results/{study}/lines_of_therapy.parquet",
         discrepancies="results/{study}/internal/line_discrepancies.csv",
         patients="results/{study}/internal/records_patients.parquet",
-        assessments="results/{study}/internal/records_assessments.parquet",
-        adverse_events="results/{study}/internal/records_adverse_events.parquet",
     params:
         study=study_block,
         days_per_month=config["days_per_month"],

@@ -8,22 +8,28 @@ import sys
 
 from her2rwe import io
 from her2rwe.derive.dataset import build_study_data
-from her2rwe.derive.records_pipeline import build_records_study_data
+from her2rwe.derive.records_pipeline import build_records_study_data, derive_study_lines
 from her2rwe.outputs.shareable import shareable_attrition
 from her2rwe.records.ingest import InputError
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
+notes = []  # a records study's notes on its records (also in derive_lines' log)
 try:
     if "records" in snakemake.params.study:
+        # the same reading, validation and lines as derive_lines (records.smk), in this process
+        records = derive_study_lines(
+            snakemake.params.study, dict(snakemake.input), snakemake.params.days_per_month
+        )
         data = build_records_study_data(
             snakemake.params.study,
-            io.read_analysis_dataset(snakemake.input.lines),
-            io.read_analysis_dataset(snakemake.input.patients),
-            io.read_analysis_dataset(snakemake.input.assessments),
-            io.read_analysis_dataset(snakemake.input.records_adverse_events),
+            records.lines,
+            records.patients,
+            records.assessments,
+            records.adverse_events,
             days_per_month=snakemake.params.days_per_month,
             name=snakemake.wildcards.study,
         )
+        notes = records.notes
     else:
         data = build_study_data(
             snakemake.params.study,
@@ -36,7 +42,7 @@ except InputError as exc:
     print(exc, file=sys.stderr)
     print(exc, file=sys.__stderr__)
     sys.exit(1)
-for note in data.notes:
+for note in notes + data.notes:
     print(note, file=sys.stderr)
 io.write_parquet(data.dataset, snakemake.output.dataset)
 io.write_parquet(data.adverse_events, snakemake.output.adverse_events)

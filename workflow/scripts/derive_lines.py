@@ -20,8 +20,6 @@ for note in result.notes:
 io.write_parquet(result.lines, snakemake.output.lines)
 io.write_table(result.discrepancies, snakemake.output.discrepancies)
 io.write_parquet(result.patients, snakemake.output.patients)
-io.write_parquet(result.assessments, snakemake.output.assessments)
-io.write_parquet(result.adverse_events, snakemake.output.adverse_events)
 print(
     f"{result.patients.shape[0]} patients, {result.lines.shape[0]} lines of therapy; "
     f"{result.discrepancies.shape[0]} exposure(s) numbered differently by the rules than given",

@@ -495,13 +495,13 @@ def _typed_treatments(
                 columns[name] = column.iloc[rows].reset_index(drop=True)
             elif name != "generic" and isinstance(column, np.ndarray):
                 columns[name] = column[rows]
-        out = pd.DataFrame(columns, index=pd.RangeIndex(len(rows)))
+        out = pd.DataFrame(columns, index=pd.RangeIndex(len(rows)), copy=False)
         flat_codes, names = pd.factorize(flat)
         codes = flat_codes[at]
         if position is not None:
             position = np.repeat(position, count)
     else:
-        out = pd.DataFrame(columns)
+        out = pd.DataFrame(columns, copy=False)
     classes = dictionary.classes_of(pd.Series(names, dtype=object)).to_numpy()
     out["drug_class"] = classes[codes] if len(codes) else classes[:0]
     return out, position
