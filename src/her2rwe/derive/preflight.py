@@ -291,6 +291,11 @@ RECORDS_DERIVED = (
 """Columns a records study derives for every patient (derive/records_dataset.py)."""
 
 
+HEAD_BYTES = 1 << 20
+"""How much of a records file the parse-time check reads (its header and encoding); every run of
+Snakemake pays it, and a 100,000-patient treatment file is about 90 MB."""
+
+
 def check_records_study(name: str, study: Mapping[str, Any], workdir: str | Path = ".") -> None:
     """A records study: its files exist and are CSV text, and every column the config names is in
     the patients file or derived from the records."""
@@ -304,7 +309,8 @@ def check_records_study(name: str, study: Mapping[str, Any], workdir: str | Path
         if not full.is_file():
             problems.append(f"{key}.{kind}: file not found: {path}")
             continue
-        bad, header = check_file_header(full, path)  # one reading of a large file
+        # the file's first lines: the jobs that read it (records.smk) check the whole file
+        bad, header = check_file_header(full, path, head_bytes=HEAD_BYTES)
         if bad:
             problems += [f"{key}.{kind}: {p}" for p in bad]
             continue

@@ -319,12 +319,31 @@ def check_file(path: str | Path, name: str | None = None) -> list[Problem]:
     return check_file_header(path, name)[0]
 
 
-def check_file_header(path: str | Path, name: str | None = None) -> tuple[list[Problem], list[str]]:
+def check_file_header(
+    path: str | Path, name: str | None = None, head_bytes: int | None = None
+) -> tuple[list[Problem], list[str]]:
     """:func:`check_file`'s problems, and the header (stripped names) of a file without any: one
-    reading of the file for both."""
+    reading of the file for both.
+
+    With ``head_bytes``, only the file's first lines (up to that many bytes, cut at a line end) are
+    examined when they show no problem: what lies further on is left to the reader of the whole
+    file, which names every problem with its line. Any problem found in the head is looked for in
+    the whole file, so that a head cut inside a quoted cell raises no false alarm."""
     name = name or str(path)
+    if head_bytes is not None:
+        with open(path, "rb") as fh:
+            head = fh.read(head_bytes + 1)
+        cut = head.rfind(b"\n", 0, head_bytes)
+        if len(head) > head_bytes and cut >= 0:
+            found = _file_header(head[: cut + 1], name)
+            if not found[0]:
+                return found
+    return _file_header(Path(path).read_bytes(), name)
+
+
+def _file_header(raw: bytes, name: str) -> tuple[list[Problem], list[str]]:
     try:
-        text = decode(Path(path).read_bytes(), name)
+        text = decode(raw, name)
     except InputError as exc:
         return exc.problems, []
     try:
