@@ -103,6 +103,23 @@ def records_figure_outputs(study):
     }
 
 
+# Job priorities: of the jobs ready to run, Snakemake starts those of the highest priority first.
+# Every study's tables and figures wait on its derive jobs, and its figures on its tables: so the
+# derive jobs of all studies go first, then the summaries. The jobs left then (figures per study,
+# reproduction check, reports) go longest first, so that the two cores finish together instead of
+# one long figure job running alone at the end (docs/benchmarks.md, "Bundled run: job timeline").
+# Their lengths are estimated in figures (about 0.4 s each, PDF and PNG): write_reports takes about
+# as long as drawing 6 figures, check_reproduction 2.
+PRIORITY_DERIVE = 400
+PRIORITY_SUMMARIZE = 300
+PRIORITY_LAST = 200  # plus the job's estimated length in figures
+
+
+def figure_priority(study):
+    """A study's figure job: longest first among the jobs after the summaries."""
+    return PRIORITY_LAST + len(figure_names(study_config(study)))
+
+
 def memory_mb(base, per_input_mb=0):
     """A job's memory request for a cluster (resources: mem_mb): base MB plus per_input_mb for every
     MB of its input files, measured in docs/benchmarks.md (profiles/slurm, docs/cluster.md)."""

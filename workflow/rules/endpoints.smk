@@ -14,6 +14,7 @@ rule derive_endpoints:
         study=study_block,
         days_per_month=config["days_per_month"],
         min_cell_count=config["min_cell_count"],
+    priority: PRIORITY_DERIVE
     resources:
         mem_mb=memory_mb(1000, 20),
         runtime=10,

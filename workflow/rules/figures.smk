@@ -19,6 +19,7 @@ for _study in STUDIES:
             names=figure_names(study_config(_study)),
             methods=figure_methods(_study),
             min_cell_count=config["min_cell_count"],
+        priority: figure_priority(_study)
         resources:
             mem_mb=memory_mb(1000, 20),
             runtime=10,

@@ -17,6 +17,7 @@ rule derive_lines:
     params:
         study=study_block,
         days_per_month=config["days_per_month"],
+    priority: PRIORITY_DERIVE
     resources:
         # 100,000 patients (about 120 MB of CSV): 1.2 GB peak, 16 s (docs/benchmarks.md, records)
         mem_mb=memory_mb(1000, 10),

@@ -20,6 +20,7 @@ rule write_reports:
         markdown_tables=DOCX_TABLES,
         page_size=config["docx_page_size"],
         trial_context_report=TRIAL_CONTEXT_REPORT,
+    priority: PRIORITY_LAST + 6
     resources:
         mem_mb=1000,
         runtime=5,

@@ -12,6 +12,7 @@ rule check_reproduction:
     params:
         studies=study_blocks,
         min_cell_count=config["min_cell_count"],
+    priority: PRIORITY_LAST + 2
     resources:
         mem_mb=1000,
         runtime=5,

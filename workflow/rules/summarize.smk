@@ -24,6 +24,7 @@ for _study in STUDIES:
             study=study_config(_study),
             days_per_month=config["days_per_month"],
             min_cell_count=config["min_cell_count"],
+        priority: PRIORITY_SUMMARIZE
         resources:
             mem_mb=memory_mb(1000, 60),
             runtime=30,
