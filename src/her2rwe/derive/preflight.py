@@ -16,7 +16,7 @@ from typing import Any
 from her2rwe.config import ConfigError, load_schema, study_settings, validate_config
 from her2rwe.derive.endpoints import BUILTIN_ENDPOINTS, endpoint_definitions
 from her2rwe.formatting import level_text
-from her2rwe.records.rawtext import check_file, check_file_header, column_levels
+from her2rwe.records.rawtext import check_file, check_file_header, file_column_levels
 
 # ------------------------------------------------------------------------------------------------
 # config files: read again, strictly
@@ -169,13 +169,19 @@ def endpoint_definition_names(study: Mapping[str, Any]) -> set[str]:
     return set(BUILTIN_ENDPOINTS) | set(study["endpoint_definitions"])
 
 
+HEAD_BYTES = 1 << 20
+"""How much of an input file the parse-time check reads for its file-level problems (encoding,
+binary, delimiter) and header: every run of Snakemake pays it, and a 100,000-patient treatment file
+is about 90 MB. The jobs that read the file check all of it."""
+
+
 def _read_header_and_levels(
     path: Path, columns: Sequence[str]
 ) -> tuple[list[str], dict[str, set[str]]]:
-    """The header of a CSV and the distinct values of the listed columns it has, in one pass with
-    the standard library only (comments are skipped only above the header, as ingest does; a broken
-    CSV structure gives no values: ingest reports it with its line and column)."""
-    return column_levels(path.read_bytes().decode("utf-8-sig", errors="replace"), columns)
+    """The header of a CSV and the distinct values of the listed columns it has, in one pass
+    (comments are skipped only above the header, as ingest does; a broken CSV structure gives no
+    values: ingest reports it with its line and column). See rawtext.file_column_levels."""
+    return file_column_levels(path, columns)
 
 
 def check_study_against_data(
@@ -205,11 +211,12 @@ def check_study_against_data(
     tumour = study.get("assessments")
     if tumour and not (Path(workdir) / tumour).is_file():
         problems.append(f"{key}.assessments: file not found: {tumour}")
-    unreadable = check_file(cohort, study["cohort"])
+    # each file's first lines: the job that reads it (endpoints.smk) checks the whole file
+    unreadable = check_file(cohort, study["cohort"], HEAD_BYTES)
     if ae and (Path(workdir) / ae).is_file():
-        unreadable += check_file(Path(workdir) / ae, ae)
+        unreadable += check_file(Path(workdir) / ae, ae, HEAD_BYTES)
     if tumour and (Path(workdir) / tumour).is_file():
-        unreadable += check_file(Path(workdir) / tumour, tumour)
+        unreadable += check_file(Path(workdir) / tumour, tumour, HEAD_BYTES)
     if unreadable:
         field = {study["cohort"]: "cohort", tumour: "assessments"}
         raise ConfigError([f"{key}.{field.get(p.file, 'adverse_events')}: {p}" for p in unreadable])
@@ -289,11 +296,6 @@ RECORDS_DERIVED = (
     ),
 )
 """Columns a records study derives for every patient (derive/records_dataset.py)."""
-
-
-HEAD_BYTES = 1 << 20
-"""How much of a records file the parse-time check reads (its header and encoding); every run of
-Snakemake pays it, and a 100,000-patient treatment file is about 90 MB."""
 
 
 def check_records_study(name: str, study: Mapping[str, Any], workdir: str | Path = ".") -> None:

@@ -238,6 +238,73 @@ def column_levels(text: str, columns: Sequence[str]) -> tuple[list[str], dict[st
     return header, {c: {v.strip() for v in values} for c, values in levels.items()}
 
 
+FAST_LEVELS_BYTES = 4 << 20
+"""From this size on, :func:`file_column_levels` reads a quote-free file's columns with pyarrow."""
+
+
+def file_column_levels(
+    path: str | Path, columns: Sequence[str], fast_bytes: int = FAST_LEVELS_BYTES
+) -> tuple[list[str], dict[str, set[str]]]:
+    """:func:`column_levels` of a CSV file's text (decoded with replacement of non-UTF-8 bytes).
+
+    A file of ``fast_bytes`` or more with no quote character, NUL byte or bare carriage return is
+    read by pyarrow's CSV reader, only the listed columns: there every physical line is one row and
+    the answer is the same (tests/test_column_levels.py compares the two on the same files). Any
+    other file, or one pyarrow refuses (a row with another number of fields), goes through
+    :func:`column_levels`. pyarrow is imported only then: this module is otherwise standard library
+    only, for the config check that runs while Snakemake parses the workflow (a million-row cohort
+    takes about 1.5 s through the standard library's reader, 0.2 s through pyarrow)."""
+    raw = Path(path).read_bytes()
+    if len(raw) >= fast_bytes and columns:
+        found = _levels_by_pyarrow(raw, columns)
+        if found is not None:
+            return found
+    return column_levels(raw.decode("utf-8-sig", errors="replace"), columns)
+
+
+def _levels_by_pyarrow(raw: bytes, columns: Sequence[str]):
+    if b'"' in raw or b"\x00" in raw or raw.count(b"\r") != raw.count(b"\r\n"):
+        return None
+    from her2rwe.records.fastread import _header
+
+    try:
+        head = _header(raw)
+    except UnicodeDecodeError:
+        return None
+    if head is None:
+        return None
+    _, fields, offset = head
+    header = [h.strip() for h in fields]
+    wanted = {c: header.index(c) for c in columns if c in header}
+    if not wanted:
+        return header, {}
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
+
+    names = [f"c{i}" for i in range(len(header))]
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(memoryview(raw)[offset:]),
+            read_options=pacsv.ReadOptions(column_names=names, use_threads=True),
+            parse_options=pacsv.ParseOptions(
+                delimiter=",", quote_char=False, escape_char=False, ignore_empty_lines=True
+            ),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=[names[i] for i in wanted.values()],
+                column_types={names[i]: pa.binary() for i in wanted.values()},
+                strings_can_be_null=False,
+                null_values=[],
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowException):
+        return None  # a row with another number of fields: the standard library's reader decides
+    levels = {}
+    for column, i in wanted.items():
+        values = table.column(names[i]).unique().to_pylist()
+        levels[column] = {v.decode("utf-8", errors="replace").strip() for v in values}
+    return header, levels
+
+
 def _physical_lines(text: str, start: int, chunk: int = 1 << 20) -> Iterator[str]:
     """The lines of ``text[start:]`` as ``str.split("\n")`` cuts them, without the empty one
     after a final newline; split a megabyte at a time."""
@@ -314,9 +381,12 @@ def delimiter_problem(header_line: str, n_fields: int, name: str, line: int) -> 
     return None
 
 
-def check_file(path: str | Path, name: str | None = None) -> list[Problem]:
-    """File-level problems of a CSV (empty, not text, not UTF-8, wrong delimiter); [] when fine."""
-    return check_file_header(path, name)[0]
+def check_file(
+    path: str | Path, name: str | None = None, head_bytes: int | None = None
+) -> list[Problem]:
+    """File-level problems of a CSV (empty, not text, not UTF-8, wrong delimiter); [] when fine.
+    ``head_bytes``: see :func:`check_file_header`."""
+    return check_file_header(path, name, head_bytes)[0]
 
 
 def check_file_header(
