@@ -146,17 +146,10 @@ def _date_checks(raw, col, required, parsed_out) -> list[Problem]:
     return problems
 
 
-def _duplicates(raw: ingest.RawTable, what: str, key: Iterable[np.ndarray] = ()) -> list[Problem]:
-    """Rows equal to an earlier row. ``key``: integer codes of some columns (equal rows have equal
-    codes), so that only rows whose codes repeat are compared cell by cell."""
-    frame = raw.frame
-    key = list(key)
-    if key:
-        candidates = np.flatnonzero(_repeated(key))
-        dup = np.zeros(len(frame), dtype=bool)
-        dup[candidates] = frame.iloc[candidates].duplicated(keep="first").to_numpy()
-    else:
-        dup = frame.duplicated(keep="first").to_numpy()
+def _duplicates(raw: ingest.RawTable, what: str) -> list[Problem]:
+    """Rows equal to an earlier row (``raw.frame.duplicated(keep="first")``), through one integer
+    per row (:func:`_row_codes`) instead of hashing every cell again."""
+    dup = pd.Series(_row_codes(raw)).duplicated(keep="first").to_numpy()
     return (
         _problems(raw, dup, None, f"duplicate row: the same {what} appears twice", False)
         if dup.any()
@@ -164,26 +157,22 @@ def _duplicates(raw: ingest.RawTable, what: str, key: Iterable[np.ndarray] = ())
     )
 
 
-def _repeated(key: list[np.ndarray]) -> np.ndarray:
-    """``pd.DataFrame(dict(enumerate(key))).duplicated(keep=False)`` for integer columns: the codes
-    of each column's distinct values are combined into one integer per row (mixed radix, one-to-one),
-    which is hashed once."""
-    combined = np.zeros(len(key[0]), dtype=np.int64)
+def _row_codes(raw: ingest.RawTable) -> np.ndarray:
+    """One integer per row, equal for two rows exactly when all their cells are equal: the codes
+    of each column's distinct values (:meth:`ingest.RawTable.distinct`) combined in mixed radix;
+    when the next column would overflow the product, the combination so far is renumbered by its
+    distinct values first (at most one per row, so two columns always fit)."""
+    combined = np.zeros(len(raw.frame), dtype=np.int64)
     size = 1
-    for column in key:
-        column = np.asarray(column, dtype=np.int64)
-        low = int(column.min()) if len(column) else 0
-        span = int(column.max()) - low + 1 if len(column) else 1
-        if span <= 4 * len(column) + 1024:  # a narrow range: the values less the lowest are codes
-            codes = column - low
-        else:  # a missing date (NaT: the lowest int64) or a wide range: codes of distinct values
-            codes, uniques = pd.factorize(column)
-            span = max(len(uniques), 1)
-        size *= span
-        if size >= 2**62:  # no single integer holds every combination
-            return pd.DataFrame(dict(enumerate(key))).duplicated(keep=False).to_numpy()
+    for column in raw.frame.columns:
+        codes, values = raw.distinct(column)
+        span = max(len(values), 1)
+        if size * span >= 2**62:
+            combined, uniques = pd.factorize(combined)
+            size = max(len(uniques), 1)
         combined = combined * span + codes
-    return pd.Series(combined).duplicated(keep=False).to_numpy()
+        size *= span
+    return combined
 
 
 def _unknown_patients(raw: ingest.RawTable, position: np.ndarray | None) -> list[Problem]:
@@ -215,15 +204,6 @@ def _positions(
     codes, values = factor
     found = pd.Index(first["patient_id"]).get_indexer(np.asarray(values, dtype=object))
     return (found[codes] if len(codes) else np.zeros(0, dtype=np.intp)), first
-
-
-def _key(found, parsed: Mapping[str, pd.Series], date: str) -> list[np.ndarray]:
-    """Integer codes of a row's patient and date for :func:`_duplicates` (none when either is
-    missing: an unknown patient has code -1, an unreadable date NaT, so equal rows still share
-    them)."""
-    if found is None or date not in parsed:
-        return []
-    return [found[0], parsed[date].to_numpy(dtype="datetime64[D]").view(np.int64)]  # whole days
 
 
 def _after(raw, later, limit, column, what) -> list[Problem]:
@@ -343,7 +323,6 @@ def treatment_problems(
         by_value, unknown = map_exposures(pd.Series(values, dtype=object), dictionary)
         parsed["generic"] = pd.Series(by_value.to_numpy()[codes], index=f.index, dtype=object)
         unknown = unknown[codes]
-        generic_codes = pd.factorize(by_value)[0][codes]
         unknown &= ~blank
         if unknown.any():
             names = sorted(set(f["drug"].to_numpy()[unknown]))
@@ -389,10 +368,7 @@ def treatment_problems(
         )
     if found is not None:
         parsed["patient_position"] = found[0]
-    key = _key(found, parsed, "start_date")
-    if key and "generic" in parsed:  # equal rows name the same drug, so the same generic
-        key.append(generic_codes)
-    problems += _duplicates(raw, "exposure", key)
+    problems += _duplicates(raw, "exposure")
     if raw.frame.empty:
         problems.append(Problem(raw.path, raw.header_line, None, ingest.HEADER_ONLY))
     return ingest.redact(problems, flagged), notes, parsed
@@ -432,7 +408,7 @@ def assessment_problems(
                 f"metastatic diagnosis (first at line {int(raw.lines[np.flatnonzero(early)[0]])}); "
                 "kept, and ignored for response after the index date"
             )
-    problems += _duplicates(raw, "assessment", _key(found, parsed, "date"))
+    problems += _duplicates(raw, "assessment")
     if same_day == "error" and not problems and {"patient_id", "date", "response"} <= set(f):
         problems += same_day_problems(raw, parsed["date"], None if found is None else found[0])
     return ingest.redact(problems, flagged), notes, parsed
