@@ -27,6 +27,15 @@ SIMPLE = {
         f"P{i},{' A' if i % 3 else NBSP_B},{i % 7}.5,{' ' if i % 5 else 60}\n" for i in range(3000)
     )
     + ",,,\n",
+    # about 2 MB: pyarrow parses it in blocks of 1 MB; padded and blank cells in every block, in
+    # columns built from their distinct values and in one that is not (pfs_months)
+    "several blocks": HEADER
+    + "".join(
+        f"P{i % 40_000},{' A' if i % 3 else NBSP_B},{' ' if i % 11 else ''}{i}.5,"
+        f"{' ' if i % 5 else 60 + i % 7}\n"
+        for i in range(100_000)
+    )
+    + ",,,\n",
 }
 FALLBACK = {
     "quotes": HEADER + 'P1,"A",1.5,60\n',
@@ -37,6 +46,9 @@ FALLBACK = {
     "repeated column": "a,a\n1,2\n",
     "comment after the header": HEADER + "# note\n",
     "long line": HEADER + "P1,A,1.5," + "9" * FIELD_LIMIT + "\n",
+    "long cell in a later block": HEADER
+    + "P1,A,1.5,60\n" * 100_000
+    + "P1," + "A" * FIELD_LIMIT + ",1.5,60\n",
 }
 
 
@@ -106,3 +118,16 @@ def test_the_guard_reads_record_numbers_and_names_in_both_modes(rows):
     assert found["carer"].reason.startswith("values look like nearly all distinct text")
     assert f"({rows} distinct of {rows} cells)" in found["carer"].reason
     assert "person names" in found["who"].reason
+
+
+def test_distinct_values_of_a_column_in_several_blocks():
+    import pyarrow as pa
+
+    from her2rwe.records.fastread import _encoded
+
+    blocks = [["b", "a", "b"], [], ["c", "a"], ["a", "d", "b"]]
+    cells = [c for block in blocks for c in block]
+    for col in (pa.chunked_array(blocks, type=pa.string()), pa.array(cells)):
+        values, codes = _encoded(col)
+        assert values[codes].tolist() == cells
+        assert sorted(values) == ["a", "b", "c", "d"]

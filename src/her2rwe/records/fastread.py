@@ -49,6 +49,7 @@ def read_simple(text: str | None, field_limit: int, keep=None, raw: bytes | None
     with ``raw``, ``text`` may be None when the bytes are ASCII (then they are the text).
     """
     import pyarrow as pa
+    import pyarrow.compute as pc
     from pyarrow import csv
 
     if raw is None:
@@ -95,8 +96,10 @@ def read_simple(text: str | None, field_limit: int, keep=None, raw: bytes | None
     n = table.num_rows
     if n != expected:
         return None
-    cols = [table.column(g).combine_chunks() for g in generic]
-    if max((int(np.diff(_layout(c)[0]).max(initial=0)) for c in cols), default=0) >= field_limit:
+    # the columns stay in pyarrow's blocks: those built from their distinct values never need
+    # one contiguous copy (:func:`_stripped`)
+    cols = [table.column(g) for g in generic]
+    if max(pc.max(pc.binary_length(c)).as_py() or 0 for c in cols) >= field_limit:
         return None  # a cell the line-by-line reader refuses (bytes >= characters)
     empty = np.ones(n, dtype=bool)
     columns, factors, arrays = {}, {}, {}
@@ -104,14 +107,14 @@ def read_simple(text: str | None, field_limit: int, keep=None, raw: bytes | None
         wanted = keep is None or name in keep
         if not wanted and not empty.any():
             continue
-        values, blank, factor, changed = _stripped(col, wanted)
+        values, blank, factor, changed, whole = _stripped(col, wanted)
         empty &= blank
         if wanted:
             columns[name] = values
             if factor is not None:
                 factors[name] = factor
             elif not changed:
-                arrays[name] = col
+                arrays[name] = whole
     del table, cols
     # a blank line is read as a row of empty cells: only then can there be one
     if empty.any() and (
@@ -131,10 +134,11 @@ def read_simple(text: str | None, field_limit: int, keep=None, raw: bytes | None
 
 
 def _stripped(col, values: bool):
-    """``(cells, blank, factor, changed)``: the cells of a pyarrow string array stripped with
-    ``str.strip`` (an object array; None unless ``values``), which of them are empty, for a column
-    built from its distinct values ``(codes, values)`` (else None), and whether stripping changed a
-    cell of a column not built so.
+    """``(cells, blank, factor, changed, whole)``: the cells of a pyarrow string array or chunked
+    array stripped with ``str.strip`` (an object array; None unless ``values``), which of them are
+    empty, for a column built from its distinct values ``(codes, values)`` (else None), whether
+    stripping changed a cell of a column not built so, and for such a column its cells as one
+    pyarrow array (else None).
 
     A column whose values repeat is built from its distinct values, so its rows share one string
     object per value (a million yes/no flags hold two strings, not a million), and the checks work
@@ -149,13 +153,13 @@ def _stripped(col, values: bool):
     # value, such as the patient of a file with one row per exposure, repeats only there)
     samples = [col.take(pa.array(np.arange(0, n, max(1, n // 10_000)))), col.slice(0, 10_000)]
     if n > 1000 and any(len(pc.unique(x)) < len(x) // 2 for x in samples):
-        encoded = pc.dictionary_encode(col)
-        uniq = encoded.dictionary.to_numpy(zero_copy_only=False)
+        uniq, codes = _encoded(col)
         uniq = np.array([v.strip() for v in uniq], dtype=object)
-        codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.intp)
         if not values:
-            return None, (uniq == "")[codes], None, False
-        return uniq[codes], (uniq == "")[codes], (codes, uniq), False
+            return None, (uniq == "")[codes], None, False, None
+        return uniq[codes], (uniq == "")[codes], (codes, uniq), False, None
+    if isinstance(col, pa.ChunkedArray):
+        col = col.combine_chunks()
     # a cell may need str.strip when its first or last character is not printable, non-space ASCII
     # (in UTF-8 the first and last bytes of a non-ASCII character are >= 0x80)
     offsets, data = _layout(col)
@@ -166,7 +170,7 @@ def _stripped(col, values: bool):
     if not values:
         for k, cell in enumerate(col.take(pa.array(strip, type=pa.int64())).to_pylist()):
             blank[strip[k]] = cell.strip() == ""
-        return None, blank, None, False
+        return None, blank, None, False, col
     cells = col.to_numpy(zero_copy_only=False).astype(object, copy=False)
     changed = False
     for i in strip:
@@ -174,7 +178,28 @@ def _stripped(col, values: bool):
         if cell != cells[i]:
             cells[i], changed = cell, True
             blank[i] = cell == ""
-    return cells, blank, None, changed
+    return cells, blank, None, changed, col
+
+
+def _encoded(col) -> tuple[np.ndarray, np.ndarray]:
+    """``(values, codes)`` of a pyarrow string array or chunked array: its distinct values (an
+    object array) and each cell's position among them. pyarrow encodes the blocks of a chunked
+    array against one dictionary; blocks with dictionaries of their own are encoded again as one
+    array."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(col)
+    if isinstance(encoded, pa.ChunkedArray):
+        chunks = encoded.chunks
+        dictionary = chunks[-1].dictionary if chunks else None
+        if not chunks or not all(c.dictionary.equals(dictionary) for c in chunks):
+            return _encoded(col.combine_chunks())
+        indices = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in chunks])
+    else:
+        dictionary, indices = encoded.dictionary, encoded.indices.to_numpy(zero_copy_only=False)
+    uniq = dictionary.to_numpy(zero_copy_only=False)
+    return uniq, indices.astype(np.intp)
 
 
 def _layout(col) -> tuple[np.ndarray, np.ndarray]:
