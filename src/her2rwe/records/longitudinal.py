@@ -286,12 +286,14 @@ def treatment_problems(
     allowlist=(),
 ) -> tuple[list[Problem], list[str], dict]:
     """Every problem of the treatments file, its notes, and what the checks parsed (the date
-    columns, and ``generic`` from the dictionary) for :func:`_typed_treatments`."""
+    columns, ``generic`` from the dictionary with ``generic_factor``, each row's code among the
+    distinct generic names and those names, and each row's ``patient_position``) for
+    :func:`_typed_treatments`."""
     flagged, notes, problems, found = _common_problems(
         raw, "treatments", TREATMENT_COLUMNS, patients, allowlist
     )
     f = raw.frame
-    parsed: dict[str, pd.Series] = {}
+    parsed: dict = {}
     problems += _date_checks(raw, "start_date", True, parsed)
     problems += _date_checks(raw, "end_date", False, parsed)
     if "start_date" in parsed and "end_date" in parsed:
@@ -322,6 +324,9 @@ def treatment_problems(
         codes, values = raw.factorized("drug")
         by_value, unknown = map_exposures(pd.Series(values, dtype=object), dictionary)
         parsed["generic"] = pd.Series(by_value.to_numpy()[codes], index=f.index, dtype=object)
+        # and each row's code among the distinct generic names, for _typed_treatments
+        generic_codes, generic_names = pd.factorize(by_value.to_numpy(dtype=object))
+        parsed["generic_factor"] = (generic_codes[codes], np.asarray(generic_names, dtype=object))
         unknown = unknown[codes]
         unknown &= ~blank
         if unknown.any():
@@ -419,7 +424,8 @@ def assessment_problems(
 
 
 def _typed_patients(raw: ingest.RawTable, parsed: Mapping[str, pd.Series]) -> pd.DataFrame:
-    out = ingest.coerce_cohort(raw.frame.drop(columns=[c for c in parsed if c in raw.frame]))
+    # the raw table lends its distinct values: each column is typed once per distinct value
+    out = ingest.coerce_cohort(raw.frame.drop(columns=[c for c in parsed if c in raw.frame]), raw)
     for col in ("metastatic_date", "death_date", "last_contact_date"):
         out[col] = (
             parsed[col]
@@ -445,18 +451,18 @@ def _typed_treatments(
         "generic": generic,
         "start_date": start,
         "end_date": end.fillna(start),
-        "setting": _empty_as(f["setting"], "metastatic") if "setting" in f else "metastatic",
+        "setting": _empty_as(raw, "setting", "metastatic") if "setting" in f else "metastatic",
         "discontinuation_reason": (
-            _empty_as(f["discontinuation_reason"], None) if "discontinuation_reason" in f else None
+            _empty_as(raw, "discontinuation_reason", None) if "discontinuation_reason" in f else None
         ),
         "row": np.arange(len(f), dtype=np.int64),
     }
     if "line" in f:
-        columns["line"] = pd.to_numeric(_empty_as(f["line"], None)).astype("Int64")
+        columns["line"] = pd.to_numeric(_empty_as(raw, "line", None)).astype("Int64")
     position = parsed.get("patient_position")
     # a fixed combination ('a+b') becomes one row per component, in order (as Series.explode);
     # each distinct generic name is split once, and each column repeated before the frame is built
-    codes, names = pd.factorize(generic)
+    codes, names = parsed["generic_factor"] if "generic_factor" in parsed else pd.factorize(generic)
     parts = [str(name).split("+") for name in names]
     if any(len(p) > 1 for p in parts):
         count = np.array([len(p) for p in parts], dtype=np.int64)[codes]
@@ -483,8 +489,16 @@ def _typed_treatments(
     return out, position
 
 
-def _empty_as(s: pd.Series, value) -> pd.Series:
-    """``s.replace("", value)`` for a column of strings, without pandas' generic replace."""
+def _empty_as(raw: ingest.RawTable, column: str, value) -> pd.Series:
+    """``raw.frame[column].replace("", value)``, without pandas' generic replace: through the
+    column's distinct values where the reader built it from them (a few values, not a comparison
+    per row)."""
+    s = raw.frame[column]
+    if raw.has_factors(column):
+        codes, values = raw.factors[column]
+        values = np.asarray(values, dtype=object)
+        cells = np.where(values == "", value, values).astype(object, copy=False)
+        return pd.Series(cells[codes], index=s.index, dtype=object)
     arr = s.to_numpy(dtype=object)
     return pd.Series(np.where(arr == "", value, arr), index=s.index, dtype=object)
 
@@ -495,7 +509,7 @@ def _typed_assessments(raw: ingest.RawTable, parsed: Mapping[str, pd.Series]) ->
         {
             "patient_id": f["patient_id"].astype(str),
             "date": parsed["date"],
-            "response": _empty_as(f["response"], None)
+            "response": _empty_as(raw, "response", None)
             if "response" in f
             else pd.Series(None, index=f.index, dtype=object),
         }
