@@ -82,9 +82,9 @@ def test_treatments_typed_through_generic_codes_as_by_factorizing(tmp_path):
     dictionary = load_dictionary()
     problems, _, parsed = treatment_problems(raw, patients, dictionary)
     assert problems == [] and "generic_factor" in parsed
-    got, got_pos = _typed_treatments(raw, dictionary, parsed)
+    got, got_pos, _ = _typed_treatments(raw, dictionary, parsed)
     without = {k: v for k, v in parsed.items() if k != "generic_factor"}
-    want, want_pos = _typed_treatments(raw, dictionary, without)
+    want, want_pos, _ = _typed_treatments(raw, dictionary, without)
     assert len(got) > len(raw.frame)  # fixed combinations became one row per component
     pd.testing.assert_frame_equal(got, want)
     assert (got_pos == want_pos).all()

@@ -161,22 +161,29 @@ def _label_regimens(masks: np.ndarray, names: np.ndarray, classes: np.ndarray):
     )
 
 
-def _line_reasons(line_id: np.ndarray, end: np.ndarray, n_lines: int, reason) -> np.ndarray:
+def _line_reasons(
+    line_id: np.ndarray, end: np.ndarray, n_lines: int, codes: np.ndarray, values
+) -> np.ndarray:
     """Per line: the last discontinuation reason recorded on its exposures (of the latest-ending
     exposure that has one; the most specific when several end that day: progression, ILD,
-    other_AE, other, completed)."""
+    other_AE, other, completed). Each exposure's reason is ``values[codes]`` (a code -1 or a
+    missing value: none); the ranks are looked up once per distinct value."""
     out = np.full(n_lines, None, dtype=object)
-    reason = pd.Series(reason, dtype=object)
-    keep = reason.notna().to_numpy()
+    values = np.asarray(values, dtype=object)
+    known = np.append(pd.notna(values), False)  # code -1: the last entry
+    keep = known[codes]
     if not keep.any():
         return out
-    rank = reason[keep].map({r: i for i, r in enumerate(REASON_PRIORITY)}).fillna(99).to_numpy()
+    priority = {r: i for i, r in enumerate(REASON_PRIORITY)}
+    ranks = np.array([priority.get(v, 99) if isinstance(v, str) else 99 for v in values], np.int64)
+    kept = codes[keep]
+    rank = ranks[kept]
     # by line, latest end first, then rank; ties keep the order of the rows (a stable sort)
-    lines, reasons = line_id[keep].astype(np.int64), reason[keep].to_numpy()
-    order = _lexsort((rank.astype(np.int64), -end[keep].astype(np.int64), lines))
+    lines = line_id[keep].astype(np.int64)
+    order = _lexsort((rank, -end[keep].astype(np.int64), lines))
     lines = lines[order]
     first = np.r_[True, lines[1:] != lines[:-1]]
-    out[lines[first]] = reasons[order][first]
+    out[lines[first]] = values[kept[order][first]]
     return out
 
 
@@ -262,6 +269,24 @@ def _number_metastatic(
     return ordinal, out
 
 
+def _drugs(t: pd.DataFrame, factors: Mapping[str, tuple[np.ndarray, np.ndarray]]):
+    """``(codes, names, classes)``: each exposure's code among the distinct generic names present,
+    those names, and each name's class (that of its first exposure). From ``factors`` when it
+    holds ``generic`` and ``drug_class`` with the same codes, else by :func:`pandas.factorize`."""
+    if "generic" in factors and "drug_class" in factors:
+        codes, names = factors["generic"]
+        class_codes, classes = factors["drug_class"]
+        if class_codes is codes:
+            present = np.bincount(codes, minlength=len(names)) > 0
+            names, classes = np.asarray(names, dtype=object), np.asarray(classes, dtype=object)
+            if not present.all():  # a name of no exposure
+                codes = (np.cumsum(present) - 1)[codes]
+                names, classes = names[present], classes[present]
+            return codes, names, classes
+    codes, names = pd.factorize(t["generic"])
+    return codes, np.asarray(names, dtype=object), t["drug_class"].to_numpy()[_first_rows(codes)]
+
+
 @dataclass
 class LinesResult:
     """Lines (one row per patient and line, LINE_COLUMNS) and each exposure's line (``exposure_line``,
@@ -278,15 +303,21 @@ def derive_lines(
     rules: LineRules,
     use_given: bool = True,
     patient_rows: np.ndarray | None = None,
+    factors: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> LinesResult:
     """Lines of therapy of every patient (see the module docstring for the rules).
 
     ``treatments``: patient_id, generic, drug_class, start_date, end_date (filled), setting,
     discontinuation_reason and optionally line; ``patients``: patient_id, metastatic_date,
     death_date, last_contact_date. ``patient_rows``: each treatment row's position in
-    ``patients`` when known already (the records reader finds it), else looked up by ID. The
-    result does not depend on the order of the rows.
+    ``patients`` when known already (the records reader finds it), else looked up by ID.
+    ``factors``: ``(codes, values)`` of some columns, ``values[codes]`` the column, when known
+    already (:attr:`her2rwe.records.longitudinal.Records.treatment_factors`): ``generic`` with
+    distinct values and ``drug_class`` with the same codes (each name's class), ``setting``,
+    ``discontinuation_reason``; the others are read from the frame. The result does not depend on
+    the order of the rows.
     """
+    factors = {k: v for k, v in (factors or {}).items() if len(v[0]) == len(treatments)}
     t = treatments  # columns are read as arrays, by position: no copy with a fresh index
     pids = pd.Index(patients["patient_id"].astype(str))
     if patient_rows is None or len(patient_rows) != len(t) or not pids.is_unique:
@@ -295,15 +326,13 @@ def derive_lines(
         pat_all = np.asarray(patient_rows, dtype=np.intp)
     if (pat_all < 0).any():
         raise ValueError("treatments name patients that are not in the patients table")
-    g_codes, g_uniques = pd.factorize(t["generic"])
-    g_uniques = np.asarray(g_uniques, dtype=object)
+    g_codes, g_uniques, g_classes = _drugs(t, factors)
     names = np.array(sorted(g_uniques), dtype=object)
     if len(names) > 62:
         raise ValueError("more than 62 distinct drugs: regimen bitmasks need a wider type")
     drug_all = np.searchsorted(names, g_uniques)[g_codes]
-    first_row = _first_rows(g_codes)
     classes_by_drug = np.empty(len(names), dtype=object)
-    classes_by_drug[np.searchsorted(names, g_uniques)] = t["drug_class"].to_numpy()[first_row]
+    classes_by_drug[np.searchsorted(names, g_uniques)] = g_classes
     groups = {g: i for i, grp in enumerate(rules.substitutions) for g in grp}
     key_by_drug = np.array(
         [len(names) + groups[nm] if nm in groups else i for i, nm in enumerate(names)],
@@ -312,7 +341,11 @@ def derive_lines(
     is_add = [_matches(names, classes_by_drug, a) for a, _ in rules.additions]
     is_to = [_matches(names, classes_by_drug, b) for _, b in rules.additions]
     start_all, end_all = _days(t["start_date"]), _days(t["end_date"])
-    early = (t["setting"] == "early").to_numpy()
+    if "setting" in factors:
+        codes, values = factors["setting"]
+        early = (np.asarray(values, dtype=object) == "early")[codes]
+    else:
+        early = (t["setting"] == "early").to_numpy()
 
     # early therapy counted as line 1 by the adjuvant rule
     meta = _days(patients["metastatic_date"])
@@ -409,7 +442,17 @@ def derive_lines(
     else:
         exp_line = rule_line
     lines = _finish(
-        all_lines, t, pat_all, exp_line, end_all, patients, pids, names, classes_by_drug, rules
+        all_lines,
+        t,
+        pat_all,
+        exp_line,
+        end_all,
+        patients,
+        pids,
+        names,
+        classes_by_drug,
+        rules,
+        factors.get("discontinuation_reason"),
     )
 
     def as_series(a):
@@ -456,7 +499,7 @@ def _given_lines(t, pat_all, drug_all, start_all, end_all, early):
 
 
 def _finish(
-    all_lines, t, pat_all, exp_line, end_all, patients, pids, names, classes_by_drug, rules
+    all_lines, t, pat_all, exp_line, end_all, patients, pids, names, classes_by_drug, rules, reasons
 ):
     all_lines = all_lines.sort_values(["pat", "line"], kind="stable").reset_index(drop=True)
     # terminal reasons for each patient's last line
@@ -480,9 +523,10 @@ def _finish(
     line_key = pat.astype(np.int64) * width + all_lines["line"].to_numpy(dtype=np.int64)
     has = exp_line > 0
     line_id = np.searchsorted(line_key, pat_all[has].astype(np.int64) * width + exp_line[has])
-    dis = _line_reasons(
-        line_id, end_all[has], len(all_lines), t["discontinuation_reason"].to_numpy()[has]
-    )
+    if reasons is None:  # the codes of the column's distinct values
+        reasons = pd.factorize(t["discontinuation_reason"].to_numpy(dtype=object))
+    codes, values = reasons
+    dis = _line_reasons(line_id, end_all[has], len(all_lines), codes[has], values)
     n_exp = np.bincount(line_id, minlength=len(all_lines))
     regimen, classes, main = _label_regimens(all_lines["mask"].to_numpy(), names, classes_by_drug)
     nxt = all_lines["next"].to_numpy()

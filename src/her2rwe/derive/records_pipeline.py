@@ -72,6 +72,7 @@ def derive_study_lines(
         rules,
         study["lines"]["use_given_lines"],
         patient_rows=records.treatment_patients,
+        factors=records.treatment_factors,
     )
     differ = compare_given_lines(records.treatments, result)
     notes = list(records.notes)

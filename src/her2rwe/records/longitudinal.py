@@ -78,6 +78,10 @@ class Records:
     notes: list[str] = field(default_factory=list)
     #: each ``treatments`` row's position in ``patients`` (found once while checking the file)
     treatment_patients: np.ndarray | None = None
+    #: ``(codes, values)`` of some ``treatments`` columns (``values[codes]`` is the column), known
+    #: from the reader's distinct values: generic (distinct names), drug_class (the same codes),
+    #: setting and discontinuation_reason
+    treatment_factors: dict = field(default_factory=dict)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -440,7 +444,8 @@ def _typed_treatments(
     raw: ingest.RawTable, dictionary: DrugDictionary, parsed: Mapping[str, pd.Series]
 ) -> tuple[pd.DataFrame, np.ndarray | None]:
     """``parsed``: what :func:`treatment_problems` parsed (dates, ``generic``, each row's patient
-    position) of a valid file. Returns the typed table and each of its rows' patient position."""
+    position) of a valid file. Returns the typed table, each of its rows' patient position and
+    the ``(codes, values)`` of the columns whose codes are known (:attr:`Records.treatment_factors`)."""
     f = raw.frame
     generic = parsed["generic"]
     start = parsed["start_date"]
@@ -459,6 +464,12 @@ def _typed_treatments(
     }
     if "line" in f:
         columns["line"] = pd.to_numeric(_empty_as(raw, "line", None)).astype("Int64")
+    # the codes of the filled setting and reason columns, for the lines of therapy
+    factors = {
+        column: _empty_factor(raw, column, value)
+        for column, value in (("setting", "metastatic"), ("discontinuation_reason", None))
+        if column in f and raw.has_factors(column)
+    }
     position = parsed.get("patient_position")
     # a fixed combination ('a+b') becomes one row per component, in order (as Series.explode);
     # each distinct generic name is split once, and each column repeated before the frame is built
@@ -482,11 +493,22 @@ def _typed_treatments(
         codes = flat_codes[at]
         if position is not None:
             position = np.repeat(position, count)
+        factors = {k: (c[rows], v) for k, (c, v) in factors.items()}
     else:
         out = pd.DataFrame(columns, copy=False)
     classes = dictionary.classes_of(pd.Series(names, dtype=object)).to_numpy()
     out["drug_class"] = classes[codes] if len(codes) else classes[:0]
-    return out, position
+    names = np.asarray(names, dtype=object)
+    factors.update(generic=(codes, names), drug_class=(codes, classes))
+    return out, position, factors
+
+
+def _empty_factor(raw: ingest.RawTable, column: str, value) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, values)`` of ``raw.frame[column].replace("", value)`` for a column the reader
+    built from its distinct values (:meth:`ingest.RawTable.has_factors`)."""
+    codes, values = raw.factors[column]
+    values = np.asarray(values, dtype=object)
+    return codes, np.where(values == "", value, values).astype(object, copy=False)
 
 
 def _empty_as(raw: ingest.RawTable, column: str, value) -> pd.Series:
@@ -495,9 +517,7 @@ def _empty_as(raw: ingest.RawTable, column: str, value) -> pd.Series:
     per row)."""
     s = raw.frame[column]
     if raw.has_factors(column):
-        codes, values = raw.factors[column]
-        values = np.asarray(values, dtype=object)
-        cells = np.where(values == "", value, values).astype(object, copy=False)
+        codes, cells = _empty_factor(raw, column, value)
         return pd.Series(cells[codes], index=s.index, dtype=object)
     arr = s.to_numpy(dtype=object)
     return pd.Series(np.where(arr == "", value, arr), index=s.index, dtype=object)
@@ -595,7 +615,9 @@ def read_records(
     if problems:
         problems.sort(key=lambda p: (p.file, p.line or 0, p.column or ""))
         raise InputError(problems)
-    treatments, positions = _typed_treatments(raws["treatments"], dictionary, parsed_treatments)
+    treatments, positions, factors = _typed_treatments(
+        raws["treatments"], dictionary, parsed_treatments
+    )
     assessments = (
         _typed_assessments(raws["assessments"], parsed_assessments)
         if "assessments" in raws
@@ -609,4 +631,4 @@ def read_records(
     if ae is not None and "onset_date" in ae.columns:
         onset = ae["onset_date"].where(ae["onset_date"] != "")
         ae["onset_date"] = pd.to_datetime(onset, format="%Y-%m-%d")
-    return Records(patients, treatments, assessments, ae, notes, positions)
+    return Records(patients, treatments, assessments, ae, notes, positions, factors)
