@@ -88,3 +88,22 @@ def test_treatments_typed_through_generic_codes_as_by_factorizing(tmp_path):
     assert len(got) > len(raw.frame)  # fixed combinations became one row per component
     pd.testing.assert_frame_equal(got, want)
     assert (got_pos == want_pos).all()
+
+
+def test_blank_cells_through_distinct_values_as_comparison(tmp_path):
+    from her2rwe.records.longitudinal import _blank
+
+    rng = np.random.default_rng(14)
+    n = 2500
+    a = rng.choice(["", " ", "\u00a0", "x", " x"], n)  # blank after stripping: '', ' ', NBSP
+    b = np.array([f"y{i}" if i % 3 else " " for i in range(n)])
+    path = tmp_path / "t.csv"
+    path.write_text("a,b\n" + "".join(f"{x},{y}\n" for x, y in zip(a, b, strict=True)))
+    raw = read_raw_csv(path)
+    assert raw.has_factors("a") and not raw.has_factors("b")
+    plain = RawTable(raw.path, raw.frame, raw.header_line, raw.lines)
+    for table in (raw, plain):
+        for column in ("a", "b"):
+            want = (raw.frame[column] == "").to_numpy()
+            assert want.any() and not want.all()
+            assert (_blank(table, column) == want).all()

@@ -146,7 +146,7 @@ def _date_checks(raw, col, required, parsed_out) -> list[Problem]:
         raw, bad, col, "expected an ISO date YYYY-MM-DD" + ("" if required else " or empty")
     )
     if required:
-        problems += _problems(raw, _blank(s), col, "expected a date (required)", False)
+        problems += _problems(raw, _blank(raw, col), col, "expected a date (required)", False)
     return problems
 
 
@@ -183,7 +183,7 @@ def _unknown_patients(raw: ingest.RawTable, position: np.ndarray | None) -> list
     """``position``: each row's patient in the patient table (:func:`_positions`), -1 unknown."""
     if position is None or "patient_id" not in raw.frame:
         return []
-    blank = _blank(raw.frame["patient_id"])
+    blank = _blank(raw, "patient_id")
     return _problems(
         raw,
         (position < 0) & ~blank,
@@ -193,9 +193,10 @@ def _unknown_patients(raw: ingest.RawTable, position: np.ndarray | None) -> list
     ) + _problems(raw, blank, "patient_id", "expected a patient ID", False)
 
 
-def _blank(s: pd.Series) -> np.ndarray:
-    """``(s == "").to_numpy()`` for a column of a raw table (:func:`ingest.filled`)."""
-    return ~ingest.filled(s).to_numpy()
+def _blank(raw: ingest.RawTable, column: str) -> np.ndarray:
+    """``(raw.frame[column] == "").to_numpy()``, through the column's distinct values where the
+    reader built it from them (:meth:`ingest.RawTable.filled`)."""
+    return ~raw.filled(column)
 
 
 def _positions(
@@ -322,7 +323,7 @@ def treatment_problems(
             raw, bad, "line", "expected a line number 1, 2, ... (empty only for early-setting rows)"
         )
     if "drug" in f:
-        blank = _blank(f["drug"])
+        blank = _blank(raw, "drug")
         problems += _problems(raw, blank, "drug", "expected a drug name", False)
         # the generic name of each distinct value, then of each row (and a code per generic name)
         codes, values = raw.factorized("drug")
