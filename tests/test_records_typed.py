@@ -8,18 +8,25 @@ import pytest
 from her2rwe.records.ingest import RawTable, read_raw_csv
 from her2rwe.records.longitudinal import _empty_as
 
+N = 2500  # rows: above 1000, so that a repeating column is built from its distinct values
 
-@pytest.mark.parametrize("value", [None, "metastatic"])
-def test_empty_cells_replaced_as_pandas_replace(tmp_path, value):
-    rng = np.random.default_rng(11)
-    n = 2500  # above 1000 rows and repeating: built from the distinct values
-    a = rng.choice(["", " ", "early", " early ", "metastatic"], n)
-    b = np.array([f"x{i}" if i % 4 else "" for i in range(n)])  # mostly distinct: not built so
+
+def _two_ways(tmp_path, a, b) -> tuple[RawTable, RawTable]:
+    """Columns ``a`` (repeating: built from its distinct values) and ``b`` (mostly distinct: not
+    built so) read by the fast reader, and the same table without the reader's codes."""
     path = tmp_path / "t.csv"
     path.write_text("a,b\n" + "".join(f"{x},{y}\n" for x, y in zip(a, b, strict=True)))
     raw = read_raw_csv(path)
     assert raw.has_factors("a") and not raw.has_factors("b")
-    plain = RawTable(raw.path, raw.frame, raw.header_line, raw.lines)
+    return raw, RawTable(raw.path, raw.frame, raw.header_line, raw.lines)
+
+
+@pytest.mark.parametrize("value", [None, "metastatic"])
+def test_empty_cells_replaced_as_pandas_replace(tmp_path, value):
+    rng = np.random.default_rng(11)
+    a = rng.choice(["", " ", "early", " early ", "metastatic"], N)
+    b = np.array([f"x{i}" if i % 4 else "" for i in range(N)])
+    raw, plain = _two_ways(tmp_path, a, b)
     for table in (raw, plain):
         for column in ("a", "b"):
             got = _empty_as(table, column, value)
@@ -94,14 +101,9 @@ def test_blank_cells_through_distinct_values_as_comparison(tmp_path):
     from her2rwe.records.longitudinal import _blank
 
     rng = np.random.default_rng(14)
-    n = 2500
-    a = rng.choice(["", " ", "\u00a0", "x", " x"], n)  # blank after stripping: '', ' ', NBSP
-    b = np.array([f"y{i}" if i % 3 else " " for i in range(n)])
-    path = tmp_path / "t.csv"
-    path.write_text("a,b\n" + "".join(f"{x},{y}\n" for x, y in zip(a, b, strict=True)))
-    raw = read_raw_csv(path)
-    assert raw.has_factors("a") and not raw.has_factors("b")
-    plain = RawTable(raw.path, raw.frame, raw.header_line, raw.lines)
+    a = rng.choice(["", " ", "\u00a0", "x", " x"], N)  # blank after stripping: '', ' ', NBSP
+    b = np.array([f"y{i}" if i % 3 else " " for i in range(N)])
+    raw, plain = _two_ways(tmp_path, a, b)
     for table in (raw, plain):
         for column in ("a", "b"):
             want = (raw.frame[column] == "").to_numpy()
