@@ -164,3 +164,101 @@ def test_all_distinct(cells, expected):
     import pyarrow as pa
 
     assert all_distinct(pa.array(cells)) is expected
+
+
+# ---- adverse-event and tumour-assessment files: the same vectorised schema run, pandera only when a
+# check fails. Expected problems are written out by hand from the files' contract (DESIGN.md); a
+# cell is described by its class (rawtext.describe: "6" a whole number, "2.0" a number, "-3" a
+# negative number, "2020-13-01" a date-like value that is not a valid ISO date), never its value.
+
+AE_HEADER = "patient_id,term,grade,category\n"
+ASSESS_HEADER = "patient_id,date,response,sum_diameters\n"
+
+
+def _raw(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text("# SYNTHETIC\n" + text, encoding="utf-8")
+    return read_raw_csv(path, name)
+
+
+def _validate_both(raw, schema, monkeypatch):
+    fast = ingest.validate(raw, schema)
+    with monkeypatch.context() as m:
+        m.setattr(ingest.TableSchema, "passes", lambda self, raw: False)
+        slow = ingest.validate(plain(raw), schema)
+    return [str(p) for p in fast], [str(p) for p in slow]
+
+
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ("P1,Neutropenia,3,Haematological\nP2,Nausea,1,\n", []),
+        # rule: grade is one of 1-5 as written (file line 4: the comment, the header, then row 2)
+        (
+            "P1,Nausea,1,\nP2,Fatigue,6,\n",
+            ["ae.csv:4: column 'grade': expected a CTCAE grade 1-5 (found a whole number)"],
+        ),
+        # rule: the term is required; a grade of 2.0 is not a grade as written
+        (
+            "P1,,2,\nP2,Rash,2.0,\n",
+            [
+                "ae.csv:3: column 'term': expected an adverse-event term (found an empty cell)",
+                "ae.csv:4: column 'grade': expected a CTCAE grade 1-5 (found a number)",
+            ],
+        ),
+    ],
+)
+def test_adverse_event_checks(tmp_path, monkeypatch, body, expected):
+    raw = _raw(tmp_path, "ae.csv", AE_HEADER + body)
+    fast, slow = _validate_both(raw, ingest.adverse_event_schema(), monkeypatch)
+    assert sorted(fast) == sorted(slow) == sorted(expected)
+
+
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ("P1,2020-01-01,,41\nP1,2020-03-01,PR,20\n", []),
+        # rules: an ISO date is required; response is CR, PR, SD, PD, NE or empty; sum >= 0
+        (
+            "P1,2020-01-01,,41\nP1,,PR,20\nP1,2020-13-01,SD,20\nP1,2020-05-01,XX,-3\n",
+            [
+                "a.csv:4: column 'date': expected the assessment date (required) "
+                "(found an empty cell)",
+                "a.csv:5: column 'date': expected an ISO date YYYY-MM-DD "
+                "(found a date-like value that is not a valid ISO date)",
+                "a.csv:6: column 'response': expected CR, PR, SD, PD, NE, or empty on a baseline "
+                "assessment (found text (2 characters))",
+                "a.csv:6: column 'sum_diameters': expected a sum of diameters (mm) >= 0 "
+                "(found a negative number)",
+            ],
+        ),
+    ],
+)
+def test_assessment_checks(tmp_path, monkeypatch, body, expected):
+    from her2rwe.records.assessments import assessment_schema
+
+    raw = _raw(tmp_path, "a.csv", ASSESS_HEADER + body)
+    fast, slow = _validate_both(raw, assessment_schema(), monkeypatch)
+    assert sorted(fast) == sorted(slow) == sorted(expected)
+
+
+def test_clean_adverse_event_and_assessment_files_do_not_import_pandera(tmp_path):
+    # pandera is imported only for a file that fails a check (its import alone is about 0.35 s of
+    # every job that reads such a file)
+    import subprocess
+    import sys
+
+    (tmp_path / "ae.csv").write_text(AE_HEADER + "P1,Nausea,1,\n")
+    (tmp_path / "a.csv").write_text(ASSESS_HEADER + "P1,2020-01-01,,41\n")
+    code = (
+        "import sys\n"
+        "from her2rwe.records import ingest\n"
+        "from her2rwe.records.assessments import assessment_schema\n"
+        f"ae = ingest.read_raw_csv({str(tmp_path / 'ae.csv')!r}, 'ae.csv')\n"
+        f"a = ingest.read_raw_csv({str(tmp_path / 'a.csv')!r}, 'a.csv')\n"
+        "assert ingest.adverse_event_problems(ae) == []\n"
+        "assert ingest.validate(a, assessment_schema()) == []\n"
+        "assert 'pandera' not in sys.modules, 'pandera imported'\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]

@@ -16,10 +16,13 @@ from her2rwe.records.contract import RESPONSES
 from her2rwe.records.ingest import (
     ISO_DATE,
     RawTable,
+    TableSchema,
     _blank_or,
     _bounded_number,
-    _pa,
+    _column,
+    _Rule,
     _valid_date,
+    filled,
     validate,
 )
 from her2rwe.records.rawtext import Problem
@@ -27,39 +30,32 @@ from her2rwe.records.rawtext import Problem
 COLUMNS = ("patient_id", "date", "response", "sum_diameters")
 
 
-def assessment_schema():
-    pa = _pa()
-    return pa.DataFrameSchema(
+def assessment_schema() -> TableSchema:
+    return TableSchema(
         {
-            "patient_id": pa.Column(
-                str, checks=[pa.Check(lambda s: s != "", error="expected a patient ID")]
-            ),
-            "date": pa.Column(
-                str,
+            "patient_id": _column(checks=[_Rule(filled, error="expected a patient ID")]),
+            "date": _column(
                 checks=[
-                    pa.Check(lambda s: s != "", error="expected the assessment date (required)"),
-                    pa.Check(_valid_date, error="expected an ISO date YYYY-MM-DD"),
-                ],
+                    _Rule(filled, error="expected the assessment date (required)"),
+                    _Rule(_valid_date, error="expected an ISO date YYYY-MM-DD"),
+                ]
             ),
-            "response": pa.Column(
-                str,
+            "response": _column(
                 checks=[
-                    pa.Check(
+                    _Rule(
                         _blank_or("|".join(RESPONSES)),
                         error="expected CR, PR, SD, PD, NE, or empty on a baseline assessment",
                     )
-                ],
+                ]
             ),
-            "sum_diameters": pa.Column(
-                str,
+            "sum_diameters": _column(
                 required=False,
                 checks=[
-                    pa.Check(_bounded_number(10000.0), error="expected a sum of diameters (mm) >= 0")
+                    _Rule(_bounded_number(10000.0), error="expected a sum of diameters (mm) >= 0")
                 ],
             ),
         },
-        strict=False,
-        name="assessments",
+        "assessments",
     )
 
 

@@ -512,30 +512,23 @@ def cohort_schema(
     return TableSchema(spec, "cohort")
 
 
-def adverse_event_schema():
-    pa = _pa()
-    return pa.DataFrameSchema(
+def adverse_event_schema() -> TableSchema:
+    return TableSchema(
         {
-            "patient_id": pa.Column(
-                TEXT, nullable=True, checks=[_check(filled, error="expected a patient ID")]
+            "patient_id": _column(checks=[_Rule(filled, error="expected a patient ID")]),
+            "term": _column(checks=[_Rule(filled, error="expected an adverse-event term")]),
+            "grade": _column(
+                checks=[_Rule(_one_of(list("12345")), error="expected a CTCAE grade 1-5")]
             ),
-            "term": pa.Column(
-                TEXT,
-                nullable=True,
-                checks=[_check(filled, error="expected an adverse-event term")],
-            ),
-            "grade": pa.Column(
-                TEXT,
-                nullable=True,
-                checks=[
-                    _check(lambda s: s.isin(list("12345")), error="expected a CTCAE grade 1-5")
-                ],
-            ),
-            "category": pa.Column(TEXT, nullable=True, required=False),
+            "category": _column(required=False),
         },
-        strict=False,
-        name="adverse_events",
+        "adverse_events",
     )
+
+
+def _one_of(values: list[str]):
+    """A check: the cell is one of ``values`` (exactly, as written)."""
+    return lambda s: s.isin(values)
 
 
 def _problems_from_pandera(raw: RawTable, exc) -> list[Problem]:
