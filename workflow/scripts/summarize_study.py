@@ -35,6 +35,12 @@ def files(part):
     }
 
 
+def dataset_columns(pick):
+    """The analysis dataset, only the columns ``pick`` chooses from the names it has."""
+    path = inputs.dataset
+    return pd.read_parquet(path, columns=pick(pq.read_schema(path).names))
+
+
 def write_formatted_and_curves(out, formatted, curves, curves_key, risk_table):
     """A part's Markdown tables (``<name>_md``), its curves (parquet) and their numbers at risk."""
     for name, text in formatted.items():
@@ -47,10 +53,7 @@ def survival_part(out):
     from her2rwe.analyses import survival
     from her2rwe.outputs import shareable, survival_tables
 
-    path = inputs.dataset
-    data = pd.read_parquet(
-        path, columns=survival.analysis_columns(study, pq.read_schema(path).names)
-    )
+    data = dataset_columns(lambda names: survival.analysis_columns(study, names))
     results = survival.summarize_survival(data, study)
     shared = dict(
         zip(
@@ -109,10 +112,7 @@ def competing_part(out):
     for the figure under results/{study}/competing/."""
     from her2rwe.analyses import competing
 
-    path = inputs.dataset
-    data = pd.read_parquet(
-        path, columns=competing.analysis_columns(study, pq.read_schema(path).names)
-    )
+    data = dataset_columns(lambda names: competing.analysis_columns(study, names))
     results = competing.summarize_competing(data, study)
     shared = write_internal_and_shared(
         {
@@ -245,12 +245,9 @@ def trial_context_part(out):
         io.write_table(comparison[kind], out[f"comparison{suffix}"])
     io.write_text(tc.format_comparison(comparison["shown"], arms, study), out["comparison_md"])
 
-    path = inputs.dataset
     arm_col = study["arms"]["column"]
     columns = [arm_col] + [f"{a.endpoint}_{x}" for a in arms for x in ("months", "event")]
-    data = pd.read_parquet(
-        path, columns=list(dict.fromkeys(c for c in columns if c in pq.read_schema(path).names))
-    )
+    data = dataset_columns(lambda names: list(dict.fromkeys(c for c in columns if c in names)))
     cox = tc.cox_table(data, arms, study, survival["shown"])
     io.write_table(cox, out["cox"])
     io.write_table(tc.cox_table(data, arms, study, survival["internal"]), out["cox_internal"])
