@@ -15,25 +15,10 @@ import re
 
 import numpy as np
 
+from her2rwe.records.rawtext import header_bytes
+
 _NOT_SPACE = re.compile(r"\S")  # what str.strip() keeps
 _NOT_SPACE_BYTE = re.compile(rb"[^ \t\n\r\f\v\x1c-\x1f]")  # a byte not of ASCII whitespace
-
-
-def _header(raw: bytes) -> tuple[int, list[str], int] | None:
-    """``(line, fields, offset)`` of the header of a CSV file's bytes: its 1-based line, its
-    fields (unstripped) and the offset of the line after it; None without a line after it.
-    Comment ('#') and blank lines at the top are skipped, as
-    :func:`her2rwe.records.rawtext.records` does; a UTF-8 byte-order mark is skipped."""
-    pos = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
-    line = 1
-    while True:
-        end = raw.find(b"\n", pos)
-        if end < 0:
-            return None
-        text = raw[pos:end].decode("utf-8")
-        if text.strip() and not text.startswith("#"):
-            return line, text.removesuffix("\r").split(","), end + 1
-        pos, line = end + 1, line + 1
 
 
 def read_simple(text: str | None, field_limit: int, keep=None, raw: bytes | None = None):
@@ -57,7 +42,7 @@ def read_simple(text: str | None, field_limit: int, keep=None, raw: bytes | None
     # the file is scanned as bytes: in UTF-8, the bytes of '"', CR and LF are those characters only
     if b'"' in raw or (b"\r" in raw and raw.count(b"\r") != raw.count(b"\r\n")):
         return None
-    head = _header(raw)
+    head = header_bytes(raw)
     if head is None:
         return None
     header_line, header, offset = head

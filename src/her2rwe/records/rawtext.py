@@ -206,6 +206,23 @@ def header_start(text: str) -> tuple[int, int]:
     return top, start
 
 
+def header_bytes(raw: bytes) -> tuple[int, list[str], int] | None:
+    """``(line, fields, offset)`` of the header of a CSV file's bytes: its 1-based line, its
+    fields (unstripped) and the offset of the line after it; None without a line after it.
+    Comment ('#') and blank lines at the top are skipped, as
+    :func:`records` and :func:`header_start` do for text; a UTF-8 byte-order mark is skipped."""
+    pos = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
+    line = 1
+    while True:
+        end = raw.find(b"\n", pos)
+        if end < 0:
+            return None
+        text = raw[pos:end].decode("utf-8")
+        if text.strip() and not text.startswith("#"):
+            return line, text.removesuffix("\r").split(","), end + 1
+        pos, line = end + 1, line + 1
+
+
 def column_levels(text: str, columns: Sequence[str]) -> tuple[list[str], dict[str, set[str]]]:
     """The header of a CSV text (stripped names) and the distinct stripped values of each listed
     column it has, over the rows with the header's number of fields. The rows are read by the
@@ -265,10 +282,8 @@ def file_column_levels(
 def _levels_by_pyarrow(raw: bytes, columns: Sequence[str]):
     if b'"' in raw or b"\x00" in raw or raw.count(b"\r") != raw.count(b"\r\n"):
         return None
-    from her2rwe.records.fastread import _header
-
     try:
-        head = _header(raw)
+        head = header_bytes(raw)
     except UnicodeDecodeError:
         return None
     if head is None:
